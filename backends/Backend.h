@@ -1,0 +1,84 @@
+//===- Backend.h - Backends, executables and their registry -----*- C++ -*-===//
+//
+// A backend compiles a verified graph into an Executable, or refuses with a
+// diagnostic naming the node it cannot handle. Backends register by name.
+//
+//===----------------------------------------------------------------------===//
+#ifndef EINSUM_BACKENDS_BACKEND_H
+#define EINSUM_BACKENDS_BACKEND_H
+
+#include "ir/Graph.h"
+#include "ir/TensorData.h"
+
+#include "llvm/Support/Error.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace einsum {
+
+struct CompileOptions {
+  /// Worker threads; 0 means one per core.
+  unsigned threads = 0;
+};
+
+class Executable {
+public:
+  virtual ~Executable() = default;
+
+  /// Types of the graph's arguments and outputs, in graph order.
+  llvm::ArrayRef<TensorType> argumentTypes() const { return argTypes; }
+  llvm::ArrayRef<TensorType> resultTypes() const { return resTypes; }
+  llvm::ArrayRef<std::string> argumentNames() const { return argNames; }
+  llvm::ArrayRef<std::string> resultNames() const { return resNames; }
+
+  /// Runs with one input per graph argument and one preallocated output per
+  /// graph output, both in graph order. Checks counts and types first.
+  llvm::Error run(llvm::ArrayRef<const TensorData *> inputs,
+                  llvm::ArrayRef<TensorData *> outputs);
+
+  /// Binds inputs by argument name (missing, unknown or mis-typed inputs are
+  /// errors naming the tensor) and returns the outputs in graph order.
+  llvm::Expected<std::vector<TensorData>>
+  runNamed(const std::map<std::string, TensorData> &inputs);
+
+protected:
+  explicit Executable(const Graph &g);
+  /// Called with counts and types already checked.
+  virtual llvm::Error runImpl(llvm::ArrayRef<const TensorData *> inputs,
+                              llvm::ArrayRef<TensorData *> outputs) = 0;
+
+private:
+  std::vector<TensorType> argTypes, resTypes;
+  std::vector<std::string> argNames, resNames;
+};
+
+class Backend {
+public:
+  virtual ~Backend() = default;
+  virtual llvm::StringRef name() const = 0;
+  virtual llvm::StringRef description() const = 0;
+  /// `g` must have passed `verify`.
+  virtual llvm::Expected<std::unique_ptr<Executable>>
+  compile(const Graph &g, const CompileOptions &options) = 0;
+};
+
+using BackendFactory = std::function<std::unique_ptr<Backend>()>;
+
+/// Adds a backend under `name`; a second registration of a name replaces
+/// nothing and returns false.
+bool registerBackend(llvm::StringRef name, BackendFactory factory);
+/// Registers every backend built into the library.
+void registerBuiltinBackends();
+/// A new instance of the backend called `name`, or an error listing the
+/// registered names (with a suggestion for a near miss).
+llvm::Expected<std::unique_ptr<Backend>> createBackend(llvm::StringRef name);
+/// Registered names, sorted.
+std::vector<std::string> registeredBackends();
+
+} // namespace einsum
+
+#endif // EINSUM_BACKENDS_BACKEND_H

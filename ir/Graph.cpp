@@ -1,0 +1,332 @@
+//===- Graph.cpp ----------------------------------------------------------===//
+#include "ir/Graph.h"
+#include "ir/TypeInference.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace einsum {
+
+llvm::StringRef roleName(TensorRole role) {
+  switch (role) {
+  case TensorRole::Input:
+    return "input";
+  case TensorRole::Parameter:
+    return "parameter";
+  case TensorRole::Constant:
+    return "constant";
+  case TensorRole::Intermediate:
+    return "intermediate";
+  case TensorRole::Output:
+    return "output";
+  }
+  return "?";
+}
+
+const Attribute &Node::attr(llvm::StringRef name) const {
+  std::optional<unsigned> idx = info().attrIndex(name);
+  assert(idx && *idx < attrs.size() && "attribute not declared by the op");
+  return attrs[*idx];
+}
+
+//===----------------------------------------------------------------------===//
+// Construction
+//===----------------------------------------------------------------------===//
+
+TensorId Graph::addTensor(std::string name) {
+  TensorId id(tensors.size());
+  tensors.push_back(Tensor{std::move(name), std::nullopt, {}});
+  producers.emplace_back();
+  users.emplace_back();
+  return id;
+}
+
+TensorId Graph::addTensor(std::string name, TensorType type) {
+  TensorId id = addTensor(std::move(name));
+  tensors.back().type = std::move(type);
+  return id;
+}
+
+void Graph::addInput(TensorId id) {
+  assert(isValid(id) && "addInput of an unknown tensor");
+  args.push_back(id);
+  argIsParameter.push_back(false);
+}
+
+void Graph::addParameter(TensorId id) {
+  assert(isValid(id) && "addParameter of an unknown tensor");
+  args.push_back(id);
+  argIsParameter.push_back(true);
+}
+
+TensorId Graph::addInput(std::string name, TensorType type) {
+  TensorId id = addTensor(std::move(name), std::move(type));
+  addInput(id);
+  return id;
+}
+
+TensorId Graph::addParameter(std::string name, TensorType type) {
+  TensorId id = addTensor(std::move(name), std::move(type));
+  addParameter(id);
+  return id;
+}
+
+void Graph::addOutput(TensorId id) {
+  assert(isValid(id) && "addOutput of an unknown tensor");
+  outs.push_back(id);
+}
+
+llvm::Expected<NodeId> Graph::addNode(OpKind op,
+                                      llvm::ArrayRef<TensorId> inputs,
+                                      llvm::ArrayRef<TensorId> outputs,
+                                      llvm::ArrayRef<NamedAttribute> attrs,
+                                      SourceLoc loc) {
+  const OpInfo &info = opInfo(op);
+  auto subject = [&] { return fmt::format("'{}'", info.name.str()); };
+  auto fail = [&](std::string msg) -> llvm::Error {
+    return makeError(subject() + ": " + msg, loc);
+  };
+  int n = inputs.size();
+  if (n < info.minInputs || (info.maxInputs >= 0 && n > info.maxInputs)) {
+    std::string expected =
+        info.maxInputs < 0 ? fmt::format("at least {}", info.minInputs)
+        : info.minInputs == info.maxInputs
+            ? std::to_string(info.minInputs)
+            : fmt::format("{} to {}", info.minInputs, info.maxInputs);
+    return fail(fmt::format("expects {} input{}, got {}", expected,
+                            expected == "1" ? "" : "s", n));
+  }
+  if (outputs.size() != 1)
+    return fail(fmt::format("expects 1 output, got {}", outputs.size()));
+  std::vector<TensorType> inTypes;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!isValid(inputs[i]))
+      return fail(fmt::format("input {} is tensor id {}, but the graph has {} "
+                              "tensors",
+                              i, inputs[i].index(), tensors.size()));
+    const Tensor &t = tensor(inputs[i]);
+    if (!t.type)
+      return fail(fmt::format("input {} ({}) has no type yet: give it one or "
+                              "add its producer first",
+                              i, describeTensor(inputs[i])));
+    inTypes.push_back(*t.type);
+  }
+  TensorId out = outputs.front();
+  if (!isValid(out))
+    return fail(fmt::format("output is tensor id {}, but the graph has {} "
+                            "tensors",
+                            out.index(), tensors.size()));
+  if (producer(out) || isArgument(out))
+    return fail(fmt::format("output {} is already defined", describeTensor(out)));
+
+  llvm::Expected<std::vector<Attribute>> resolved =
+      resolveAttributes(op, attrs);
+  if (!resolved)
+    return fail(firstMessage(resolved.takeError()));
+  llvm::Expected<TensorType> type =
+      inferResultType(op, inTypes, *resolved, tensor(out).type);
+  if (!type)
+    return fail(firstMessage(type.takeError()));
+
+  tensor(out).type = *type;
+  Node node;
+  node.op = op;
+  node.inputs.assign(inputs.begin(), inputs.end());
+  node.outputs.assign(outputs.begin(), outputs.end());
+  node.attrs = std::move(*resolved);
+  node.loc = std::move(loc);
+  return addNodeUnchecked(std::move(node));
+}
+
+llvm::Expected<NodeId> Graph::addNode(llvm::StringRef op,
+                                      llvm::ArrayRef<TensorId> inputs,
+                                      llvm::ArrayRef<TensorId> outputs,
+                                      llvm::ArrayRef<NamedAttribute> attrs,
+                                      SourceLoc loc) {
+  std::optional<OpKind> kind = lookupOp(op);
+  if (!kind)
+    return makeError(fmt::format("unknown op '{}'", op.str()), loc);
+  return addNode(*kind, inputs, outputs, attrs, std::move(loc));
+}
+
+NodeId Graph::addNodeUnchecked(Node node) {
+  NodeId id(nodes.size());
+  // Tolerate out-of-range ids here: the verifier reports them.
+  for (TensorId in : node.inputs)
+    if (isValid(in) &&
+        (users[in.index()].empty() || users[in.index()].back() != id))
+      users[in.index()].push_back(id);
+  for (TensorId out : node.outputs)
+    if (isValid(out))
+      producers[out.index()].push_back(id);
+  nodes.push_back(std::move(node));
+  return id;
+}
+
+//===----------------------------------------------------------------------===//
+// Queries
+//===----------------------------------------------------------------------===//
+
+std::vector<TensorId> Graph::inputs() const {
+  std::vector<TensorId> r;
+  for (size_t i = 0; i < args.size(); ++i)
+    if (!argIsParameter[i])
+      r.push_back(args[i]);
+  return r;
+}
+
+std::vector<TensorId> Graph::parameters() const {
+  std::vector<TensorId> r;
+  for (size_t i = 0; i < args.size(); ++i)
+    if (argIsParameter[i])
+      r.push_back(args[i]);
+  return r;
+}
+
+bool Graph::isArgument(TensorId id) const {
+  return std::find(args.begin(), args.end(), id) != args.end();
+}
+
+bool Graph::isParameter(TensorId id) const {
+  for (size_t i = 0; i < args.size(); ++i)
+    if (args[i] == id && argIsParameter[i])
+      return true;
+  return false;
+}
+
+bool Graph::isOutput(TensorId id) const {
+  return std::find(outs.begin(), outs.end(), id) != outs.end();
+}
+
+std::vector<NodeId> Graph::liveNodes() const {
+  std::vector<NodeId> r;
+  r.reserve(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (!nodes[i].erased)
+      r.push_back(NodeId(i));
+  return r;
+}
+
+NodeId Graph::producer(TensorId id) const {
+  for (NodeId n : producers[id.index()])
+    if (!nodes[n.index()].erased)
+      return n;
+  return NodeId::invalid();
+}
+
+std::vector<NodeId> Graph::consumers(TensorId id) const {
+  std::vector<NodeId> r;
+  for (NodeId n : users[id.index()])
+    if (!nodes[n.index()].erased)
+      r.push_back(n);
+  return r;
+}
+
+TensorRole Graph::role(TensorId id) const {
+  if (isOutput(id))
+    return TensorRole::Output;
+  if (isArgument(id))
+    return isParameter(id) ? TensorRole::Parameter : TensorRole::Input;
+  NodeId p = producer(id);
+  if (p && node(p).op == OpKind::Constant)
+    return TensorRole::Constant;
+  return TensorRole::Intermediate;
+}
+
+llvm::Expected<std::vector<NodeId>> Graph::topologicalOrder() const {
+  // Kahn's algorithm over live nodes; a min-heap on node ids keeps insertion
+  // order among ready nodes, so the order never depends on anything else.
+  std::vector<unsigned> pending(nodes.size(), 0);
+  std::vector<NodeId> live = liveNodes();
+  for (NodeId n : live)
+    for (TensorId in : node(n).inputs)
+      if (isValid(in) && producer(in))
+        ++pending[n.index()];
+  std::vector<NodeId> ready;
+  for (NodeId n : live)
+    if (pending[n.index()] == 0)
+      ready.push_back(n);
+  auto later = [](NodeId a, NodeId b) { return b < a; };
+  std::make_heap(ready.begin(), ready.end(), later);
+  std::vector<NodeId> order;
+  order.reserve(live.size());
+  while (!ready.empty()) {
+    std::pop_heap(ready.begin(), ready.end(), later);
+    NodeId n = ready.back();
+    ready.pop_back();
+    order.push_back(n);
+    for (TensorId out : node(n).outputs) {
+      if (!isValid(out) || producer(out) != n)
+        continue;
+      for (NodeId user : users[out.index()]) {
+        if (node(user).erased)
+          continue;
+        // A node reading the same tensor twice was counted twice.
+        for (TensorId in : node(user).inputs)
+          if (in == out && --pending[user.index()] == 0) {
+            ready.push_back(user);
+            std::push_heap(ready.begin(), ready.end(), later);
+          }
+      }
+    }
+  }
+  if (order.size() != live.size()) {
+    for (NodeId n : live)
+      if (pending[n.index()] != 0)
+        return makeError(fmt::format("{} is on a cycle: it depends on its own "
+                                     "result",
+                                     describeNode(n)),
+                         node(n).loc);
+  }
+  return order;
+}
+
+TensorId Graph::findTensor(llvm::StringRef name) const {
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].name == name)
+      return TensorId(i);
+  return TensorId::invalid();
+}
+
+std::string Graph::describeTensor(TensorId id) const {
+  if (!isValid(id))
+    return fmt::format("<invalid tensor id {}>", id.index());
+  const std::string &n = tensor(id).name;
+  return n.empty() ? fmt::format("%{}", id.index()) : "%" + n;
+}
+
+std::string Graph::describeNode(NodeId id) const {
+  const Node &n = node(id);
+  std::string op = fmt::format("'{}'", opName(n.op).str());
+  if (n.outputs.empty() || !isValid(n.outputs.front()))
+    return fmt::format("{} node {}", op, id.index());
+  return op + " producing " + describeTensor(n.outputs.front());
+}
+
+//===----------------------------------------------------------------------===//
+// Mutation
+//===----------------------------------------------------------------------===//
+
+void Graph::eraseNode(NodeId id) { node(id).erased = true; }
+
+void Graph::replaceAllUsesWith(TensorId from, TensorId to) {
+  for (NodeId user : users[from.index()]) {
+    Node &n = node(user);
+    if (n.erased)
+      continue;
+    for (TensorId &in : n.inputs)
+      if (in == from)
+        in = to;
+    auto &toUsers = users[to.index()];
+    if (std::find(toUsers.begin(), toUsers.end(), user) == toUsers.end())
+      toUsers.push_back(user);
+  }
+  std::sort(users[to.index()].begin(), users[to.index()].end());
+  users[from.index()].clear();
+  for (TensorId &out : outs)
+    if (out == from)
+      out = to;
+}
+
+} // namespace einsum

@@ -1,0 +1,207 @@
+//===- Graph.h - The EinsumGraph IR -----------------------------*- C++ -*-===//
+//
+// A graph owns tensors and nodes, addressed by dense ids. Tensors are values
+// (name, type, location); nodes are op applications reading input tensors and
+// defining output tensors. Graph arguments (inputs and parameters) have no
+// producer; every other tensor is defined by exactly one node.
+//
+// Two layers build graphs: the seed-compatible one here (addTensor, addNode,
+// addInput, addOutput with integer-like ids and ops by name, as the original
+// API), and the typed Builder in Builder.h. Both run the same type inference.
+//
+//===----------------------------------------------------------------------===//
+#ifndef EINSUM_IR_GRAPH_H
+#define EINSUM_IR_GRAPH_H
+
+#include "ir/Attribute.h"
+#include "ir/Diagnostic.h"
+#include "ir/Ops.h"
+#include "ir/TensorType.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace einsum {
+
+/// A dense index with a tag so tensor and node ids do not mix.
+template <typename Tag> class Id {
+public:
+  constexpr Id() = default;
+  constexpr explicit Id(uint32_t index) : value(index) {}
+  static constexpr Id invalid() { return Id(); }
+
+  constexpr uint32_t index() const { return value; }
+  constexpr bool isValid() const { return value != kInvalid; }
+  explicit constexpr operator bool() const { return isValid(); }
+
+  friend constexpr bool operator==(Id a, Id b) { return a.value == b.value; }
+  friend constexpr bool operator!=(Id a, Id b) { return a.value != b.value; }
+  friend constexpr bool operator<(Id a, Id b) { return a.value < b.value; }
+
+private:
+  static constexpr uint32_t kInvalid = std::numeric_limits<uint32_t>::max();
+  uint32_t value = kInvalid;
+};
+
+using TensorId = Id<struct TensorIdTag>;
+using NodeId = Id<struct NodeIdTag>;
+
+enum class TensorRole { Input, Parameter, Constant, Intermediate, Output };
+llvm::StringRef roleName(TensorRole role);
+
+struct Tensor {
+  /// Empty for an anonymous tensor, printed as %0, %1, ...
+  std::string name;
+  /// Unset until a producer's type inference or the user gives one.
+  std::optional<TensorType> type;
+  SourceLoc loc;
+
+  const TensorType &getType() const { return *type; }
+};
+
+using NamedAttribute = std::pair<std::string, Attribute>;
+
+struct Node {
+  OpKind op;
+  std::vector<TensorId> inputs;
+  std::vector<TensorId> outputs;
+  /// One value per attribute declared for `op`, in declaration order, with
+  /// defaults filled in.
+  std::vector<Attribute> attrs;
+  SourceLoc loc;
+  bool erased = false;
+
+  const OpInfo &info() const { return opInfo(op); }
+  /// The attribute called `name`; it must be declared by the op.
+  const Attribute &attr(llvm::StringRef name) const;
+  TensorId result() const {
+    assert(outputs.size() == 1 && "node has not exactly one result");
+    return outputs.front();
+  }
+};
+
+class Graph {
+public:
+  explicit Graph(std::string name = "main") : graphName(std::move(name)) {}
+
+  const std::string &name() const { return graphName; }
+  void setName(std::string n) { graphName = std::move(n); }
+
+  //===--- Seed-compatible construction ---------------------------------===//
+
+  /// Adds a tensor without a type: its producer's inference gives it one.
+  TensorId addTensor(std::string name);
+  TensorId addTensor(std::string name, TensorType type);
+  /// Marks an existing tensor as a graph input or parameter (no producer).
+  void addInput(TensorId id);
+  void addParameter(TensorId id);
+  TensorId addInput(std::string name, TensorType type);
+  TensorId addParameter(std::string name, TensorType type);
+  void addOutput(TensorId id);
+
+  /// Adds a node reading `inputs` and defining `outputs`. Attributes are
+  /// checked against the op table and defaults filled in; the result type is
+  /// inferred, or checked against the one the output tensor already has (a
+  /// generator takes its result type from there). Refuses, with a diagnostic
+  /// and without changing the graph, anything that does not type-check.
+  llvm::Expected<NodeId> addNode(OpKind op, llvm::ArrayRef<TensorId> inputs,
+                                 llvm::ArrayRef<TensorId> outputs,
+                                 llvm::ArrayRef<NamedAttribute> attrs = {},
+                                 SourceLoc loc = {});
+  /// The same with the op by name, as the original API spells ops.
+  llvm::Expected<NodeId> addNode(llvm::StringRef op,
+                                 llvm::ArrayRef<TensorId> inputs,
+                                 llvm::ArrayRef<TensorId> outputs,
+                                 llvm::ArrayRef<NamedAttribute> attrs = {},
+                                 SourceLoc loc = {});
+
+  /// Adds a node without any checking, for the parser and passes that check
+  /// afterwards with the verifier. `attrs` must already be complete.
+  NodeId addNodeUnchecked(Node node);
+
+  //===--- Access --------------------------------------------------------===//
+
+  size_t numTensors() const { return tensors.size(); }
+  /// Including erased nodes; use `liveNodes()` to skip them.
+  size_t numNodes() const { return nodes.size(); }
+  const Tensor &tensor(TensorId id) const { return tensors[id.index()]; }
+  Tensor &tensor(TensorId id) { return tensors[id.index()]; }
+  const Node &node(NodeId id) const { return nodes[id.index()]; }
+  Node &node(NodeId id) { return nodes[id.index()]; }
+  const TensorType &type(TensorId id) const { return *tensor(id).type; }
+  bool isValid(TensorId id) const {
+    return id.isValid() && id.index() < tensors.size();
+  }
+  bool isValid(NodeId id) const {
+    return id.isValid() && id.index() < nodes.size();
+  }
+
+  /// Inputs and parameters, in declaration order.
+  llvm::ArrayRef<TensorId> arguments() const { return args; }
+  std::vector<TensorId> inputs() const;
+  std::vector<TensorId> parameters() const;
+  bool isArgument(TensorId id) const;
+  bool isParameter(TensorId id) const;
+  llvm::ArrayRef<TensorId> outputs() const { return outs; }
+  bool isOutput(TensorId id) const;
+
+  /// Ids of the nodes not erased, in insertion order.
+  std::vector<NodeId> liveNodes() const;
+
+  //===--- Use-def -------------------------------------------------------===//
+
+  /// The node defining `id`, or an invalid id for arguments and tensors
+  /// nobody defines yet. With several producers (an invalid graph the
+  /// verifier reports), the first.
+  NodeId producer(TensorId id) const;
+  /// Live nodes reading `id`, each once, in insertion order.
+  std::vector<NodeId> consumers(TensorId id) const;
+  TensorRole role(TensorId id) const;
+
+  /// Live nodes in an order where every producer precedes its consumers;
+  /// ties keep insertion order, so the result is deterministic. Fails on a
+  /// cycle, naming a tensor on it.
+  llvm::Expected<std::vector<NodeId>> topologicalOrder() const;
+
+  /// The first tensor called `name`, or an invalid id.
+  TensorId findTensor(llvm::StringRef name) const;
+
+  /// `'op' producing %name` (or `'op' node N` without outputs), the subject
+  /// of diagnostics about a node.
+  std::string describeNode(NodeId id) const;
+  /// `%name`, or `%N` for anonymous tensors.
+  std::string describeTensor(TensorId id) const;
+
+  //===--- Mutation for passes -------------------------------------------===//
+
+  void eraseNode(NodeId id);
+  /// Makes every live node and the output list read `to` instead of `from`.
+  void replaceAllUsesWith(TensorId from, TensorId to);
+
+private:
+  std::string graphName;
+  std::vector<Tensor> tensors;
+  std::vector<Node> nodes;
+  std::vector<TensorId> args;
+  std::vector<bool> argIsParameter;
+  std::vector<TensorId> outs;
+  /// producers[t]: nodes defining tensor t (more than one only if invalid).
+  std::vector<llvm::SmallVector<NodeId, 1>> producers;
+  std::vector<llvm::SmallVector<NodeId, 2>> users;
+};
+
+/// The same type as Graph, under the name the original API uses.
+using EinsumGraph = Graph;
+
+} // namespace einsum
+
+#endif // EINSUM_IR_GRAPH_H

@@ -1,0 +1,70 @@
+//===- TensorType.cpp -----------------------------------------------------===//
+#include "ir/TensorType.h"
+
+#include <fmt/format.h>
+
+namespace einsum {
+
+llvm::StringRef dtypeName(DType t) {
+  switch (t) {
+  case DType::F32:
+    return "f32";
+  case DType::F64:
+    return "f64";
+  case DType::I64:
+    return "i64";
+  }
+  return "?";
+}
+
+std::optional<DType> parseDType(llvm::StringRef name) {
+  if (name == "f32")
+    return DType::F32;
+  if (name == "f64")
+    return DType::F64;
+  if (name == "i64")
+    return DType::I64;
+  return std::nullopt;
+}
+
+unsigned dtypeSize(DType t) { return t == DType::F32 ? 4 : 8; }
+
+bool isFloat(DType t) { return t != DType::I64; }
+
+int64_t TensorType::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n *= d;
+  return n;
+}
+
+std::string shapeStr(llvm::ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      s += ',';
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+std::string TensorType::str() const {
+  return dtypeName(dtype).str() + shapeStr(dims);
+}
+
+std::string checkShape(llvm::ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] <= 0)
+      return fmt::format("dimension {} of shape {} is {}; dimensions must be "
+                         "positive",
+                         i, shapeStr(shape), shape[i]);
+    if (n > kMaxElements / shape[i])
+      return fmt::format("shape {} has more than 2^48 elements",
+                         shapeStr(shape));
+    n *= shape[i];
+  }
+  return {};
+}
+
+} // namespace einsum

@@ -1,0 +1,493 @@
+//===- TypeInference.cpp --------------------------------------------------===//
+#include "ir/TypeInference.h"
+#include "ir/EinsumSpec.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace einsum {
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+static std::string joinNames(llvm::ArrayRef<std::string> names) {
+  std::string s;
+  for (size_t i = 0; i < names.size(); ++i)
+    s += (i ? ", " : "") + names[i];
+  return s;
+}
+
+llvm::Expected<Attribute> checkAttribute(const AttrSpec &spec,
+                                         Attribute value) {
+  auto mismatch = [&](llvm::StringRef got) {
+    return makeError(fmt::format("attribute '{}' expects {}, got {}", spec.name,
+                                 attrKindName(spec.kind).str(), got.str()));
+  };
+  switch (spec.kind) {
+  case AttrKind::Int:
+    if (!value.isInt())
+      return mismatch(value.kindName());
+    return value;
+  case AttrKind::Float:
+    if (value.isInt())
+      return Attribute::ofFloat(double(value.getInt()));
+    if (!value.isFloat())
+      return mismatch(value.kindName());
+    return value;
+  case AttrKind::Bool:
+    if (!value.isBool())
+      return mismatch(value.kindName());
+    return value;
+  case AttrKind::String:
+    if (!value.isString())
+      return mismatch(value.kindName());
+    return value;
+  case AttrKind::Enum:
+    if (!value.isString())
+      return mismatch(value.kindName());
+    if (std::find(spec.enumValues.begin(), spec.enumValues.end(),
+                  value.getString()) == spec.enumValues.end())
+      return makeError(fmt::format("attribute '{}' is '{}'; expected one of {}",
+                                   spec.name, value.getString(),
+                                   joinNames(spec.enumValues)));
+    return value;
+  case AttrKind::Ints:
+    if (!value.isInts())
+      return mismatch(value.kindName());
+    return value;
+  case AttrKind::Floats:
+    if (value.isInts()) {
+      std::vector<double> f(value.getInts().begin(), value.getInts().end());
+      return Attribute::ofFloats(std::move(f));
+    }
+    if (!value.isFloats())
+      return mismatch(value.kindName());
+    return value;
+  }
+  return value;
+}
+
+llvm::Expected<std::vector<Attribute>>
+resolveAttributes(OpKind op, llvm::ArrayRef<NamedAttribute> attrs) {
+  const OpInfo &info = opInfo(op);
+  std::vector<std::optional<Attribute>> slots(info.attrs.size());
+  for (const auto &[name, value] : attrs) {
+    std::optional<unsigned> idx = info.attrIndex(name);
+    if (!idx) {
+      if (info.attrs.empty())
+        return makeError(fmt::format("unknown attribute '{}': '{}' takes no "
+                                     "attributes",
+                                     name, info.name.str()));
+      std::vector<std::string> known;
+      for (const AttrSpec &s : info.attrs)
+        known.push_back(s.name);
+      return makeError(fmt::format("unknown attribute '{}' of '{}'; known "
+                                   "attributes: {}",
+                                   name, info.name.str(), joinNames(known)));
+    }
+    if (slots[*idx])
+      return makeError(fmt::format("attribute '{}' is given twice", name));
+    llvm::Expected<Attribute> checked =
+        checkAttribute(info.attrs[*idx], value);
+    if (!checked)
+      return checked.takeError();
+    slots[*idx] = std::move(*checked);
+  }
+  std::vector<Attribute> result;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i]) {
+      result.push_back(std::move(*slots[i]));
+      continue;
+    }
+    if (!info.attrs[i].defaultValue)
+      return makeError(fmt::format("'{}' requires attribute '{}' ({})",
+                                   info.name.str(), info.attrs[i].name,
+                                   attrKindName(info.attrs[i].kind).str()));
+    result.push_back(*info.attrs[i].defaultValue);
+  }
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// Shapes
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<std::vector<int64_t>>
+broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  std::vector<int64_t> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    // Align from the right, as numpy does.
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      return makeError(fmt::format("shapes {} and {} do not broadcast: "
+                                   "dimension {} of the result would be {} "
+                                   "and {}",
+                                   shapeStr(a), shapeStr(b), i, da, db));
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+llvm::Expected<unsigned> normalizeAxis(int64_t axis, unsigned rank) {
+  int64_t r = rank;
+  if (axis < -r || axis >= r)
+    return makeError(fmt::format("axis {} is out of range for rank {} "
+                                 "(expected {} to {})",
+                                 axis, rank, -r, r - 1));
+  return unsigned(axis < 0 ? axis + r : axis);
+}
+
+/// Normalizes a list of distinct axes, sorted.
+static llvm::Expected<std::vector<unsigned>>
+normalizeAxes(llvm::ArrayRef<int64_t> axes, unsigned rank) {
+  std::vector<unsigned> out;
+  for (int64_t a : axes) {
+    llvm::Expected<unsigned> n = normalizeAxis(a, rank);
+    if (!n)
+      return n.takeError();
+    if (std::find(out.begin(), out.end(), *n) != out.end())
+      return makeError(fmt::format("axis {} is listed twice", a));
+    out.push_back(*n);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+static llvm::Error requireFloat(const TensorType &t, llvm::StringRef what) {
+  if (isFloat(t.elementType()))
+    return llvm::Error::success();
+  return makeError(fmt::format("{} has type {}; expected f32 or f64",
+                               what.str(), t.str()));
+}
+
+static llvm::Error requireSameDType(llvm::ArrayRef<TensorType> ins) {
+  for (size_t i = 1; i < ins.size(); ++i)
+    if (ins[i].elementType() != ins[0].elementType())
+      return makeError(fmt::format("input {} is {} but input 0 is {}; "
+                                   "element types must match",
+                                   i, ins[i].str(), ins[0].str()));
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Per-category inference
+//===----------------------------------------------------------------------===//
+
+static llvm::Expected<TensorType> inferEinsum(llvm::ArrayRef<TensorType> ins,
+                                              llvm::StringRef specText) {
+  for (size_t i = 0; i < ins.size(); ++i)
+    if (llvm::Error e = requireFloat(ins[i], fmt::format("input {}", i)))
+      return std::move(e);
+  if (llvm::Error e = requireSameDType(ins))
+    return std::move(e);
+  llvm::Expected<EinsumSpec> spec = EinsumSpec::parse(specText, ins.size());
+  if (!spec)
+    return spec.takeError();
+  llvm::Expected<std::map<char, int64_t>> sizes = spec->labelSizes(ins);
+  if (!sizes)
+    return sizes.takeError();
+  std::vector<int64_t> shape;
+  for (char c : spec->output)
+    shape.push_back(sizes->at(c));
+  return TensorType(ins[0].elementType(), shape);
+}
+
+static llvm::Expected<TensorType> inferReduce(const TensorType &in,
+                                              llvm::ArrayRef<int64_t> axes,
+                                              bool keepDims) {
+  if (axes.empty())
+    return makeError("'axes' is empty; reduce needs at least one axis");
+  llvm::Expected<std::vector<unsigned>> norm = normalizeAxes(axes, in.rank());
+  if (!norm)
+    return norm.takeError();
+  std::vector<int64_t> shape;
+  for (unsigned d = 0; d < in.rank(); ++d) {
+    bool reduced = std::find(norm->begin(), norm->end(), d) != norm->end();
+    if (!reduced)
+      shape.push_back(in.dim(d));
+    else if (keepDims)
+      shape.push_back(1);
+  }
+  return TensorType(in.elementType(), shape);
+}
+
+static llvm::Expected<TensorType> inferExpandDims(const TensorType &in,
+                                                  llvm::ArrayRef<int64_t> axes) {
+  if (axes.empty())
+    return makeError("'axes' is empty; expand_dims needs at least one axis");
+  unsigned rank = in.rank() + axes.size();
+  llvm::Expected<std::vector<unsigned>> norm = normalizeAxes(axes, rank);
+  if (!norm)
+    return norm.takeError();
+  std::vector<int64_t> shape;
+  unsigned next = 0;
+  for (unsigned d = 0; d < rank; ++d) {
+    if (std::find(norm->begin(), norm->end(), d) != norm->end())
+      shape.push_back(1);
+    else
+      shape.push_back(in.dim(next++));
+  }
+  return TensorType(in.elementType(), shape);
+}
+
+static llvm::Expected<TensorType> inferReshape(const TensorType &in,
+                                               llvm::ArrayRef<int64_t> req) {
+  std::vector<int64_t> shape(req.begin(), req.end());
+  int inferred = -1;
+  int64_t known = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      if (inferred >= 0)
+        return makeError(fmt::format("shape {} has more than one -1",
+                                     shapeStr(req)));
+      inferred = i;
+      continue;
+    }
+    if (shape[i] <= 0)
+      return makeError(fmt::format("shape {} has dimension {} = {}; "
+                                   "dimensions must be positive (or one -1)",
+                                   shapeStr(req), i, shape[i]));
+    if (known > kMaxElements / shape[i])
+      return makeError(fmt::format("shape {} has more than 2^48 elements",
+                                   shapeStr(req)));
+    known *= shape[i];
+  }
+  int64_t total = in.numElements();
+  if (inferred >= 0) {
+    if (total % known != 0)
+      return makeError(fmt::format("cannot reshape {} ({} elements) to {}: "
+                                   "{} is not a multiple of {}",
+                                   in.str(), total, shapeStr(req), total,
+                                   known));
+    shape[inferred] = total / known;
+  } else if (known != total) {
+    return makeError(fmt::format("cannot reshape {} ({} elements) to {} ({} "
+                                 "elements)",
+                                 in.str(), total, shapeStr(req), known));
+  }
+  return TensorType(in.elementType(), shape);
+}
+
+static llvm::Expected<TensorType> inferTranspose(const TensorType &in,
+                                                 llvm::ArrayRef<int64_t> perm) {
+  if (perm.size() != in.rank())
+    return makeError(fmt::format("perm {} has {} entries but the input {} has "
+                                 "rank {}",
+                                 shapeStr(perm), perm.size(), in.str(),
+                                 in.rank()));
+  std::vector<bool> seen(in.rank(), false);
+  std::vector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= int64_t(in.rank()) || seen[p])
+      return makeError(fmt::format("perm {} is not a permutation of 0..{}",
+                                   shapeStr(perm), int64_t(in.rank()) - 1));
+    seen[p] = true;
+    shape.push_back(in.dim(p));
+  }
+  return TensorType(in.elementType(), shape);
+}
+
+static llvm::Expected<TensorType> inferGather(const TensorType &table,
+                                              const TensorType &indices,
+                                              int64_t axis) {
+  if (indices.elementType() != DType::I64)
+    return makeError(fmt::format("indices have type {}; expected i64",
+                                 indices.str()));
+  llvm::Expected<unsigned> a = normalizeAxis(axis, table.rank());
+  if (!a)
+    return a.takeError();
+  std::vector<int64_t> shape(table.shape().begin(),
+                             table.shape().begin() + *a);
+  shape.insert(shape.end(), indices.shape().begin(), indices.shape().end());
+  shape.insert(shape.end(), table.shape().begin() + *a + 1,
+               table.shape().end());
+  return TensorType(table.elementType(), shape);
+}
+
+/// Checks a generator's attributes against its declared type.
+static llvm::Error checkGenerator(OpKind op, const TensorType &t,
+                                  llvm::ArrayRef<Attribute> attrs) {
+  const OpInfo &info = opInfo(op);
+  auto attr = [&](llvm::StringRef name) -> const Attribute & {
+    return attrs[*info.attrIndex(name)];
+  };
+  auto needRank2Float = [&]() -> llvm::Error {
+    if (t.rank() != 2)
+      return makeError(fmt::format("result type {} must have rank 2 "
+                                   "([queries, keys])",
+                                   t.str()));
+    return requireFloat(t, "the result");
+  };
+  auto needOffset = [&]() -> llvm::Error {
+    int64_t off = attr("query_offset").getInt();
+    if (off < 0 || off > kMaxElements)
+      return makeError(fmt::format("query_offset is {}; expected 0 to 2^48",
+                                   off));
+    return llvm::Error::success();
+  };
+  switch (op) {
+  case OpKind::Constant: {
+    const std::vector<double> &data = attr("data").getFloats();
+    if (!data.empty() && int64_t(data.size()) != t.numElements())
+      return makeError(fmt::format("'data' has {} values but the result {} "
+                                   "has {} elements",
+                                   data.size(), t.str(), t.numElements()));
+    if (t.elementType() == DType::I64) {
+      std::vector<double> values = data;
+      values.push_back(attr("value").getFloat());
+      for (double v : values)
+        if (v != std::trunc(v) || std::abs(v) > 9007199254740992.0)
+          return makeError(fmt::format("value {} is not an integer exactly "
+                                       "representable in i64 data",
+                                       formatFloat(v)));
+    }
+    return llvm::Error::success();
+  }
+  case OpKind::Iota: {
+    if (t.rank() == 0)
+      return makeError("the result of 'iota' must have rank 1 or more");
+    llvm::Expected<unsigned> a = normalizeAxis(attr("axis").getInt(), t.rank());
+    return a ? llvm::Error::success() : a.takeError();
+  }
+  case OpKind::Distance:
+    if (llvm::Error e = needRank2Float())
+      return e;
+    return needOffset();
+  case OpKind::CausalMask:
+    if (llvm::Error e = needRank2Float())
+      return e;
+    return needOffset();
+  case OpKind::AlibiSlopes: {
+    if (t.rank() != 1)
+      return makeError(fmt::format("result type {} must have rank 1 "
+                                   "([heads])",
+                                   t.str()));
+    if (llvm::Error e = requireFloat(t, "the result"))
+      return e;
+    int64_t n = t.dim(0);
+    double maxBias = attr("max_bias").getFloat();
+    int64_t offset = attr("head_offset").getInt();
+    int64_t total = attr("total_heads").getInt();
+    if (!(maxBias > 0) || !std::isfinite(maxBias))
+      return makeError(fmt::format("max_bias is {}; expected a positive "
+                                   "finite number",
+                                   formatFloat(maxBias)));
+    if (offset < 0 || total < 0)
+      return makeError(fmt::format("head_offset {} and total_heads {} must "
+                                   "not be negative",
+                                   offset, total));
+    int64_t effectiveTotal = total == 0 ? n : total;
+    if (offset > effectiveTotal || n > effectiveTotal - offset)
+      return makeError(fmt::format("heads [{}, {}) are not within "
+                                   "total_heads {}",
+                                   offset, offset + n, effectiveTotal));
+    return llvm::Error::success();
+  }
+  default:
+    llvm_unreachable("not a generator");
+  }
+}
+
+llvm::Expected<TensorType>
+inferResultType(OpKind op, llvm::ArrayRef<TensorType> ins,
+                llvm::ArrayRef<Attribute> attrs,
+                const std::optional<TensorType> &declared) {
+  const OpInfo &info = opInfo(op);
+  assert(attrs.size() == info.attrs.size() && "attributes not resolved");
+  auto attr = [&](llvm::StringRef name) -> const Attribute & {
+    return attrs[*info.attrIndex(name)];
+  };
+
+  if (info.category == OpCategory::Generator) {
+    if (!declared)
+      return makeError(fmt::format("the result type of '{}' must be given: "
+                                   "it has no inputs to infer it from",
+                                   info.name.str()));
+    std::string bad = checkShape(declared->shape());
+    if (!bad.empty())
+      return makeError(bad);
+    if (llvm::Error e = checkGenerator(op, *declared, attrs))
+      return std::move(e);
+    return *declared;
+  }
+
+  llvm::Expected<TensorType> inferred = [&]() -> llvm::Expected<TensorType> {
+    switch (op) {
+    case OpKind::Einsum:
+      return inferEinsum(ins, attr("spec").getString());
+#define UNARY_CASE(Id) case OpKind::Id:
+      UNARY_CASE(Neg) UNARY_CASE(Abs) UNARY_CASE(Exp) UNARY_CASE(Log)
+      UNARY_CASE(Sqrt) UNARY_CASE(Rsqrt) UNARY_CASE(Recip) UNARY_CASE(Tanh)
+      UNARY_CASE(Sigmoid) UNARY_CASE(Relu) UNARY_CASE(Gelu) UNARY_CASE(Square)
+#undef UNARY_CASE
+      if (llvm::Error e = requireFloat(ins[0], "the input"))
+        return std::move(e);
+      return ins[0];
+    case OpKind::Add:
+    case OpKind::Sub:
+    case OpKind::Mul:
+    case OpKind::Div:
+    case OpKind::Max:
+    case OpKind::Min:
+    case OpKind::Pow: {
+      for (size_t i = 0; i < 2; ++i)
+        if (llvm::Error e = requireFloat(ins[i], fmt::format("input {}", i)))
+          return std::move(e);
+      if (llvm::Error e = requireSameDType(ins))
+        return std::move(e);
+      llvm::Expected<std::vector<int64_t>> shape =
+          broadcastShapes(ins[0].shape(), ins[1].shape());
+      if (!shape)
+        return shape.takeError();
+      return TensorType(ins[0].elementType(), *shape);
+    }
+    case OpKind::Reduce:
+      if (llvm::Error e = requireFloat(ins[0], "the input"))
+        return std::move(e);
+      return inferReduce(ins[0], attr("axes").getInts(),
+                         attr("keepdims").getBool());
+    case OpKind::Softmax: {
+      if (llvm::Error e = requireFloat(ins[0], "the input"))
+        return std::move(e);
+      llvm::Expected<unsigned> a =
+          normalizeAxis(attr("axis").getInt(), ins[0].rank());
+      if (!a)
+        return a.takeError();
+      return ins[0];
+    }
+    case OpKind::ExpandDims:
+      return inferExpandDims(ins[0], attr("axes").getInts());
+    case OpKind::Reshape:
+      return inferReshape(ins[0], attr("shape").getInts());
+    case OpKind::Transpose:
+      return inferTranspose(ins[0], attr("perm").getInts());
+    case OpKind::Gather:
+      return inferGather(ins[0], ins[1], attr("axis").getInt());
+    case OpKind::Constant:
+    case OpKind::Iota:
+    case OpKind::Distance:
+    case OpKind::AlibiSlopes:
+    case OpKind::CausalMask:
+      break;
+    }
+    llvm_unreachable("generators are handled above");
+  }();
+  if (!inferred)
+    return inferred.takeError();
+  std::string bad = checkShape(inferred->shape());
+  if (!bad.empty())
+    return makeError("the result " + bad);
+  if (declared && *declared != *inferred)
+    return makeError(fmt::format("result type {} does not match the inferred "
+                                 "type {}",
+                                 declared->str(), inferred->str()));
+  return *inferred;
+}
+
+} // namespace einsum

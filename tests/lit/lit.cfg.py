@@ -1,0 +1,17 @@
+# lit configuration for the textual tests: one folder per feature or pass.
+import os
+
+import lit.formats
+
+config.name = "EinsumGraph"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".eg", ".test"]
+config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.eg_obj_root, "tests", "lit")
+
+# Our tools first, then FileCheck, not and count from LLVM.
+path = [config.eg_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
+config.environment["PATH"] = os.pathsep.join(path)
+config.substitutions.append(("%examples", os.path.join(config.eg_src_root, "examples")))
+config.substitutions.append(("%python", "python3"))

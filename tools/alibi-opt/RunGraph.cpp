@@ -1,0 +1,169 @@
+//===- RunGraph.cpp -------------------------------------------------------===//
+#include "tools/alibi-opt/RunGraph.h"
+#include "ir/Npy.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/xxhash.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace einsum {
+
+TensorData randomTensor(const TensorType &type, unsigned seed,
+                        llvm::StringRef name) {
+  TensorData t(type);
+  // splitmix64 seeded from the seed and the name: no dependence on the
+  // standard library's distributions, which differ between implementations.
+  uint64_t state = llvm::xxh3_64bits(name) ^ (uint64_t(seed) << 32 | seed);
+  auto next = [&state] {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  for (int64_t i = 0; i < t.numElements(); ++i) {
+    double u = double(next() >> 11) / double(1ULL << 53);
+    t.set(i, type.elementType() == DType::I64 ? std::floor(u * 8)
+                                              : 2 * u - 1);
+  }
+  return t;
+}
+
+/// Reads every --input, checking names against the graph's arguments.
+static llvm::Expected<std::map<std::string, TensorData>>
+bindInputs(const Graph &g, const RunOptions &options) {
+  std::map<std::string, TensorId> args;
+  for (TensorId a : g.arguments())
+    args.emplace(g.tensor(a).name.empty()
+                     ? fmt::format("%{}", a.index())
+                     : g.tensor(a).name,
+                 a);
+  std::map<std::string, TensorData> bound;
+  for (const std::string &spec : options.inputs) {
+    auto [name, path] = llvm::StringRef(spec).split('=');
+    if (name.empty() || path.empty())
+      return makeError(fmt::format("--input '{}' is not of the form "
+                                   "NAME=PATH.npy",
+                                   spec));
+    auto it = args.find(name.str());
+    if (it == args.end()) {
+      std::vector<std::string> names;
+      for (const auto &entry : args)
+        names.push_back(entry.first);
+      return makeError(fmt::format("--input '{}': the graph has no argument "
+                                   "named '{}'; its arguments are: {}",
+                                   spec, name.str(),
+                                   llvm::join(names, ", ")));
+    }
+    if (bound.count(name.str()))
+      return makeError(fmt::format("--input '{}': argument '{}' is given "
+                                   "twice",
+                                   spec, name.str()));
+    llvm::Expected<TensorData> data = readNpy(path);
+    if (!data)
+      return data.takeError();
+    const TensorType &want = g.type(it->second);
+    if (data->type() != want)
+      return makeError(fmt::format("--input '{}': {} holds {} but argument "
+                                   "'{}' is {}",
+                                   spec, path.str(), data->type().str(),
+                                   name.str(), want.str()));
+    bound.emplace(name.str(), std::move(*data));
+  }
+  for (const auto &[name, id] : args) {
+    if (bound.count(name))
+      continue;
+    if (!options.randomSeed)
+      return makeError(fmt::format("missing --input for graph argument '{}' "
+                                   "({}); pass --input {}=PATH.npy or "
+                                   "--random-inputs",
+                                   name, g.type(id).str(), name));
+    bound.emplace(name, randomTensor(g.type(id), *options.randomSeed, name));
+  }
+  return bound;
+}
+
+static std::string summarize(llvm::StringRef name, const TensorData &t) {
+  double lo = INFINITY, hi = -INFINITY, sum = 0;
+  int64_t finite = 0;
+  for (int64_t i = 0; i < t.numElements(); ++i) {
+    double v = t.get(i);
+    if (!std::isfinite(v))
+      continue;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    sum += v;
+    ++finite;
+  }
+  std::string stats =
+      finite == 0 ? "no finite values"
+                  : fmt::format("min={:.6g} max={:.6g} mean={:.6g}", lo, hi,
+                                sum / double(finite));
+  if (finite != t.numElements())
+    stats += fmt::format(" non-finite={}", t.numElements() - finite);
+  return fmt::format("{}: {} {}", name.str(), t.type().str(), stats);
+}
+
+static llvm::Error writeOutputs(const std::vector<std::string> &names,
+                                const std::vector<TensorData> &outputs,
+                                llvm::StringRef dir) {
+  if (!llvm::sys::fs::is_directory(dir))
+    return makeError(fmt::format("--output-dir '{}' is not an existing "
+                                 "directory",
+                                 dir.str()));
+  for (const std::string &name : names)
+    if (name.empty() || name == "." || name == ".." ||
+        name.find_first_of("/\\") != std::string::npos)
+      return makeError(fmt::format("output '{}' cannot be used as a file "
+                                   "name in --output-dir",
+                                   name));
+  // Each file is written atomically; a failure part-way removes the files
+  // already written so the directory is left as it was.
+  std::vector<std::string> written;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    llvm::SmallString<256> path(dir);
+    llvm::sys::path::append(path, names[i] + ".npy");
+    if (llvm::Error err = writeNpy(path, outputs[i])) {
+      for (const std::string &w : written)
+        llvm::sys::fs::remove(w);
+      return err;
+    }
+    written.push_back(path.str().str());
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error runGraph(const Graph &g, const RunOptions &options,
+                     llvm::raw_ostream &os) {
+  llvm::Expected<std::map<std::string, TensorData>> inputs =
+      bindInputs(g, options);
+  if (!inputs)
+    return inputs.takeError();
+  llvm::Expected<std::unique_ptr<Backend>> backend =
+      createBackend(options.backend);
+  if (!backend)
+    return backend.takeError();
+  llvm::Expected<std::unique_ptr<Executable>> exe =
+      (*backend)->compile(g, options.compile);
+  if (!exe)
+    return exe.takeError();
+  llvm::Expected<std::vector<TensorData>> outputs = (*exe)->runNamed(*inputs);
+  if (!outputs)
+    return outputs.takeError();
+  std::vector<std::string> names((*exe)->resultNames().begin(),
+                                 (*exe)->resultNames().end());
+  if (!options.outputDir.empty())
+    if (llvm::Error err = writeOutputs(names, *outputs, options.outputDir))
+      return err;
+  for (size_t i = 0; i < outputs->size(); ++i)
+    os << summarize(names[i], (*outputs)[i]) << '\n';
+  return llvm::Error::success();
+}
+
+} // namespace einsum

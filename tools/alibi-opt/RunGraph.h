@@ -1,0 +1,42 @@
+//===- RunGraph.h - Running a graph from the command line -------*- C++ -*-===//
+#ifndef EINSUM_TOOLS_RUNGRAPH_H
+#define EINSUM_TOOLS_RUNGRAPH_H
+
+#include "backends/Backend.h"
+#include "ir/Graph.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace einsum {
+
+struct RunOptions {
+  std::string backend = "reference";
+  /// `NAME=PATH.npy`, one per graph argument.
+  std::vector<std::string> inputs;
+  /// Fill arguments without an --input with seeded uniform values in [-1, 1].
+  std::optional<unsigned> randomSeed;
+  /// Where `<output name>.npy` files go; none are written if empty.
+  std::string outputDir;
+  CompileOptions compile;
+};
+
+/// Binds inputs, compiles and runs `g` on the chosen backend, writes the
+/// outputs and prints one summary line per output to `os`. Every input is
+/// read and checked before anything runs, and outputs are written only when
+/// all of them were computed, so an error leaves no output files.
+llvm::Error runGraph(const Graph &g, const RunOptions &options,
+                     llvm::raw_ostream &os);
+
+/// Deterministic pseudo-random data in [-1, 1] for a tensor of `type`
+/// (integers 0..7 for i64): the same seed and name give the same values on
+/// every machine.
+TensorData randomTensor(const TensorType &type, unsigned seed,
+                        llvm::StringRef name);
+
+} // namespace einsum
+
+#endif // EINSUM_TOOLS_RUNGRAPH_H
