@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/alibi-opt/AlibiOptMain.h"
+#include "tools/alibi-opt/OpReference.h"
 #include "tools/alibi-opt/RunGraph.h"
 
 #include "backends/Backend.h"
@@ -66,6 +67,10 @@ struct Options {
   cl::opt<std::string> outputDir{
       "output-dir", cl::desc("Write <output name>.npy for each graph output"),
       cl::value_desc("dir"), cl::cat(category)};
+  cl::opt<bool> opReference{
+      "op-reference",
+      cl::desc("Print the op reference (Markdown) generated from the op table"),
+      cl::cat(category)};
   cl::opt<unsigned> threads{"threads",
                             cl::desc("Worker threads for --run (0: one per "
                                      "core)"),
@@ -118,7 +123,20 @@ static int fail(llvm::Error err) {
   return 1;
 }
 
+/// libLLVM registers internal options globally; drop the ones whose names
+/// our tool uses, so that ours can be declared (ours hide all of LLVM's in
+/// --help anyway).
+static void unregisterClashingLLVMOptions() {
+  llvm::StringMap<cl::Option *> &registered = cl::getRegisteredOptions();
+  for (llvm::StringRef name : {"threads"}) {
+    auto it = registered.find(name);
+    if (it != registered.end())
+      it->second->removeArgument();
+  }
+}
+
 int alibiOptMain(int argc, char **argv) {
+  unregisterClashingLLVMOptions();
   Options opts;
   cl::HideUnrelatedOptions(opts.category);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
@@ -135,6 +153,11 @@ int alibiOptMain(int argc, char **argv) {
           &parseErrorStream)) {
     llvm::errs() << parseErrorStream.str();
     return 1;
+  }
+
+  if (opts.opReference) {
+    printOpReference(llvm::outs());
+    return 0;
   }
 
   llvm::Expected<Graph> g = readGraph(opts.inputFile);
