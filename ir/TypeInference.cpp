@@ -389,6 +389,30 @@ static llvm::Error checkGenerator(OpKind op, const TensorType &t,
                                    offset, offset + n, effectiveTotal));
     return llvm::Error::success();
   }
+  case OpKind::RelativeBuckets: {
+    if (t.rank() != 2 || t.elementType() != DType::I64)
+      return makeError(fmt::format("result type {} must be i64 of rank 2 "
+                                   "([queries, keys])",
+                                   t.str()));
+    if (llvm::Error e = needOffset())
+      return e;
+    int64_t buckets = attr("num_buckets").getInt();
+    int64_t maxDistance = attr("max_distance").getInt();
+    // Half the buckets (per direction, if bidirectional) are exact; the
+    // logarithmic ones need an exact range of at least 1 and a max_distance
+    // beyond it.
+    int64_t perSide = attr("bidirectional").getBool() ? buckets / 2 : buckets;
+    if (buckets > (int64_t(1) << 30) || perSide < 2)
+      return makeError(fmt::format("num_buckets is {}; expected at least {} "
+                                   "and at most 2^30",
+                                   buckets,
+                                   attr("bidirectional").getBool() ? 4 : 2));
+    if (maxDistance <= perSide / 2 || maxDistance > kMaxElements)
+      return makeError(fmt::format("max_distance is {}; expected more than "
+                                   "the {} exact buckets and at most 2^48",
+                                   maxDistance, perSide / 2));
+    return llvm::Error::success();
+  }
   default:
     llvm_unreachable("not a generator");
   }
@@ -425,6 +449,7 @@ inferResultType(OpKind op, llvm::ArrayRef<TensorType> ins,
       UNARY_CASE(Neg) UNARY_CASE(Abs) UNARY_CASE(Exp) UNARY_CASE(Log)
       UNARY_CASE(Sqrt) UNARY_CASE(Rsqrt) UNARY_CASE(Recip) UNARY_CASE(Tanh)
       UNARY_CASE(Sigmoid) UNARY_CASE(Relu) UNARY_CASE(Gelu) UNARY_CASE(Square)
+      UNARY_CASE(Sin) UNARY_CASE(Cos)
 #undef UNARY_CASE
       if (llvm::Error e = requireFloat(ins[0], "the input"))
         return std::move(e);
@@ -474,6 +499,7 @@ inferResultType(OpKind op, llvm::ArrayRef<TensorType> ins,
     case OpKind::Distance:
     case OpKind::AlibiSlopes:
     case OpKind::CausalMask:
+    case OpKind::RelativeBuckets:
       break;
     }
     llvm_unreachable("generators are handled above");

@@ -1,0 +1,190 @@
+//===- Backend.cpp - Executable checks and the backend registry -----------===//
+//
+// Tensors are named in messages by their graph name, or `%N` (N the tensor
+// index) when anonymous, the way the printer numbers them.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/Backend.h"
+
+#include "ir/Diagnostic.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+#include <fmt/format.h>
+
+#include <mutex>
+#include <set>
+
+namespace einsum {
+
+static std::string tensorName(const Graph &g, TensorId id) {
+  const std::string &name = g.tensor(id).name;
+  return name.empty() ? "%" + std::to_string(id.index()) : name;
+}
+
+Executable::Executable(const Graph &g) {
+  for (TensorId id : g.arguments()) {
+    argTypes.push_back(g.type(id));
+    argNames.push_back(tensorName(g, id));
+  }
+  for (TensorId id : g.outputs()) {
+    resTypes.push_back(g.type(id));
+    resNames.push_back(tensorName(g, id));
+  }
+}
+
+static std::string plural(size_t n, llvm::StringRef word) {
+  return fmt::format("{} {}{}", n, word.str(), n == 1 ? "" : "s");
+}
+
+/// Checks one side of a call: counts, null pointers and types.
+template <typename Ptr>
+static llvm::Error checkTensors(llvm::StringRef what, llvm::ArrayRef<Ptr> given,
+                                llvm::ArrayRef<TensorType> types,
+                                llvm::ArrayRef<std::string> names) {
+  if (given.size() != types.size())
+    return makeError(fmt::format("expected {}, got {}",
+                                 plural(types.size(), what), given.size()));
+  for (size_t i = 0; i < given.size(); ++i) {
+    if (!given[i])
+      return makeError(
+          fmt::format("{} {} ('{}') is null", what.str(), i, names[i]));
+    if (given[i]->type() != types[i])
+      return makeError(fmt::format("{} {} ('{}') has type {}, expected {}",
+                                   what.str(), i, names[i],
+                                   given[i]->type().str(), types[i].str()));
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error Executable::run(llvm::ArrayRef<const TensorData *> inputs,
+                            llvm::ArrayRef<TensorData *> outputs) {
+  if (llvm::Error err = checkTensors("input", inputs, argTypes, argNames))
+    return err;
+  if (llvm::Error err = checkTensors("output", outputs, resTypes, resNames))
+    return err;
+  return runImpl(inputs, outputs);
+}
+
+static std::string quotedList(llvm::ArrayRef<std::string> names) {
+  std::string s;
+  for (size_t i = 0; i < names.size(); ++i)
+    s += (i ? ", '" : "'") + names[i] + "'";
+  return s;
+}
+
+llvm::Expected<std::vector<TensorData>>
+Executable::runNamed(const std::map<std::string, TensorData> &inputs) {
+  // Every problem is found before anything runs, so a bad call has no
+  // effect at all.
+  std::set<std::string> known(argNames.begin(), argNames.end());
+  for (const auto &[name, data] : inputs)
+    if (!known.count(name))
+      return makeError(fmt::format("unknown input '{}'; the inputs are {}",
+                                   name, quotedList(argNames)));
+  std::vector<std::string> missing;
+  std::vector<const TensorData *> bound;
+  for (size_t i = 0; i < argNames.size(); ++i) {
+    auto it = inputs.find(argNames[i]);
+    if (it == inputs.end()) {
+      missing.push_back(argNames[i]);
+      continue;
+    }
+    if (it->second.type() != argTypes[i])
+      return makeError(fmt::format("input '{}' has type {}, expected {}",
+                                   argNames[i], it->second.type().str(),
+                                   argTypes[i].str()));
+    bound.push_back(&it->second);
+  }
+  if (!missing.empty())
+    return makeError(fmt::format("missing input{} {}",
+                                 missing.size() == 1 ? "" : "s",
+                                 quotedList(missing)));
+
+  std::vector<TensorData> results;
+  results.reserve(resTypes.size());
+  for (const TensorType &t : resTypes)
+    results.emplace_back(t);
+  std::vector<TensorData *> resultPtrs;
+  for (TensorData &r : results)
+    resultPtrs.push_back(&r);
+  if (llvm::Error err = run(bound, resultPtrs))
+    return err;
+  return results;
+}
+
+//===----------------------------------------------------------------------===//
+// Registry
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct Registry {
+  std::mutex lock;
+  std::map<std::string, BackendFactory> factories;
+};
+} // namespace
+
+/// Function-local so that registration from static initializers in other
+/// translation units cannot run before the map exists.
+static Registry &registry() {
+  static Registry r;
+  return r;
+}
+
+bool registerBackend(llvm::StringRef name, BackendFactory factory) {
+  Registry &r = registry();
+  std::lock_guard<std::mutex> guard(r.lock);
+  return r.factories.emplace(name.str(), std::move(factory)).second;
+}
+
+std::vector<std::string> registeredBackends() {
+  Registry &r = registry();
+  std::lock_guard<std::mutex> guard(r.lock);
+  std::vector<std::string> names;
+  // std::map iterates in sorted order.
+  for (const auto &entry : r.factories)
+    names.push_back(entry.first);
+  return names;
+}
+
+llvm::Expected<std::unique_ptr<Backend>> createBackend(llvm::StringRef name) {
+  BackendFactory factory;
+  {
+    Registry &r = registry();
+    std::lock_guard<std::mutex> guard(r.lock);
+    auto it = r.factories.find(name.str());
+    if (it != r.factories.end())
+      factory = it->second;
+  }
+  if (factory) {
+    std::unique_ptr<Backend> backend = factory();
+    if (!backend)
+      return makeError(
+          fmt::format("backend '{}' could not be created", name.str()));
+    return backend;
+  }
+
+  std::vector<std::string> names = registeredBackends();
+  if (names.empty())
+    return makeError(fmt::format("unknown backend '{}'; no backends are "
+                                 "registered",
+                                 name.str()));
+  std::string suggestion;
+  unsigned best = ~0u;
+  for (const std::string &candidate : names) {
+    unsigned d = name.edit_distance(candidate, /*AllowReplacements=*/true);
+    // Roughly one typo per three letters still counts as a near miss.
+    if (d < best && d <= std::max<size_t>(1, candidate.size() / 3)) {
+      best = d;
+      suggestion = candidate;
+    }
+  }
+  std::string hint = suggestion.empty()
+                         ? ""
+                         : fmt::format(" (did you mean '{}'?)", suggestion);
+  return makeError(fmt::format("unknown backend '{}'{}; registered backends: "
+                               "{}",
+                               name.str(), hint, llvm::join(names, ", ")));
+}
+
+} // namespace einsum

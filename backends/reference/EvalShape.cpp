@@ -1,0 +1,103 @@
+//===- EvalShape.cpp - expand_dims, reshape, transpose, gather ------------===//
+#include "backends/reference/Interpreter.h"
+
+#include "ir/Diagnostic.h"
+#include "ir/TypeInference.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace einsum::reference {
+
+void evalCopy(const TensorData &x, TensorData &result) {
+  // Same element type and count: the bytes are already rounded.
+  assert(x.sizeInBytes() == result.sizeInBytes() && "size mismatch");
+  std::memcpy(result.raw(), x.raw(), x.sizeInBytes());
+}
+
+llvm::Error evalTranspose(const Node &node, const std::string &what,
+                          const TensorData &x, TensorData &result) {
+  const std::vector<int64_t> &perm = node.attr("perm").getInts();
+  unsigned rank = x.type().rank();
+  if (perm.size() != rank)
+    return makeError(fmt::format("{}: perm has {} entries for rank {}", what,
+                                 perm.size(), rank));
+  if (rank == 0) {
+    result.set(0, x.get(0));
+    return llvm::Error::success();
+  }
+  // Walk the result row-major; result dim i steps through input dim perm[i].
+  std::vector<int64_t> inStrides = rowMajorStrides(x.type().shape());
+  std::vector<int64_t> stride(rank);
+  for (unsigned i = 0; i < rank; ++i)
+    stride[i] = inStrides[perm[i]];
+  llvm::ArrayRef<int64_t> shape = result.type().shape();
+  std::vector<int64_t> index(rank, 0);
+  int64_t in = 0;
+  for (int64_t out = 0, n = result.numElements(); out < n; ++out) {
+    result.set(out, x.get(in));
+    for (unsigned d = rank; d-- > 0;) {
+      in += stride[d];
+      if (++index[d] < shape[d])
+        break;
+      in -= stride[d] * shape[d];
+      index[d] = 0;
+    }
+  }
+  return llvm::Error::success();
+}
+
+/// The multi-index of element `flat` of `shape`, printed as `[1,2]`.
+static std::string indexStr(int64_t flat, llvm::ArrayRef<int64_t> shape) {
+  std::vector<int64_t> index(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    index[d] = flat % shape[d];
+    flat /= shape[d];
+  }
+  return shapeStr(index);
+}
+
+llvm::Error evalGather(const Node &node, const std::string &what,
+                       const TensorData &table, const TensorData &indices,
+                       TensorData &result) {
+  const TensorType &tt = table.type();
+  llvm::Expected<unsigned> axisOr =
+      normalizeAxis(node.attr("axis").getInt(), tt.rank());
+  if (!axisOr)
+    return makeError(what + ": " + firstMessage(axisOr.takeError()));
+  unsigned axis = *axisOr;
+  if (indices.type().elementType() != DType::I64)
+    return makeError(fmt::format("{}: indices have type {}; expected i64", what,
+                                 indices.type().str()));
+
+  // Check every index before writing anything: indices are data, so a bad
+  // one is a user error, and numpy-style wraparound of negatives would hide
+  // real bugs.
+  int64_t axisSize = tt.dim(axis);
+  const int64_t *idx = indices.data<int64_t>();
+  int64_t numIndices = indices.numElements();
+  for (int64_t p = 0; p < numIndices; ++p)
+    if (idx[p] < 0 || idx[p] >= axisSize)
+      return makeError(fmt::format(
+          "{}: index {} at position {} of the indices is out of range for "
+          "axis {} of size {}",
+          what, idx[p], indexStr(p, indices.type().shape()), axis, axisSize));
+
+  // Result = [outer][numIndices][inner], table = [outer][axisSize][inner].
+  int64_t outer = 1, inner = 1;
+  for (unsigned d = 0; d < axis; ++d)
+    outer *= tt.dim(d);
+  for (unsigned d = axis + 1; d < tt.rank(); ++d)
+    inner *= tt.dim(d);
+  size_t elem = dtypeSize(tt.elementType());
+  const std::byte *src = static_cast<const std::byte *>(table.raw());
+  std::byte *dst = static_cast<std::byte *>(result.raw());
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t p = 0; p < numIndices; ++p)
+      std::memcpy(dst + ((o * numIndices + p) * inner) * elem,
+                  src + ((o * axisSize + idx[p]) * inner) * elem, inner * elem);
+  return llvm::Error::success();
+}
+
+} // namespace einsum::reference

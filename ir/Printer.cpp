@@ -1,0 +1,177 @@
+//===- Printer.cpp - The textual form of a graph --------------------------===//
+#include "ir/Printer.h"
+
+#include "ir/Lexer.h"
+#include "ir/PrintUtils.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+#include <bit>
+#include <charconv>
+#include <cmath>
+
+namespace einsum {
+
+//===--- Shared spellings -------------------------------------------------===//
+
+TensorNamer::TensorNamer(const Graph &g) : g(g), numbers(g.numTensors(), -1) {
+  for (TensorId arg : g.arguments())
+    number(arg);
+  for (NodeId n : g.liveNodes())
+    for (TensorId out : g.node(n).outputs)
+      number(out);
+}
+
+void TensorNamer::number(TensorId id) {
+  if (g.isValid(id) && g.tensor(id).name.empty() && numbers[id.index()] < 0)
+    numbers[id.index()] = nextNumber++;
+}
+
+std::string TensorNamer::spell(TensorId id) {
+  if (!g.isValid(id))
+    return "%<invalid>";
+  const std::string &name = g.tensor(id).name;
+  if (name.empty()) {
+    // Tensors used but defined nowhere (an invalid graph) still get a
+    // stable number, after all defined ones.
+    number(id);
+    return "%" + std::to_string(numbers[id.index()]);
+  }
+  return "%" + (isBareTensorName(name) ? name : quoteString(name));
+}
+
+std::string spellGraphName(llvm::StringRef name) {
+  return "@" + (isBareIdentifier(name) ? name.str() : quoteString(name));
+}
+
+std::string spellType(const Graph &g, TensorId id) {
+  if (!g.isValid(id) || !g.tensor(id).type)
+    return "<untyped>";
+  return g.type(id).str();
+}
+
+/// The shortest text that reads back as the same float, always looking
+/// like a float, as formatFloat does for doubles.
+static std::string formatF32(double v) {
+  if (std::isnan(v) || std::isinf(v))
+    return formatFloat(v);
+  float f = static_cast<float>(v);
+  if (std::isinf(f))
+    return formatFloat(f);
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof(buf), f);
+  std::string s(buf, res.ptr);
+  if (s.find_first_of(".e") == std::string::npos)
+    s += ".0";
+  return s;
+}
+
+/// Equality that tells -0.0 from 0.0, so a printed -0.0 is not dropped as
+/// the default 0 and lost on the way back.
+static bool sameValue(const Attribute &a, const Attribute &b) {
+  auto bits = [](double d) { return std::bit_cast<uint64_t>(d); };
+  if (a.isFloat() && b.isFloat())
+    return bits(a.getFloat()) == bits(b.getFloat());
+  if (a.isFloats() && b.isFloats())
+    return llvm::equal(llvm::map_range(a.getFloats(), bits),
+                       llvm::map_range(b.getFloats(), bits));
+  return a == b;
+}
+
+/// Dispatches on the value held rather than the declared kind, so even an
+/// unverified node whose attribute has the wrong kind prints (and then
+/// fails to parse or verify with a message, instead of crashing here).
+static std::string formatValue(const AttrSpec &spec, const Attribute &a,
+                               bool f32Floats) {
+  auto fmtFloat = [&](double v) {
+    return f32Floats ? formatF32(v) : formatFloat(v);
+  };
+  if (a.isInt())
+    return std::to_string(a.getInt());
+  if (a.isFloat())
+    return fmtFloat(a.getFloat());
+  if (a.isBool())
+    return a.getBool() ? "true" : "false";
+  if (a.isString())
+    return spec.kind == AttrKind::Enum && isBareIdentifier(a.getString())
+               ? a.getString()
+               : quoteString(a.getString());
+  if (a.isInts())
+    return "[" +
+           llvm::join(
+               llvm::map_range(a.getInts(),
+                               [](int64_t v) { return std::to_string(v); }),
+               ", ") +
+           "]";
+  return "[" + llvm::join(llvm::map_range(a.getFloats(), fmtFloat), ", ") + "]";
+}
+
+std::vector<std::string> formatAttributes(const Graph &g, const Node &n) {
+  const OpInfo &info = n.info();
+  bool f32Floats = n.op == OpKind::Constant && n.outputs.size() == 1 &&
+                   g.isValid(n.outputs[0]) && g.tensor(n.outputs[0]).type &&
+                   g.type(n.outputs[0]).elementType() == DType::F32;
+  std::vector<std::string> out;
+  for (size_t i = 0; i < info.attrs.size() && i < n.attrs.size(); ++i) {
+    const AttrSpec &spec = info.attrs[i];
+    if (spec.defaultValue && sameValue(n.attrs[i], *spec.defaultValue))
+      continue;
+    out.push_back(spec.name + " = " + formatValue(spec, n.attrs[i], f32Floats));
+  }
+  return out;
+}
+
+//===--- The printer ------------------------------------------------------===//
+
+void printGraph(const Graph &g, llvm::raw_ostream &os) {
+  TensorNamer names(g);
+  os << "graph " << spellGraphName(g.name()) << '(';
+  llvm::ListSeparator argSep;
+  for (TensorId arg : g.arguments()) {
+    os << argSep << (g.isParameter(arg) ? "param " : "") << names.spell(arg)
+       << ": " << spellType(g, arg);
+  }
+  os << ") {\n";
+
+  for (NodeId id : g.liveNodes()) {
+    const Node &n = g.node(id);
+    os << "  ";
+    if (!n.outputs.empty()) {
+      llvm::ListSeparator sep;
+      for (TensorId out : n.outputs)
+        os << sep << names.spell(out);
+      os << " = ";
+    }
+    os << n.info().name;
+    llvm::ListSeparator inSep;
+    if (!n.inputs.empty())
+      os << ' ';
+    for (TensorId in : n.inputs)
+      os << inSep << names.spell(in);
+    std::vector<std::string> attrs = formatAttributes(g, n);
+    if (!attrs.empty())
+      os << " {" << llvm::join(attrs, ", ") << '}';
+    os << " : ";
+    llvm::ListSeparator typeSep;
+    for (TensorId out : n.outputs)
+      os << typeSep << spellType(g, out);
+    os << '\n';
+  }
+
+  os << "  return";
+  llvm::ListSeparator outSep;
+  if (!g.outputs().empty())
+    os << ' ';
+  for (TensorId out : g.outputs())
+    os << outSep << names.spell(out);
+  os << "\n}\n";
+}
+
+std::string printGraph(const Graph &g) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  printGraph(g, os);
+  return s;
+}
+
+} // namespace einsum

@@ -1,0 +1,85 @@
+//===- OtherEncodings.h - Sinusoidal, learned, relative, rotary -*- C++ -*-===//
+#ifndef EINSUM_IR_NN_OTHERENCODINGS_H
+#define EINSUM_IR_NN_OTHERENCODINGS_H
+
+#include "ir/Graph.h"
+#include "ir/nn/PositionEncoding.h"
+
+namespace einsum::nn {
+
+/// Vaswani et al.: PE[p, 2i] = sin(p / base^(2i/d)), PE[p, 2i+1] = cos(same).
+class SinusoidalPositionEncoding {
+public:
+  static llvm::Expected<SinusoidalPositionEncoding>
+  create(PositionEncodingConfig config);
+  const PositionEncodingConfig &config() const { return cfg; }
+  /// The [seqLen, dModel] table, built from generators (no stored data).
+  llvm::Expected<TensorId> buildTable(Graph &g, int64_t seqLen,
+                                      DType dtype = DType::F32) const;
+  /// x [..., seqLen, dModel] + table.
+  llvm::Expected<TensorId> apply(Graph &g, TensorId x) const;
+
+private:
+  explicit SinusoidalPositionEncoding(PositionEncodingConfig c) : cfg(c) {}
+  PositionEncodingConfig cfg;
+};
+
+/// A trained [maxSeqLen, dModel] table, gathered at positions 0..seqLen-1.
+class LearnedPositionEncoding {
+public:
+  static llvm::Expected<LearnedPositionEncoding>
+  create(PositionEncodingConfig config);
+  const PositionEncodingConfig &config() const { return cfg; }
+  /// Adds the table as a graph parameter named `tableName`, gathers its
+  /// first seqLen rows and adds them to x [..., seqLen, dModel].
+  llvm::Expected<TensorId> apply(Graph &g, TensorId x,
+                                 std::string tableName = "pos_table") const;
+
+private:
+  explicit LearnedPositionEncoding(PositionEncodingConfig c) : cfg(c) {}
+  PositionEncodingConfig cfg;
+};
+
+/// T5: a learned scalar per (bucket of j - i, head), added to the scores.
+class RelativePositionEncoding {
+public:
+  static llvm::Expected<RelativePositionEncoding>
+  create(PositionEncodingConfig config, bool bidirectional = true);
+  const PositionEncodingConfig &config() const { return cfg; }
+  bool bidirectional() const { return bidir; }
+  /// Adds a [numBuckets, nHeads] parameter named `tableName`, gathers it at
+  /// the relative_buckets of [Sq, Sk] and adds the [heads, Sq, Sk] bias to
+  /// scores [batch, heads, Sq, Sk]. nHeads comes from the scores when the
+  /// config's is 0. `queryOffset` -1 means Sk - Sq.
+  llvm::Expected<TensorId> buildBias(Graph &g, TensorId scores,
+                                     std::string tableName = "rel_table",
+                                     int64_t queryOffset = -1) const;
+
+private:
+  RelativePositionEncoding(PositionEncodingConfig c, bool b)
+      : cfg(c), bidir(b) {}
+  PositionEncodingConfig cfg;
+  bool bidir;
+};
+
+/// RoPE (Su et al.), in the half-split convention (GPT-NeoX, LLaMA): the
+/// pair (x[e], x[e + d/2]) at position p is rotated by p / scaling *
+/// base^(-2e/d).
+class RotaryPositionEncoding {
+public:
+  static llvm::Expected<RotaryPositionEncoding>
+  create(PositionEncodingConfig config);
+  const PositionEncodingConfig &config() const { return cfg; }
+  /// Rotates x [batch, heads, seq, d] (d = the config's dModel, the head
+  /// dimension) with positions positionOffset .. positionOffset + seq - 1.
+  llvm::Expected<TensorId> apply(Graph &g, TensorId x,
+                                 int64_t positionOffset = 0) const;
+
+private:
+  explicit RotaryPositionEncoding(PositionEncodingConfig c) : cfg(c) {}
+  PositionEncodingConfig cfg;
+};
+
+} // namespace einsum::nn
+
+#endif // EINSUM_IR_NN_OTHERENCODINGS_H
