@@ -5,8 +5,6 @@
 #include "ir/Diagnostic.h"
 #include "ir/Verifier.h"
 
-#include <fmt/format.h>
-
 #include <cstring>
 
 namespace einsum {
@@ -66,28 +64,19 @@ std::unique_ptr<Backend> createReferenceBackend() {
 
 llvm::Expected<std::vector<TensorData>>
 interpret(const Graph &g, llvm::ArrayRef<const TensorData *> inputs) {
-  if (llvm::Error err = verify(g))
-    return err;
-  // The same checks and wording as Executable::run.
-  llvm::ArrayRef<TensorId> args = g.arguments();
-  if (inputs.size() != args.size())
-    return makeError(fmt::format("expected {} input{}, got {}", args.size(),
-                                 args.size() == 1 ? "" : "s", inputs.size()));
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string &name = g.tensor(args[i]).name;
-    std::string shown =
-        name.empty() ? "%" + std::to_string(args[i].index()) : name;
-    if (!inputs[i])
-      return makeError(fmt::format("input {} ('{}') is null", i, shown));
-    if (inputs[i]->type() != g.type(args[i]))
-      return makeError(fmt::format("input {} ('{}') has type {}, expected {}",
-                                   i, shown, inputs[i]->type().str(),
-                                   g.type(args[i]).str()));
-  }
-  llvm::Expected<reference::Schedule> schedule = reference::makeSchedule(g);
-  if (!schedule)
-    return schedule.takeError();
-  return reference::runSchedule(g, *schedule, inputs);
+  llvm::Expected<std::unique_ptr<Executable>> exe =
+      ReferenceBackend().compile(g, {});
+  if (!exe)
+    return exe.takeError();
+  std::vector<TensorData> results;
+  for (const TensorType &t : (*exe)->resultTypes())
+    results.emplace_back(t);
+  std::vector<TensorData *> outputs;
+  for (TensorData &r : results)
+    outputs.push_back(&r);
+  if (llvm::Error err = (*exe)->run(inputs, outputs))
+    return std::move(err);
+  return results;
 }
 
 } // namespace einsum

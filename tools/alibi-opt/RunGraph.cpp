@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 
 namespace einsum {
 
@@ -35,58 +34,58 @@ TensorData randomTensor(const TensorType &type, unsigned seed,
   return t;
 }
 
-/// Reads every --input, checking names against the graph's arguments.
-static llvm::Expected<std::map<std::string, TensorData>>
-bindInputs(const Graph &g, const RunOptions &options) {
-  std::map<std::string, TensorId> args;
-  for (TensorId a : g.arguments())
-    args.emplace(g.tensor(a).name.empty()
-                     ? fmt::format("%{}", a.index())
-                     : g.tensor(a).name,
-                 a);
-  std::map<std::string, TensorData> bound;
+/// Reads every --input, checking names and types against the executable's
+/// arguments; returns the inputs in argument order.
+static llvm::Expected<std::vector<TensorData>>
+bindInputs(const Executable &exe, const RunOptions &options) {
+  llvm::ArrayRef<std::string> names = exe.argumentNames();
+  std::vector<std::optional<TensorData>> bound(names.size());
   for (const std::string &spec : options.inputs) {
     auto [name, path] = llvm::StringRef(spec).split('=');
     if (name.empty() || path.empty())
       return makeError(fmt::format("--input '{}' is not of the form "
                                    "NAME=PATH.npy",
                                    spec));
-    auto it = args.find(name.str());
-    if (it == args.end()) {
-      std::vector<std::string> names;
-      for (const auto &entry : args)
-        names.push_back(entry.first);
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      std::vector<std::string> sorted(names.begin(), names.end());
+      std::sort(sorted.begin(), sorted.end());
       return makeError(fmt::format("--input '{}': the graph has no argument "
                                    "named '{}'; its arguments are: {}",
                                    spec, name.str(),
-                                   llvm::join(names, ", ")));
+                                   llvm::join(sorted, ", ")));
     }
-    if (bound.count(name.str()))
+    size_t index = it - names.begin();
+    if (bound[index])
       return makeError(fmt::format("--input '{}': argument '{}' is given "
                                    "twice",
                                    spec, name.str()));
     llvm::Expected<TensorData> data = readNpy(path);
     if (!data)
       return data.takeError();
-    const TensorType &want = g.type(it->second);
+    const TensorType &want = exe.argumentTypes()[index];
     if (data->type() != want)
       return makeError(fmt::format("--input '{}': {} holds {} but argument "
                                    "'{}' is {}",
                                    spec, path.str(), data->type().str(),
                                    name.str(), want.str()));
-    bound.emplace(name.str(), std::move(*data));
+    bound[index] = std::move(*data);
   }
-  for (const auto &[name, id] : args) {
-    if (bound.count(name))
+  std::vector<TensorData> inputs;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const TensorType &type = exe.argumentTypes()[i];
+    if (bound[i]) {
+      inputs.push_back(std::move(*bound[i]));
       continue;
+    }
     if (!options.randomSeed)
       return makeError(fmt::format("missing --input for graph argument '{}' "
                                    "({}); pass --input {}=PATH.npy or "
                                    "--random-inputs",
-                                   name, g.type(id).str(), name));
-    bound.emplace(name, randomTensor(g.type(id), *options.randomSeed, name));
+                                   names[i], type.str(), names[i]));
+    inputs.push_back(randomTensor(type, *options.randomSeed, names[i]));
   }
-  return bound;
+  return inputs;
 }
 
 static std::string summarize(llvm::StringRef name, const TensorData &t) {
@@ -141,10 +140,6 @@ static llvm::Error writeOutputs(const std::vector<std::string> &names,
 
 llvm::Error runGraph(const Graph &g, const RunOptions &options,
                      llvm::raw_ostream &os) {
-  llvm::Expected<std::map<std::string, TensorData>> inputs =
-      bindInputs(g, options);
-  if (!inputs)
-    return inputs.takeError();
   llvm::Expected<std::unique_ptr<Backend>> backend =
       createBackend(options.backend);
   if (!backend)
@@ -153,16 +148,27 @@ llvm::Error runGraph(const Graph &g, const RunOptions &options,
       (*backend)->compile(g, options.compile);
   if (!exe)
     return exe.takeError();
-  llvm::Expected<std::vector<TensorData>> outputs = (*exe)->runNamed(*inputs);
-  if (!outputs)
-    return outputs.takeError();
+  llvm::Expected<std::vector<TensorData>> inputs = bindInputs(**exe, options);
+  if (!inputs)
+    return inputs.takeError();
+  std::vector<const TensorData *> inputPtrs;
+  for (const TensorData &t : *inputs)
+    inputPtrs.push_back(&t);
+  std::vector<TensorData> outputs;
+  for (const TensorType &t : (*exe)->resultTypes())
+    outputs.emplace_back(t);
+  std::vector<TensorData *> outputPtrs;
+  for (TensorData &t : outputs)
+    outputPtrs.push_back(&t);
+  if (llvm::Error err = (*exe)->run(inputPtrs, outputPtrs))
+    return err;
   std::vector<std::string> names((*exe)->resultNames().begin(),
                                  (*exe)->resultNames().end());
   if (!options.outputDir.empty())
-    if (llvm::Error err = writeOutputs(names, *outputs, options.outputDir))
+    if (llvm::Error err = writeOutputs(names, outputs, options.outputDir))
       return err;
-  for (size_t i = 0; i < outputs->size(); ++i)
-    os << summarize(names[i], (*outputs)[i]) << '\n';
+  for (size_t i = 0; i < outputs.size(); ++i)
+    os << summarize(names[i], outputs[i]) << '\n';
   return llvm::Error::success();
 }
 
