@@ -15,3 +15,4 @@ path = [config.eg_tools_dir, config.llvm_tools_dir, config.environment.get("PATH
 config.environment["PATH"] = os.pathsep.join(path)
 config.substitutions.append(("%examples", os.path.join(config.eg_src_root, "examples")))
 config.substitutions.append(("%python", "python3"))
+config.substitutions.append(("%eg_src", config.eg_src_root))
