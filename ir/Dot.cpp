@@ -11,6 +11,8 @@
 #include "ir/Lexer.h"
 #include "ir/PrintUtils.h"
 
+#include "llvm/Support/ConvertUTF.h"
+
 #include <string>
 
 namespace einsum {
@@ -31,13 +33,24 @@ static std::string dotQuote(llvm::StringRef s) {
   return out + "\"";
 }
 
+/// The graph name is raw user text: shown as is when it is readable, else
+/// as the printer quotes it, so control bytes and bad UTF-8 arrive escaped.
+static std::string dotTitle(llvm::StringRef name) {
+  const auto *begin = reinterpret_cast<const llvm::UTF8 *>(name.begin());
+  const auto *end = reinterpret_cast<const llvm::UTF8 *>(name.end());
+  bool readable =
+      llvm::isLegalUTF8String(&begin, end) && llvm::none_of(name, [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+      });
+  if (readable)
+    return name.str();
+  std::string quoted = quoteString(name);
+  return quoted.substr(1, quoted.size() - 2);
+}
+
 void exportDot(const Graph &g, llvm::raw_ostream &os) {
   TensorNamer names(g);
-  // The graph name is raw user text: spell it as the printer would, minus
-  // the quotes, so control bytes arrive escaped.
-  std::string title = quoteString(g.name());
-  os << "digraph " << dotQuote(llvm::StringRef(title).drop_front().drop_back())
-     << " {\n";
+  os << "digraph " << dotQuote(dotTitle(g.name())) << " {\n";
   os << "  rankdir=TB;\n";
 
   // Where each tensor comes from: an argument ellipse or a node box.

@@ -88,7 +88,7 @@ Token Lexer::makeToken(TokenKind kind, size_t begin) {
   return t;
 }
 
-Token Lexer::makeError(std::string message, size_t begin) {
+Token Lexer::errorToken(std::string message, size_t begin) {
   // Point at the offending byte and stay there: the parser stops at the
   // first error, and not consuming anything cannot loop past the end.
   Token t;
@@ -137,7 +137,7 @@ Token Lexer::next() {
     std::string value, error;
     size_t pos = cur, errorPos = 0;
     if (!lexString(pos, value, error, errorPos))
-      return makeError(std::move(error), errorPos);
+      return errorToken(std::move(error), errorPos);
     cur = pos;
     Token t = makeToken(TokenKind::String, begin);
     t.value = std::move(value);
@@ -154,7 +154,7 @@ Token Lexer::next() {
     return lexNumber(begin);
   if (isIdentStart(c))
     return lexIdentifier(begin);
-  return makeError(describeInvalid(buf.substr(cur)), begin);
+  return errorToken(describeInvalid(buf.substr(cur)), begin);
 }
 
 Token Lexer::lexIdentifier(size_t begin) {
@@ -194,7 +194,7 @@ Token Lexer::lexNumber(size_t begin) {
     std::string msg =
         fmt::format("invalid number literal '{}'", buf.slice(begin, cur).str());
     cur = begin;
-    return makeError(std::move(msg), begin);
+    return errorToken(std::move(msg), begin);
   }
   return makeToken(isFloat ? TokenKind::Float : TokenKind::Integer, begin);
 }
@@ -208,10 +208,10 @@ Token Lexer::lexSigil(size_t begin) {
     std::string error;
     size_t errorPos = 0;
     if (!lexString(pos, value, error, errorPos))
-      return makeError(std::move(error), errorPos);
+      return errorToken(std::move(error), errorPos);
     quoted = true;
     if (isTensor && value.empty())
-      return makeError("tensor name must not be empty", begin);
+      return errorToken("tensor name must not be empty", begin);
   } else {
     size_t start = pos;
     bool ok = pos < buf.size() &&
@@ -219,9 +219,9 @@ Token Lexer::lexSigil(size_t begin) {
     while (ok && pos < buf.size() && isNameChar(buf[pos]))
       ++pos;
     if (!ok)
-      return makeError(isTensor ? "expected a tensor name after '%'"
-                                : "expected a graph name after '@'",
-                       begin);
+      return errorToken(isTensor ? "expected a tensor name after '%'"
+                                 : "expected a graph name after '@'",
+                        begin);
     value = buf.slice(start, pos).str();
   }
   cur = pos;

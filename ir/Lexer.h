@@ -75,7 +75,7 @@ public:
 
 private:
   Token makeToken(TokenKind kind, size_t begin);
-  Token makeError(std::string message, size_t begin);
+  Token errorToken(std::string message, size_t begin);
   void skipTrivia();
   Token lexIdentifier(size_t begin);
   Token lexNumber(size_t begin);

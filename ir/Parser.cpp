@@ -1,6 +1,6 @@
 //===- Parser.cpp - Reading the textual form ------------------------------===//
 //
-// A hand-written recursive-descent parser over the grammar
+// A hand-written predictive parser over the grammar
 //
 //   file     := 'graph' @name '(' [arg (',' arg)*] ')' '{' node* return '}'
 //   arg      := ['param'] %name ':' type
@@ -68,12 +68,6 @@ std::string describe(const RawValue &v) {
     return v.listHasFloat ? "floats" : "ints";
   }
   return "value";
-}
-
-/// `a, b, c`, as resolveAttributes lists names, so the parser and the
-/// builder word the same mistake the same way.
-std::string joinNames(llvm::ArrayRef<std::string> items) {
-  return llvm::join(items, ", ");
 }
 
 class Parser {
@@ -469,7 +463,7 @@ llvm::Error Parser::parseAttributes(OpKind op, const Token &opTok,
                        fmt::format("unknown attribute '{}' of '{}'; known "
                                    "attributes: {}",
                                    name.str(), info.name.str(),
-                                   joinNames(known)));
+                                   llvm::join(known, ", ")));
       }
       for (const NamedAttribute &prev : given)
         if (prev.first == name)
@@ -639,7 +633,7 @@ llvm::Expected<Attribute> Parser::convert(const OpInfo &info,
       return errorAt(at, fmt::format("attribute '{}' of '{}' is '{}'; "
                                      "expected one of {}",
                                      spec.name, info.name.str(), raw.text,
-                                     joinNames(spec.enumValues)));
+                                     llvm::join(spec.enumValues, ", ")));
     return Attribute::ofString(raw.text);
   case AttrKind::Ints:
     if (raw.kind == RawValue::List && !raw.listHasFloat)

@@ -609,7 +609,7 @@ TEST(Dot, ExportsArgumentsNodesOutputsAndLabelledEdges) {
   std::string dot;
   llvm::raw_string_ostream os(dot);
   exportDot(g, os);
-  EXPECT_EQ(dot, "digraph \"a\\\\\\\"b\" {\n"
+  EXPECT_EQ(dot, "digraph \"a\\\"b\" {\n"
                  "  rankdir=TB;\n"
                  "  a0 [shape=ellipse, label=\"%x : f32[4]\"];\n"
                  "  a1 [shape=ellipse, label=\"param %w : f32[4]\"];\n"
