@@ -50,6 +50,9 @@ struct TypeCase {
   std::string expected; // a type, or the error message
 };
 
+// Names the case in test listings instead of dumping the struct's bytes.
+void PrintTo(const TypeCase &c, std::ostream *os) { *os << c.what; }
+
 class BuilderTypes : public ::testing::TestWithParam<TypeCase> {};
 
 TEST_P(BuilderTypes, InfersOrRefuses) {
