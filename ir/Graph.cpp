@@ -293,7 +293,28 @@ std::string Graph::describeTensor(TensorId id) const {
   if (!isValid(id))
     return fmt::format("<invalid tensor id {}>", id.index());
   const std::string &n = tensor(id).name;
-  return n.empty() ? fmt::format("%{}", id.index()) : "%" + n;
+  if (!n.empty())
+    return "%" + n;
+  // The printer's number: anonymous tensors counted in definition order,
+  // arguments first. Linear, but only diagnostics ask.
+  int64_t number = 0;
+  for (TensorId a : args) {
+    if (a == id)
+      return fmt::format("%{}", number);
+    if (isValid(a) && tensor(a).name.empty())
+      ++number;
+  }
+  for (const Node &node : nodes) {
+    if (node.erased)
+      continue;
+    for (TensorId out : node.outputs) {
+      if (out == id)
+        return fmt::format("%{}", number);
+      if (isValid(out) && tensor(out).name.empty())
+        ++number;
+    }
+  }
+  return fmt::format("%<undefined {}>", id.index());
 }
 
 std::string Graph::describeNode(NodeId id) const {

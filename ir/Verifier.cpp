@@ -79,9 +79,9 @@ private:
   void checkNode(NodeId id) {
     const Node &n = g.node(id);
     const OpInfo &info = n.info();
-    std::string subject = g.describeNode(id);
+    // Described only on failure: describing is not free on large graphs.
     auto fail = [&](std::string msg) {
-      report(subject + ": " + msg, n.loc);
+      report(g.describeNode(id) + ": " + msg, n.loc);
     };
     int numIn = n.inputs.size();
     if (numIn < info.minInputs ||

@@ -1,0 +1,100 @@
+//===- Canonicalize.cpp - canonicalize ------------------------------------===//
+//
+// 1. Parse the rule table below once.
+// 2. Walk the nodes in topological order and try every rule on each; repeat
+//    until a walk changes nothing (or max-iterations walks).
+// 3. Erase the nodes the rewrites left unused.
+//
+// Each rule is exact in IEEE arithmetic for every input (x * 1, -(-x), ...)
+// or folds constants the way the graph would have computed them, so the
+// rewritten graph gives the same results.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+#include "passes/RewriteRule.h"
+#include "passes/RewriteUtils.h"
+
+namespace einsum {
+
+namespace {
+
+/// The rules, one per line: `pattern => replacement` (see RewriteRule.h).
+const char *const kRules[] = {
+    "neg(neg(x)) => x",
+    "abs(neg(x)) => abs(x)",
+    "abs(abs(x)) => abs(x)",
+    "mul(x, 1) => x",
+    "div(x, 1) => x",
+    "add(x, 0) => x",
+    "sub(x, 0) => x",
+    "mul(x, -1) => neg(x)",
+    "sub(0, x) => neg(x)",
+    "sub(x, neg(y)) => add(x, y)",
+    "add(x, neg(y)) => sub(x, y)",
+    "neg(mul(x, c)) => mul(x, [-c])",
+    "neg(div(x, c)) => div(x, [-c])",
+    "mul(neg(x), c) => mul(x, [-c])",
+    "mul(mul(x, c1), c2) => mul(x, [c1 * c2])",
+    "neg(c) => [-c]",
+    "add(c1, c2) => [c1 + c2]",
+    "sub(c1, c2) => [c1 - c2]",
+    "mul(c1, c2) => [c1 * c2]",
+    "div(c1, c2) => [c1 / c2]",
+};
+
+class Canonicalize : public Pass {
+public:
+  llvm::StringRef name() const override { return "canonicalize"; }
+  llvm::StringRef summary() const override {
+    return "algebraic simplification by a table of rewrite rules";
+  }
+
+  llvm::Expected<bool> run(Graph &g, PassContext &) override {
+    if (rules.empty())
+      for (const char *text : kRules) {
+        llvm::Expected<RewriteRule> rule = RewriteRule::parse(text);
+        if (!rule)
+          return rule.takeError();
+        rules.push_back(std::move(*rule));
+      }
+    bool changed = false;
+    for (int64_t iteration = 0; iteration < maxIterations; ++iteration) {
+      bool walkChanged = false;
+      llvm::Expected<std::vector<NodeId>> order = g.topologicalOrder();
+      if (!order)
+        return order.takeError();
+      for (NodeId id : *order) {
+        if (g.node(id).erased)
+          continue;
+        TensorId result = g.node(id).result();
+        for (const RewriteRule &rule : rules)
+          if (rule.apply(g, result)) {
+            ++numRewrites;
+            walkChanged = true;
+            break;
+          }
+      }
+      changed |= walkChanged;
+      if (!walkChanged)
+        break;
+    }
+    size_t erased = eraseDeadNodes(g);
+    numErased += erased;
+    return changed || erased > 0;
+  }
+
+private:
+  std::vector<RewriteRule> rules;
+  Option<int64_t> maxIterations{*this, "max-iterations",
+                                "walks over the graph before giving up", 10};
+  Statistic numRewrites{*this, "rewrites", "rules applied"};
+  Statistic numErased{*this, "erased", "nodes left unused and erased"};
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createCanonicalizePass() {
+  return std::make_unique<Canonicalize>();
+}
+
+} // namespace einsum

@@ -1,0 +1,71 @@
+//===- PassRegistry.cpp ---------------------------------------------------===//
+#include "passes/PassRegistry.h"
+#include "passes/Passes.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace einsum {
+
+static std::map<std::string, PassFactory> &registry() {
+  static std::map<std::string, PassFactory> passes;
+  return passes;
+}
+
+bool registerPass(llvm::StringRef name, PassFactory factory) {
+  return registry().emplace(name.str(), std::move(factory)).second;
+}
+
+void registerAllPasses() {
+  registerPass("canonicalize", createCanonicalizePass);
+  registerPass("cse", createCommonSubexpressionEliminationPass);
+  registerPass("dce", createDeadCodeEliminationPass);
+}
+
+llvm::Expected<std::unique_ptr<Pass>> createPass(llvm::StringRef name) {
+  auto it = registry().find(name.str());
+  if (it != registry().end())
+    return it->second();
+  std::string best;
+  unsigned bestDistance = 3;
+  for (const auto &[known, factory] : registry()) {
+    unsigned d = name.edit_distance(known);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = known;
+    }
+  }
+  if (!best.empty())
+    return makeError(fmt::format("unknown pass '{}'; did you mean '{}'?",
+                                 name.str(), best));
+  return makeError(fmt::format("unknown pass '{}'; registered passes: {}",
+                               name.str(),
+                               llvm::join(registeredPasses(), ", ")));
+}
+
+std::vector<std::string> registeredPasses() {
+  std::vector<std::string> names;
+  for (const auto &entry : registry())
+    names.push_back(entry.first);
+  return names;
+}
+
+llvm::ArrayRef<NamedPipeline> namedPipelines() {
+  static const NamedPipeline pipelines[] = {
+      {"O0", "", "no transformation: parse, verify, emit"},
+      {"O1", "canonicalize,cse,dce", "algebraic cleanup"},
+      {"O2", "canonicalize,cse,dce", "O1 (bias fusion joins here)"},
+      {"O3", "canonicalize,cse,dce", "O2 (attention fusion joins here)"},
+  };
+  return pipelines;
+}
+
+llvm::StringRef optLevelPipeline(unsigned level) {
+  assert(level < namedPipelines().size() && "no such -O level");
+  return namedPipelines()[level].pipeline;
+}
+
+} // namespace einsum
