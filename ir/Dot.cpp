@@ -68,7 +68,7 @@ void exportDot(const Graph &g, llvm::raw_ostream &os) {
     os << "  " << id << " [shape=ellipse, label=" << dotQuote(label) << "];\n";
   }
 
-  std::vector<NodeId> live = g.liveNodes();
+  std::vector<NodeId> live = g.definitionOrder();
   for (NodeId n : live) {
     const Node &node = g.node(n);
     std::string id = "n" + std::to_string(n.index());

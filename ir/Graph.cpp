@@ -282,6 +282,26 @@ llvm::Expected<std::vector<NodeId>> Graph::topologicalOrder() const {
   return order;
 }
 
+std::vector<NodeId> Graph::definitionOrder() const {
+  llvm::Expected<std::vector<NodeId>> order = topologicalOrder();
+  if (order)
+    return std::move(*order);
+  llvm::consumeError(order.takeError());
+  return liveNodes();
+}
+
+void Graph::compact() {
+  std::vector<NodeId> order = definitionOrder();
+  std::vector<Node> old = std::move(nodes);
+  nodes.clear();
+  for (auto &p : producers)
+    p.clear();
+  for (auto &u : users)
+    u.clear();
+  for (NodeId id : order)
+    addNodeUnchecked(std::move(old[id.index()]));
+}
+
 TensorId Graph::findTensor(llvm::StringRef name) const {
   for (size_t i = 0; i < tensors.size(); ++i)
     if (tensors[i].name == name)
@@ -304,10 +324,8 @@ std::string Graph::describeTensor(TensorId id) const {
     if (isValid(a) && tensor(a).name.empty())
       ++number;
   }
-  for (const Node &node : nodes) {
-    if (node.erased)
-      continue;
-    for (TensorId out : node.outputs) {
+  for (NodeId nodeId : definitionOrder()) {
+    for (TensorId out : node(nodeId).outputs) {
       if (out == id)
         return fmt::format("%{}", number);
       if (isValid(out) && tensor(out).name.empty())

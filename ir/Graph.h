@@ -172,6 +172,16 @@ public:
   /// cycle, naming a tensor on it.
   llvm::Expected<std::vector<NodeId>> topologicalOrder() const;
 
+  /// The order nodes are printed and anonymous tensors numbered in: the
+  /// topological order, or insertion order if the graph has a cycle (the
+  /// verifier reports it), so any graph prints defs before uses if it can.
+  std::vector<NodeId> definitionOrder() const;
+
+  /// Rebuilds the node list in definition order without erased nodes, so
+  /// node ids again follow the data flow; tensor ids are kept. Passes call
+  /// it through the pass manager after changing a graph.
+  void compact();
+
   /// The first tensor called `name`, or an invalid id.
   TensorId findTensor(llvm::StringRef name) const;
 

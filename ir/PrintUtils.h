@@ -16,7 +16,7 @@ namespace einsum {
 
 /// Spells tensor references: `%name`, `%"name"` when the name is not a bare
 /// one, and `%N` for anonymous tensors, numbered in definition order
-/// (arguments, then results of live nodes in node order).
+/// (arguments, then results of live nodes in Graph::definitionOrder).
 class TensorNamer {
 public:
   explicit TensorNamer(const Graph &g);
@@ -38,7 +38,8 @@ std::string spellType(const Graph &g, TensorId id);
 
 /// `name = value` for each attribute of `n` that differs from its default,
 /// in declaration order. Floats of an f32 `constant` print at float
-/// precision, the precision they are used at.
+/// precision, the precision they are used at; epilogue expressions that
+/// parse print in canonical form.
 std::vector<std::string> formatAttributes(const Graph &g, const Node &n);
 
 } // namespace einsum

@@ -1,6 +1,7 @@
 //===- Printer.cpp - The textual form of a graph --------------------------===//
 #include "ir/Printer.h"
 
+#include "ir/Epilogue.h"
 #include "ir/Lexer.h"
 #include "ir/PrintUtils.h"
 
@@ -17,7 +18,7 @@ namespace einsum {
 TensorNamer::TensorNamer(const Graph &g) : g(g), numbers(g.numTensors(), -1) {
   for (TensorId arg : g.arguments())
     number(arg);
-  for (NodeId n : g.liveNodes())
+  for (NodeId n : g.definitionOrder())
     for (TensorId out : g.node(n).outputs)
       number(out);
 }
@@ -114,9 +115,15 @@ std::vector<std::string> formatAttributes(const Graph &g, const Node &n) {
   std::vector<std::string> out;
   for (size_t i = 0; i < info.attrs.size() && i < n.attrs.size(); ++i) {
     const AttrSpec &spec = info.attrs[i];
-    if (spec.defaultValue && sameValue(n.attrs[i], *spec.defaultValue))
+    Attribute value = n.attrs[i];
+    // Epilogues are stored as written but print canonically, so printed
+    // text is a fixed point however the expression was spaced.
+    if ((spec.name == "epilogue" || spec.name == "score_epilogue") &&
+        value.isString())
+      value = Attribute::ofString(canonicalEpilogueText(value.getString()));
+    if (spec.defaultValue && sameValue(value, *spec.defaultValue))
       continue;
-    out.push_back(spec.name + " = " + formatValue(spec, n.attrs[i], f32Floats));
+    out.push_back(spec.name + " = " + formatValue(spec, value, f32Floats));
   }
   return out;
 }
@@ -133,7 +140,7 @@ void printGraph(const Graph &g, llvm::raw_ostream &os) {
   }
   os << ") {\n";
 
-  for (NodeId id : g.liveNodes()) {
+  for (NodeId id : g.definitionOrder()) {
     const Node &n = g.node(id);
     os << "  ";
     if (!n.outputs.empty()) {

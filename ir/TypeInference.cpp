@@ -1,6 +1,7 @@
 //===- TypeInference.cpp --------------------------------------------------===//
 #include "ir/TypeInference.h"
 #include "ir/EinsumSpec.h"
+#include "ir/Epilogue.h"
 
 #include <fmt/format.h>
 
@@ -196,6 +197,87 @@ static llvm::Expected<TensorType> inferEinsum(llvm::ArrayRef<TensorType> ins,
   for (char c : spec->output)
     shape.push_back(sizes->at(c));
   return TensorType(ins[0].elementType(), shape);
+}
+
+/// Parses an epilogue attribute and checks it against the node's loops.
+static llvm::Error checkEpilogue(llvm::StringRef text, llvm::StringRef labels,
+                                 llvm::ArrayRef<TensorType> operands,
+                                 const std::map<char, int64_t> &sizes) {
+  llvm::Expected<Epilogue> e = parseEpilogue(text);
+  if (!e)
+    return e.takeError();
+  return e->check(labels, operands, sizes);
+}
+
+/// An einsum over the first inputs, one per term of the spec, followed by
+/// the epilogue's operands.
+static llvm::Expected<TensorType>
+inferContraction(llvm::ArrayRef<TensorType> ins, llvm::StringRef specText,
+                 llvm::StringRef epilogue) {
+  for (size_t i = 0; i < ins.size(); ++i)
+    if (llvm::Error e = requireFloat(ins[i], fmt::format("input {}", i)))
+      return std::move(e);
+  if (llvm::Error e = requireSameDType(ins))
+    return std::move(e);
+  size_t terms = specText.split("->").first.count(',') + 1;
+  if (terms > ins.size())
+    return makeError(fmt::format("spec '{}' has {} terms but the node has {} "
+                                 "input{}",
+                                 specText.str(), terms, ins.size(),
+                                 ins.size() == 1 ? "" : "s"));
+  llvm::Expected<EinsumSpec> spec = EinsumSpec::parse(specText, terms);
+  if (!spec)
+    return spec.takeError();
+  llvm::Expected<std::map<char, int64_t>> sizes =
+      spec->labelSizes(ins.take_front(terms));
+  if (!sizes)
+    return sizes.takeError();
+  if (llvm::Error e =
+          checkEpilogue(epilogue, spec->output, ins.drop_front(terms), *sizes))
+    return std::move(e);
+  std::vector<int64_t> shape;
+  for (char c : spec->output)
+    shape.push_back(sizes->at(c));
+  return TensorType(ins[0].elementType(), shape);
+}
+
+/// q [b,H,Sq,d], k [b,Hkv,Sk,d], v [b,Hkv,Sk,dv], then epilogue operands.
+static llvm::Expected<TensorType> inferAttention(llvm::ArrayRef<TensorType> ins,
+                                                 llvm::StringRef epilogue) {
+  for (size_t i = 0; i < ins.size(); ++i)
+    if (llvm::Error e = requireFloat(ins[i], fmt::format("input {}", i)))
+      return std::move(e);
+  if (llvm::Error e = requireSameDType(ins))
+    return std::move(e);
+  const TensorType &q = ins[0], &k = ins[1], &v = ins[2];
+  const char *names[] = {"q", "k", "v"};
+  const char *layouts[] = {"[batch, heads, queries, head_dim]",
+                           "[batch, kv_heads, keys, head_dim]",
+                           "[batch, kv_heads, keys, value_dim]"};
+  for (size_t i = 0; i < 3; ++i)
+    if (ins[i].rank() != 4)
+      return makeError(fmt::format("{} has type {}; expected rank 4 {}",
+                                   names[i], ins[i].str(), layouts[i]));
+  if (k.dim(0) != q.dim(0) || v.dim(0) != q.dim(0))
+    return makeError(fmt::format("batch sizes differ: q {}, k {}, v {}",
+                                 q.str(), k.str(), v.str()));
+  if (v.dim(1) != k.dim(1) || v.dim(2) != k.dim(2))
+    return makeError(fmt::format("k {} and v {} must have the same kv heads "
+                                 "and keys",
+                                 k.str(), v.str()));
+  if (q.dim(1) % k.dim(1) != 0)
+    return makeError(fmt::format("q {} has {} heads, not a multiple of the {} "
+                                 "kv heads of k {}",
+                                 q.str(), q.dim(1), k.dim(1), k.str()));
+  if (q.dim(3) != k.dim(3))
+    return makeError(fmt::format("head dimension of q {} is {} but of k {} is "
+                                 "{}",
+                                 q.str(), q.dim(3), k.str(), k.dim(3)));
+  std::map<char, int64_t> sizes = {
+      {'b', q.dim(0)}, {'h', q.dim(1)}, {'i', q.dim(2)}, {'j', k.dim(2)}};
+  if (llvm::Error e = checkEpilogue(epilogue, "bhij", ins.drop_front(3), sizes))
+    return std::move(e);
+  return TensorType(q.elementType(), {q.dim(0), q.dim(1), q.dim(2), v.dim(3)});
 }
 
 static llvm::Expected<TensorType> inferReduce(const TensorType &in,
@@ -445,6 +527,11 @@ inferResultType(OpKind op, llvm::ArrayRef<TensorType> ins,
     switch (op) {
     case OpKind::Einsum:
       return inferEinsum(ins, attr("spec").getString());
+    case OpKind::Contraction:
+      return inferContraction(ins, attr("spec").getString(),
+                              attr("epilogue").getString());
+    case OpKind::Attention:
+      return inferAttention(ins, attr("score_epilogue").getString());
 #define UNARY_CASE(Id) case OpKind::Id:
       UNARY_CASE(Neg) UNARY_CASE(Abs) UNARY_CASE(Exp) UNARY_CASE(Log)
       UNARY_CASE(Sqrt) UNARY_CASE(Rsqrt) UNARY_CASE(Recip) UNARY_CASE(Tanh)

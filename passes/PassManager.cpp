@@ -75,6 +75,8 @@ llvm::Error PassManager::run(Graph &g) {
         diags.push_back(std::move(c));
       return fail(*pass, g, input, makeError(std::move(diags)));
     }
+    if (*changed)
+      g.compact();
     if (verifyEach && *changed) {
       if (llvm::Error err = verify(g)) {
         Diagnostic d;

@@ -104,11 +104,11 @@ static void contract(const LabelStrides &ls,
   }
 }
 
-llvm::Error evalEinsum(const Node &node, const std::string &what,
-                       llvm::ArrayRef<const TensorData *> inputs,
-                       TensorData &result) {
-  llvm::Expected<EinsumSpec> spec =
-      EinsumSpec::parse(node.attr("spec").getString(), inputs.size());
+llvm::Expected<std::vector<double>>
+accumulateEinsum(const std::string &what, llvm::StringRef specText,
+                 llvm::ArrayRef<const TensorData *> inputs,
+                 const TensorType &resultType) {
+  llvm::Expected<EinsumSpec> spec = EinsumSpec::parse(specText, inputs.size());
   if (!spec)
     return makeError(what + ": " + firstMessage(spec.takeError()));
   std::vector<TensorType> types;
@@ -124,16 +124,26 @@ llvm::Error evalEinsum(const Node &node, const std::string &what,
     ls.sizes.push_back(sizes->at(c));
   for (size_t k = 0; k < inputs.size(); ++k)
     ls.inputs.push_back(stridesFor(spec->inputs[k], types[k].shape(), labels));
-  ls.output = stridesFor(spec->output, result.type().shape(), labels);
+  ls.output = stridesFor(spec->output, resultType.shape(), labels);
 
   std::vector<DoubleView> views;
   views.reserve(inputs.size());
   llvm::SmallVector<const double *, 4> operands;
   for (const TensorData *in : inputs)
     operands.push_back(views.emplace_back(*in).data());
-  std::vector<double> acc(result.numElements(), 0.0);
+  std::vector<double> acc(resultType.numElements(), 0.0);
   contract(ls, operands, acc);
-  storeAll(acc, result);
+  return acc;
+}
+
+llvm::Error evalEinsum(const Node &node, const std::string &what,
+                       llvm::ArrayRef<const TensorData *> inputs,
+                       TensorData &result) {
+  llvm::Expected<std::vector<double>> acc = accumulateEinsum(
+      what, node.attr("spec").getString(), inputs, result.type());
+  if (!acc)
+    return acc.takeError();
+  storeAll(*acc, result);
   return llvm::Error::success();
 }
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -85,6 +86,23 @@ llvm::Error evalReduce(const Node &node, const std::string &what,
   return llvm::Error::success();
 }
 
+void softmaxRow(llvm::MutableArrayRef<double> row) {
+  double max = -kInf;
+  for (double x : row)
+    max = std::isnan(x) || x > max ? x : max;
+  // A fully masked row has no probability mass to spread: zeros, not the
+  // NaNs that exp(-inf - -inf) would give.
+  if (max == -kInf) {
+    std::fill(row.begin(), row.end(), 0.0);
+    return;
+  }
+  double sum = 0;
+  for (double &x : row)
+    sum += x = std::exp(x - max);
+  for (double &x : row)
+    x /= sum;
+}
+
 llvm::Error evalSoftmax(const Node &node, const std::string &what,
                         const TensorData &x, TensorData &result) {
   const TensorType &type = x.type();
@@ -103,23 +121,11 @@ llvm::Error evalSoftmax(const Node &node, const std::string &what,
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i) {
       int64_t base = o * n * inner + i;
-      double max = -kInf;
-      for (int64_t a = 0; a < n; ++a) {
+      for (int64_t a = 0; a < n; ++a)
         row[a] = x.get(base + a * inner);
-        max = std::isnan(row[a]) || row[a] > max ? row[a] : max;
-      }
-      // A fully masked row has no probability mass to spread: zeros, not
-      // the NaNs that exp(-inf - -inf) would give.
-      if (max == -kInf) {
-        for (int64_t a = 0; a < n; ++a)
-          result.set(base + a * inner, 0.0);
-        continue;
-      }
-      double sum = 0;
+      softmaxRow(row);
       for (int64_t a = 0; a < n; ++a)
-        sum += row[a] = std::exp(row[a] - max);
-      for (int64_t a = 0; a < n; ++a)
-        result.set(base + a * inner, row[a] / sum);
+        result.set(base + a * inner, row[a]);
     }
   return llvm::Error::success();
 }

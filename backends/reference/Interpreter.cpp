@@ -170,6 +170,10 @@ llvm::Error evalNode(const Graph &g, NodeId id,
   switch (node.op) {
   case OpKind::Einsum:
     return evalEinsum(node, what, inputs, result);
+  case OpKind::Contraction:
+    return evalContraction(node, what, inputs, result);
+  case OpKind::Attention:
+    return evalAttention(node, what, inputs, result);
 
   case OpKind::Neg:
     return unary([](double x) { return -x; });

@@ -10,11 +10,13 @@
 #ifndef EINSUM_BACKENDS_REFERENCE_INTERPRETER_H
 #define EINSUM_BACKENDS_REFERENCE_INTERPRETER_H
 
+#include "ir/Epilogue.h"
 #include "ir/Graph.h"
 #include "ir/TensorData.h"
 
 #include "llvm/Support/Error.h"
 
+#include <map>
 #include <vector>
 
 namespace einsum::reference {
@@ -47,6 +49,26 @@ llvm::Error evalNode(const Graph &g, NodeId id,
 llvm::Error evalEinsum(const Node &node, const std::string &what,
                        llvm::ArrayRef<const TensorData *> inputs,
                        TensorData &result);
+/// The sums of the einsum `spec` over `inputs` in double, one per element
+/// of `resultType` in row-major order, before any rounding or epilogue.
+llvm::Expected<std::vector<double>>
+accumulateEinsum(const std::string &what, llvm::StringRef spec,
+                 llvm::ArrayRef<const TensorData *> inputs,
+                 const TensorType &resultType);
+/// Parses and checks a node's epilogue against the operands it is given
+/// (the graph is verified, but an unchecked program could read out of
+/// bounds) and compiles it for loop `labels`.
+llvm::Expected<EpilogueProgram>
+compileNodeEpilogue(const std::string &what, llvm::StringRef text,
+                    llvm::StringRef labels,
+                    llvm::ArrayRef<const TensorData *> operands,
+                    const std::map<char, int64_t> &sizes);
+llvm::Error evalContraction(const Node &node, const std::string &what,
+                            llvm::ArrayRef<const TensorData *> inputs,
+                            TensorData &result);
+llvm::Error evalAttention(const Node &node, const std::string &what,
+                          llvm::ArrayRef<const TensorData *> inputs,
+                          TensorData &result);
 
 /// result[i] = f(x[i]).
 template <typename F>
@@ -100,6 +122,9 @@ llvm::Error evalReduce(const Node &node, const std::string &what,
                        const TensorData &x, TensorData &result);
 llvm::Error evalSoftmax(const Node &node, const std::string &what,
                         const TensorData &x, TensorData &result);
+/// Softmax of one row in place, as the `softmax` op defines it (a row that
+/// is all -inf gives zeros); `attention` shares it.
+void softmaxRow(llvm::MutableArrayRef<double> row);
 
 /// expand_dims and reshape: the row-major data does not change.
 void evalCopy(const TensorData &x, TensorData &result);

@@ -51,14 +51,11 @@ static llvm::Error validateOptions(const AlibiOptions &o, int64_t nHeads) {
 llvm::Expected<AlibiPositionEncoding>
 AlibiPositionEncoding::create(PositionEncodingConfig config,
                               AlibiOptions options) {
-  if (llvm::Error err = config.validate())
-    return std::move(err);
-  if (config.encodingType != EncodingType::Alibi)
-    return makeError(fmt::format("AlibiPositionEncoding needs an alibi "
-                                 "config, got {}",
-                                 encodingTypeName(config.encodingType).str()));
+  if (llvm::Error err = detail::checkConfig(config, EncodingType::Alibi,
+                                            "AlibiPositionEncoding"))
+    return err;
   if (llvm::Error err = validateOptions(options, config.nHeads))
-    return std::move(err);
+    return err;
   return AlibiPositionEncoding(config, options);
 }
 
@@ -68,8 +65,7 @@ std::vector<double> AlibiPositionEncoding::computeSlopes() const {
                             cfg.nHeads);
 }
 
-llvm::Expected<TensorId>
-AlibiPositionEncoding::buildBiasGraph(Graph &g) const {
+llvm::Expected<TensorId> AlibiPositionEncoding::buildBiasGraph(Graph &g) const {
   if (g.numTensors() < 3)
     return makeError(fmt::format("alibi bias graph: the original's convention "
                                  "needs tensors 0, 1, 2 (scores, slopes, "
@@ -85,9 +81,9 @@ static llvm::Expected<TensorType> scoresType(const Graph &g, TensorId scores,
   llvm::Expected<TensorType> t = detail::typeOf(g, scores, context, "scores");
   if (!t)
     return t.takeError();
-  if (llvm::Error err = detail::expectFloatRank(*t, 4, context, "scores",
-                                                "[batch, heads, queries, keys]"))
-    return std::move(err);
+  if (llvm::Error err = detail::expectFloatRank(
+          *t, 4, context, "scores", "[batch, heads, queries, keys]"))
+    return err;
   if (t->dim(1) != nHeads)
     return makeError(fmt::format("{}: scores {} have {} heads but the "
                                  "encoding has n_heads {}",
@@ -95,10 +91,8 @@ static llvm::Expected<TensorType> scoresType(const Graph &g, TensorId scores,
   return t;
 }
 
-llvm::Expected<TensorId>
-AlibiPositionEncoding::buildBiasGraph(Graph &g, TensorId scores,
-                                      TensorId slopes,
-                                      TensorId distance) const {
+llvm::Expected<TensorId> AlibiPositionEncoding::buildBiasGraph(
+    Graph &g, TensorId scores, TensorId slopes, TensorId distance) const {
   llvm::StringRef ctx = "alibi bias graph";
   llvm::Expected<TensorType> st = scoresType(g, scores, nHeads(), ctx);
   if (!st)
@@ -111,10 +105,10 @@ AlibiPositionEncoding::buildBiasGraph(Graph &g, TensorId scores,
     return dt.takeError();
   if (llvm::Error err =
           detail::expectFloatRank(*mt, 1, ctx, "slopes", "[heads]"))
-    return std::move(err);
+    return err;
   if (llvm::Error err =
           detail::expectFloatRank(*dt, 2, ctx, "distance", "[queries, keys]"))
-    return std::move(err);
+    return err;
   if (mt->dim(0) != nHeads())
     return makeError(fmt::format("{}: slopes {} hold {} heads but the encoding "
                                  "has n_heads {}",
@@ -137,8 +131,8 @@ AlibiPositionEncoding::buildBiasGraph(Graph &g, TensorId scores,
   return detail::finish(b, b.add(scores, bias), ctx);
 }
 
-llvm::Expected<TensorId> AlibiPositionEncoding::buildBias(Graph &g,
-                                                          TensorId scores) const {
+llvm::Expected<TensorId>
+AlibiPositionEncoding::buildBias(Graph &g, TensorId scores) const {
   llvm::StringRef ctx = "alibi bias";
   llvm::Expected<TensorType> st = scoresType(g, scores, nHeads(), ctx);
   if (!st)
@@ -154,8 +148,8 @@ llvm::Expected<TensorId> AlibiPositionEncoding::buildBias(Graph &g,
 
   Builder b(g);
   TensorId slopes =
-      b.alibiSlopes(nHeads(), dtype, opts.recipe, opts.maxBias,
-                    opts.headOffset, opts.totalHeads, uniqueName(g, "slopes"));
+      b.alibiSlopes(nHeads(), dtype, opts.recipe, opts.maxBias, opts.headOffset,
+                    opts.totalHeads, uniqueName(g, "slopes"));
   TensorId perHead = b.expandDims(slopes, {1, 2});
   TensorType pairs(dtype, {sq, sk});
   switch (opts.form) {
@@ -171,8 +165,7 @@ llvm::Expected<TensorId> AlibiPositionEncoding::buildBias(Graph &g,
     // it +inf whatever that sign is, so subtracting it masks those keys
     // instead of turning them into +inf logits.
     TensorId dist = b.distance(pairs, "causal", offset, uniqueName(g, "dist"));
-    TensorId bias =
-        b.abs(b.mul(perHead, dist), uniqueName(g, "alibi_bias"));
+    TensorId bias = b.abs(b.mul(perHead, dist), uniqueName(g, "alibi_bias"));
     return detail::finish(b, b.sub(scores, bias), ctx);
   }
   case AlibiForm::KeyOnly: {

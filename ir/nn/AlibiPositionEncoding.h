@@ -65,7 +65,8 @@ public:
                                           TensorId distance) const;
   /// Creates its own `alibi_slopes` and `distance` (or key positions, for
   /// KeyOnly) generators for the form in options(), and adds the bias to
-  /// `scores` [batch, heads, Sq, Sk]. Returns the biased scores.
+  /// `scores` [batch, heads, Sq, Sk]. Returns the biased scores. KeyOnly
+  /// adds no mask: the caller must mask keys after the query.
   llvm::Expected<TensorId> buildBias(Graph &g, TensorId scores) const;
 
 private:

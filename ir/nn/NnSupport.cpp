@@ -5,6 +5,21 @@
 
 namespace einsum::nn::detail {
 
+llvm::Error checkConfig(const PositionEncodingConfig &config,
+                        EncodingType expected, llvm::StringRef className) {
+  if (llvm::Error err = config.validate())
+    return err;
+  if (config.encodingType != expected) {
+    llvm::StringRef name = encodingTypeName(expected);
+    const char *article =
+        llvm::StringRef("aeiou").contains(name[0]) ? "an" : "a";
+    return makeError(fmt::format("{} needs {} {} config, got {}",
+                                 className.str(), article, name.str(),
+                                 encodingTypeName(config.encodingType).str()));
+  }
+  return llvm::Error::success();
+}
+
 std::string uniqueName(const Graph &g, llvm::StringRef base) {
   std::string name = base.str();
   for (int suffix = 1; g.findTensor(name).isValid(); ++suffix)

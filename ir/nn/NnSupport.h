@@ -10,12 +10,18 @@
 
 #include "ir/Builder.h"
 #include "ir/Graph.h"
+#include "ir/nn/PositionEncoding.h"
 
 #include "llvm/Support/Error.h"
 
 #include <string>
 
 namespace einsum::nn::detail {
+
+/// Validates `config` and refuses one of another encoding type:
+/// `<className> needs a <type> config, got <other>`.
+llvm::Error checkConfig(const PositionEncodingConfig &config,
+                        EncodingType expected, llvm::StringRef className);
 
 /// `base` if no tensor has that name yet, else `base_1`, `base_2`, ...: the
 /// verifier requires unique names and a graph may hold many layers.

@@ -31,7 +31,8 @@ public:
   create(PositionEncodingConfig config);
   const PositionEncodingConfig &config() const { return cfg; }
   /// Adds the table as a graph parameter named `tableName`, gathers its
-  /// first seqLen rows and adds them to x [..., seqLen, dModel].
+  /// first seqLen rows and adds them to x [..., seqLen, dModel]. A parameter
+  /// of that name and type already in the graph is reused (shared table).
   llvm::Expected<TensorId> apply(Graph &g, TensorId x,
                                  std::string tableName = "pos_table") const;
 
@@ -50,7 +51,8 @@ public:
   /// Adds a [numBuckets, nHeads] parameter named `tableName`, gathers it at
   /// the relative_buckets of [Sq, Sk] and adds the [heads, Sq, Sk] bias to
   /// scores [batch, heads, Sq, Sk]. nHeads comes from the scores when the
-  /// config's is 0. `queryOffset` -1 means Sk - Sq.
+  /// config's is 0. `queryOffset` -1 means Sk - Sq. Layers share the table:
+  /// a parameter of that name and type already in the graph is reused.
   llvm::Expected<TensorId> buildBias(Graph &g, TensorId scores,
                                      std::string tableName = "rel_table",
                                      int64_t queryOffset = -1) const;
@@ -74,6 +76,16 @@ public:
   /// dimension) with positions positionOffset .. positionOffset + seq - 1.
   llvm::Expected<TensorId> apply(Graph &g, TensorId x,
                                  int64_t positionOffset = 0) const;
+
+  /// The two halves of apply, so that tensors at the same positions (q and
+  /// k in self-attention) share one rotation: R [seq, 2, 2, d/2] for
+  /// positions positionOffset .. positionOffset + seq - 1, and x rotated
+  /// by it.
+  llvm::Expected<TensorId> buildRotation(Graph &g, int64_t seq,
+                                         int64_t positionOffset,
+                                         DType dtype) const;
+  llvm::Expected<TensorId> applyRotation(Graph &g, TensorId x,
+                                         TensorId rotation) const;
 
 private:
   explicit RotaryPositionEncoding(PositionEncodingConfig c) : cfg(c) {}

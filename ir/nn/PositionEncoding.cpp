@@ -63,7 +63,8 @@ PositionEncodingConfig PositionEncodingConfig::rotary(int64_t dModel,
 PositionEncodingConfig
 PositionEncodingConfig::rotaryScaled(int64_t dModel, int64_t maxSeqLen,
                                      double base, double scalingFactor) {
-  PositionEncodingConfig c = makeConfig(EncodingType::Rotary, dModel, maxSeqLen);
+  PositionEncodingConfig c =
+      makeConfig(EncodingType::Rotary, dModel, maxSeqLen);
   c.base = base;
   c.scalingFactor = scalingFactor;
   return c;

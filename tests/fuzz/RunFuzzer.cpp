@@ -26,9 +26,11 @@ static bool smallEnough(const Graph &g) {
     work += n;
   }
   // An einsum's loop nest spans every label: bound its product of sizes.
+  // The fused ops' loops span their inputs' dimensions the same way.
   for (NodeId id : g.liveNodes()) {
     const Node &n = g.node(id);
-    if (n.op != OpKind::Einsum)
+    if (n.op != OpKind::Einsum && n.op != OpKind::Contraction &&
+        n.op != OpKind::Attention)
       continue;
     int64_t product = 1;
     for (TensorId in : n.inputs)

@@ -1,16 +1,21 @@
 //===- AlibiOptMain.cpp - The alibi-opt driver ----------------------------===//
 //
 // 1. Parse the command line.
-// 2. Read the input graph (a file or stdin) and verify it.
+// 2. Read the input graph (a file or stdin), or build one (--build), and
+//    verify it.
 // 3. Either run it on a backend (--run), or emit it (--emit) to stdout or,
 //    atomically, to -o FILE.
 //
 //===----------------------------------------------------------------------===//
 #include "tools/alibi-opt/AlibiOptMain.h"
+#include "tools/alibi-opt/BuildGraph.h"
+#include "tools/alibi-opt/DiagnosticVerifier.h"
 #include "tools/alibi-opt/OpReference.h"
+#include "tools/alibi-opt/PassCommandLine.h"
 #include "tools/alibi-opt/RunGraph.h"
 
 #include "backends/Backend.h"
+#include "passes/PassRegistry.h"
 #include "ir/Dot.h"
 #include "ir/Npy.h"
 #include "ir/Parser.h"
@@ -71,27 +76,130 @@ struct Options {
       "op-reference",
       cl::desc("Print the op reference (Markdown) generated from the op table"),
       cl::cat(category)};
+  cl::opt<bool> splitInputFile{
+      "split-input-file",
+      cl::desc("Treat each '// -----' separated chunk of the input as its "
+               "own graph; outputs are joined by the same separator"),
+      cl::cat(category)};
+  cl::opt<bool> verifyDiagnostics{
+      "verify-diagnostics",
+      cl::desc("Check the diagnostics against the input's expected-error "
+               "annotations instead of printing them"),
+      cl::cat(category)};
+  PassCommandLine passes{category};
   cl::opt<unsigned> threads{"threads",
                             cl::desc("Worker threads for --run (0: one per "
                                      "core)"),
                             cl::init(0), cl::cat(category)};
+
+  // --build and the options that shape the built graph.
+  cl::opt<BuildKind> build{
+      "build",
+      cl::desc("Build a graph with the ir/nn API instead of reading one"),
+      cl::values(clEnumValN(BuildKind::Attention, "attention",
+                            "softmax(q k^T * scale + bias) v"),
+                 clEnumValN(BuildKind::AlibiBias, "alibi-bias",
+                            "the original API's four-node ALiBi bias graph")),
+      cl::cat(category)};
+  cl::opt<int64_t> batch{"batch", cl::desc("--build: batch size (1)"),
+                         cl::value_desc("n"), cl::cat(category)};
+  cl::opt<int64_t> heads{"heads", cl::desc("--build: query heads (12)"),
+                         cl::value_desc("n"), cl::cat(category)};
+  cl::opt<int64_t> kvHeads{"kv-heads",
+                           cl::desc("--build: key/value heads (= --heads)"),
+                           cl::value_desc("n"), cl::cat(category)};
+  cl::opt<int64_t> seq{"seq", cl::desc("--build: queries (64)"),
+                       cl::value_desc("n"), cl::cat(category)};
+  cl::opt<int64_t> kvSeq{"kv-seq", cl::desc("--build: keys (= --seq)"),
+                         cl::value_desc("n"), cl::cat(category)};
+  cl::opt<int64_t> headDim{"head-dim", cl::desc("--build: head dimension (32)"),
+                           cl::value_desc("n"), cl::cat(category)};
+  cl::opt<nn::PositionBias> position{
+      "position", cl::desc("--build: position encoding (none)"),
+      cl::values(clEnumValN(nn::PositionBias::None, "none", "none"),
+                 clEnumValN(nn::PositionBias::Alibi, "alibi", "ALiBi bias"),
+                 clEnumValN(nn::PositionBias::Relative, "relative",
+                            "T5 relative buckets"),
+                 clEnumValN(nn::PositionBias::Rotary, "rotary", "RoPE")),
+      cl::cat(category)};
+  cl::opt<SlopeRecipe> slopes{
+      "slopes", cl::desc("--build: ALiBi slope recipe (paper)"),
+      cl::values(clEnumValN(SlopeRecipe::Paper, "paper", "Press et al."),
+                 clEnumValN(SlopeRecipe::Seed, "seed", "2^(-8i/n)")),
+      cl::cat(category)};
+  cl::opt<double> maxBias{"max-bias", cl::desc("--build: ALiBi max bias (8)"),
+                          cl::value_desc("b"), cl::cat(category)};
+  cl::opt<bool> causal{"causal", cl::desc("--build: causal attention"),
+                       cl::cat(category)};
+  cl::opt<DType> dtype{"dtype", cl::desc("--build: element type (f32)"),
+                       cl::values(clEnumValN(DType::F32, "f32", "f32"),
+                                  clEnumValN(DType::F64, "f64", "f64")),
+                       cl::cat(category)};
 };
 
 } // namespace
 
-static llvm::Expected<Graph> readGraph(llvm::StringRef path) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
-  if (!buffer)
-    return makeError(fmt::format("cannot read '{}': {}", path.str(),
-                                 buffer.getError().message()));
-  llvm::StringRef name = path == "-" ? "<stdin>" : path;
-  llvm::Expected<Graph> g = parseGraph((*buffer)->getBuffer(), name);
+/// A piece of the input processed on its own. Its text is preceded by as
+/// many newlines as lines before it, so locations are the file's.
+struct Chunk {
+  std::string text;
+};
+
+static std::vector<Chunk> splitInput(llvm::StringRef text, bool split) {
+  if (!split)
+    return {Chunk{text.str()}};
+  std::vector<Chunk> chunks;
+  std::string current;
+  unsigned line = 0, firstLine = 0;
+  while (!text.empty()) {
+    auto [lineText, rest] = text.split('\n');
+    bool hasNewline = text.size() > lineText.size();
+    text = rest;
+    ++line;
+    if (lineText.rtrim("\r").trim() == "// -----") {
+      chunks.push_back(Chunk{std::string(firstLine, '\n') + current});
+      current.clear();
+      firstLine = line;
+      continue;
+    }
+    current += lineText;
+    if (hasNewline)
+      current += '\n';
+  }
+  chunks.push_back(Chunk{std::string(firstLine, '\n') + current});
+  return chunks;
+}
+
+template <typename T> static std::optional<T> given(const cl::opt<T> &option) {
+  if (!option.getNumOccurrences())
+    return std::nullopt;
+  return option.getValue();
+}
+
+static llvm::Expected<Graph> buildFromOptions(const Options &opts) {
+  if (opts.inputFile.getNumOccurrences())
+    return makeError(fmt::format("--build makes its own graph; do not also "
+                                 "give an input file ('{}')",
+                                 opts.inputFile.getValue()));
+  BuildOptions b{opts.build,          given(opts.batch),    given(opts.heads),
+                 given(opts.kvHeads), given(opts.seq),      given(opts.kvSeq),
+                 given(opts.headDim), given(opts.position), given(opts.slopes),
+                 given(opts.maxBias), given(opts.causal),   given(opts.dtype)};
+  llvm::Expected<Graph> g = buildGraph(b);
   if (!g)
     return g.takeError();
   if (llvm::Error err = verify(*g))
-    return std::move(err);
+    return err;
   return g;
+}
+
+static llvm::Error writeOutput(llvm::StringRef path, llvm::StringRef text) {
+  if (path == "-") {
+    llvm::outs() << text;
+    llvm::outs().flush();
+    return llvm::Error::success();
+  }
+  return writeFileAtomically(path, text);
 }
 
 static std::string emitText(const Graph &g, EmitKind kind) {
@@ -108,19 +216,60 @@ static std::string emitText(const Graph &g, EmitKind kind) {
   return text;
 }
 
-static llvm::Error writeOutput(llvm::StringRef path, llvm::StringRef text) {
-  if (path == "-") {
-    llvm::outs() << text;
-    llvm::outs().flush();
-    return llvm::Error::success();
-  }
-  return writeFileAtomically(path, text);
-}
-
 static int fail(llvm::Error err) {
   llvm::outs().flush();
   printErrors(std::move(err), llvm::errs());
   return 1;
+}
+
+/// Refuses options that would be silently ignored.
+static llvm::Error checkOptionCombinations(const Options &opts) {
+  for (const cl::Option *o : std::initializer_list<const cl::Option *>{
+           &opts.batch, &opts.heads, &opts.kvHeads, &opts.seq, &opts.kvSeq,
+           &opts.headDim, &opts.position, &opts.slopes, &opts.maxBias,
+           &opts.causal, &opts.dtype})
+    if (o->getNumOccurrences() && !opts.build.getNumOccurrences())
+      return makeError(fmt::format("--{} needs --build", o->ArgStr.str()));
+  if (!opts.run &&
+      (!opts.inputs.empty() || !opts.outputDir.empty() || opts.randomInputs))
+    return makeError("--input, --random-inputs and --output-dir need --run");
+  if (opts.build.getNumOccurrences() &&
+      (opts.splitInputFile || opts.verifyDiagnostics))
+    return makeError("--split-input-file and --verify-diagnostics read an "
+                     "input file; --build makes its own graph");
+  return llvm::Error::success();
+}
+
+/// Runs the pipeline, then runs or emits the graph; returns the text for
+/// standard output (or -o).
+static llvm::Expected<std::string> processGraph(Graph &g, Options &opts) {
+  if (opts.passes.hasPipeline())
+    if (llvm::Error err = opts.passes.run(g, llvm::errs()))
+      return std::move(err);
+  if (!opts.run)
+    return emitText(g, opts.emit);
+  RunOptions run;
+  run.backend = opts.backend;
+  run.inputs.assign(opts.inputs.begin(), opts.inputs.end());
+  if (opts.randomInputs)
+    run.randomSeed = opts.seed;
+  run.outputDir = opts.outputDir;
+  run.compile.threads = opts.threads;
+  std::string summary;
+  llvm::raw_string_ostream os(summary);
+  if (llvm::Error err = runGraph(g, run, os))
+    return std::move(err);
+  return summary;
+}
+
+static llvm::Expected<std::string>
+processChunk(llvm::StringRef text, llvm::StringRef fileName, Options &opts) {
+  llvm::Expected<Graph> g = parseGraph(text, fileName);
+  if (!g)
+    return g.takeError();
+  if (llvm::Error err = verify(*g))
+    return std::move(err);
+  return processGraph(*g, opts);
 }
 
 /// libLLVM registers internal options globally; drop the ones whose names
@@ -144,6 +293,7 @@ int alibiOptMain(int argc, char **argv) {
        << LLVM_VERSION_STRING << ")\n";
   });
   registerBuiltinBackends();
+  registerAllPasses();
   std::string parseErrors;
   llvm::raw_string_ostream parseErrorStream(parseErrors);
   if (!cl::ParseCommandLineOptions(
@@ -159,29 +309,58 @@ int alibiOptMain(int argc, char **argv) {
     printOpReference(llvm::outs());
     return 0;
   }
-
-  llvm::Expected<Graph> g = readGraph(opts.inputFile);
-  if (!g)
-    return fail(g.takeError());
-
-  if (opts.run) {
-    RunOptions run;
-    run.backend = opts.backend;
-    run.inputs.assign(opts.inputs.begin(), opts.inputs.end());
-    if (opts.randomInputs)
-      run.randomSeed = opts.seed;
-    run.outputDir = opts.outputDir;
-    run.compile.threads = opts.threads;
-    if (llvm::Error err = runGraph(*g, run, llvm::outs()))
-      return fail(std::move(err));
+  if (opts.passes.listPasses) {
+    printPassList(llvm::outs());
     return 0;
   }
-  if (!opts.inputs.empty() || !opts.outputDir.empty() || opts.randomInputs)
-    return fail(makeError("--input, --random-inputs and --output-dir need "
-                          "--run"));
-  if (llvm::Error err = writeOutput(opts.outputFile, emitText(*g, opts.emit)))
+  if (llvm::Error err = checkOptionCombinations(opts))
     return fail(std::move(err));
-  return 0;
+
+  std::string output;
+  bool failed = false;
+  if (opts.build.getNumOccurrences()) {
+    llvm::Expected<Graph> g = buildFromOptions(opts);
+    llvm::Expected<std::string> out =
+        g ? processGraph(*g, opts) : g.takeError();
+    if (!out)
+      return fail(out.takeError());
+    output = std::move(*out);
+  } else {
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+        llvm::MemoryBuffer::getFileOrSTDIN(opts.inputFile, /*IsText=*/true);
+    if (!buffer)
+      return fail(makeError(fmt::format("cannot read '{}': {}",
+                                        opts.inputFile.getValue(),
+                                        buffer.getError().message())));
+    std::string fileName =
+        opts.inputFile == "-" ? "<stdin>" : opts.inputFile.getValue();
+    std::vector<Chunk> chunks =
+        splitInput((*buffer)->getBuffer(), opts.splitInputFile);
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      llvm::Expected<std::string> out =
+          processChunk(chunks[i].text, fileName, opts);
+      llvm::Error err = out ? llvm::Error::success() : out.takeError();
+      if (opts.verifyDiagnostics) {
+        std::vector<Diagnostic> produced = takeDiagnostics(std::move(err));
+        err = verifyDiagnostics(chunks[i].text, fileName, produced);
+      }
+      if (err) {
+        printErrors(std::move(err), llvm::errs());
+        failed = true;
+        continue;
+      }
+      if (i)
+        output += "// -----\n";
+      if (out)
+        output += *out;
+    }
+  }
+  // A failed chunk means no output file at all, never a partial one.
+  if (failed && opts.outputFile != "-")
+    return 1;
+  if (llvm::Error err = writeOutput(opts.outputFile, output))
+    return fail(std::move(err));
+  return failed ? 1 : 0;
 }
 
 } // namespace einsum

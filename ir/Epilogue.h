@@ -1,0 +1,207 @@
+//===- Epilogue.h - Scalar expressions fused into contractions --*- C++ -*-===//
+//
+// A fused `contraction` or `attention` node applies an epilogue to every
+// element it produces: a small scalar expression over `acc` (the summed
+// products for that element), the loop labels of the node (their index as a
+// number) and epilogue operands `$k[labels]` read at those indices:
+//
+//   acc * 0.125 - $0[h] * abs(i - j)
+//   select(j <= i, acc * 0.125 - $0[h] * (i - j), -inf)
+//
+// Graphs store the text in a string attribute; passes parse it, compose
+// epilogues with the constructors and transforms below, and store str().
+//
+//===----------------------------------------------------------------------===//
+#ifndef EINSUM_IR_EPILOGUE_H
+#define EINSUM_IR_EPILOGUE_H
+
+#include "ir/TensorType.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace einsum {
+
+enum class EpilogueOp : uint8_t {
+  // Leaves.
+  Number,
+  Acc,
+  Label,
+  Operand,
+  // Arithmetic.
+  Neg,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  // Comparisons: only as the condition of select.
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  Eq,
+  Ne,
+  // Calls.
+  Abs,
+  Exp,
+  Log,
+  Sqrt,
+  Min,
+  Max,
+  Select
+};
+
+/// How an op is written: "+", "<=", "abs", "acc", ...
+llvm::StringRef epilogueOpSpelling(EpilogueOp op);
+bool isComparison(EpilogueOp op);
+/// Abs to Select.
+bool isCall(EpilogueOp op);
+
+struct EpilogueExpr {
+  EpilogueOp op = EpilogueOp::Acc;
+  /// Number: the value.
+  double value = 0;
+  /// Label: the loop label.
+  char label = 0;
+  /// Operand: which epilogue operand, and the labels indexing it.
+  unsigned operand = 0;
+  std::string indices;
+  /// Operands of Neg, binary ops and calls, in order.
+  std::vector<EpilogueExpr> children;
+
+  /// Structural equality; numbers compare bit for bit.
+  bool operator==(const EpilogueExpr &o) const;
+};
+
+class Epilogue {
+public:
+  /// Reads epilogue operand `operand` at the values of its index labels,
+  /// one per label of the `$k[...]` reference; dimensions of size 1
+  /// (broadcast) are the accessor's to map to index 0.
+  using OperandAccess = llvm::function_ref<double(
+      unsigned operand, llvm::ArrayRef<int64_t> index)>;
+
+  /// The identity, `acc`.
+  Epilogue() = default;
+  explicit Epilogue(EpilogueExpr root) : tree(std::move(root)) {}
+  const EpilogueExpr &root() const { return tree; }
+
+  //===--- Construction --------------------------------------------------===//
+
+  static Epilogue acc();
+  static Epilogue constant(double value);
+  static Epilogue label(char c);
+  static Epilogue operand(unsigned index, llvm::StringRef labels);
+  /// Arithmetic (Add, Sub, Mul, Div) or a comparison.
+  static Epilogue binary(EpilogueOp op, Epilogue a, Epilogue b);
+  static Epilogue neg(Epilogue a);
+  /// Abs, Exp, Log, Sqrt (one argument), Min, Max (two) or Select (three).
+  static Epilogue call(EpilogueOp fn, std::vector<Epilogue> args);
+  static Epilogue select(Epilogue cond, Epilogue ifTrue, Epilogue ifFalse);
+
+  friend Epilogue operator+(Epilogue a, Epilogue b);
+  friend Epilogue operator-(Epilogue a, Epilogue b);
+  friend Epilogue operator*(Epilogue a, Epilogue b);
+  friend Epilogue operator/(Epilogue a, Epilogue b);
+  friend Epilogue operator-(Epilogue a);
+
+  //===--- Queries -------------------------------------------------------===//
+
+  /// Canonical text: minimal parentheses, so print(parse(s)) is a fixed
+  /// point and the tree survives the round trip.
+  std::string str() const;
+  /// Just `acc`.
+  bool isIdentity() const;
+  bool usesAcc() const;
+  /// Whether `c` appears as a value or as an operand index.
+  bool usesLabel(char c) const;
+  /// One more than the highest operand index used; 0 without operands.
+  unsigned operandCount() const;
+
+  /// Checks the expression for a node whose loop labels are `labels` (with
+  /// sizes in `labelSizes`) and whose epilogue operands have
+  /// `operandTypes`: labels known, operands present, float, indexed by one
+  /// label per dimension, each dimension the label's size or 1.
+  llvm::Error check(llvm::StringRef labels,
+                    llvm::ArrayRef<TensorType> operandTypes,
+                    const std::map<char, int64_t> &labelSizes) const;
+
+  /// Evaluates by walking the tree; `labelValues[p]` is the index of loop
+  /// label `labels[p]`. The interpreter uses EpilogueProgram instead.
+  double evaluate(double acc, llvm::StringRef labels,
+                  llvm::ArrayRef<int64_t> labelValues,
+                  OperandAccess operands) const;
+
+  //===--- Transforms ----------------------------------------------------===//
+
+  /// This expression with every `acc` replaced by `inner`: the epilogue of
+  /// `inner` followed by this one.
+  Epilogue substituteAcc(const Epilogue &inner) const;
+  /// Operand k becomes operand newIndex[k].
+  Epilogue remapOperands(llvm::ArrayRef<unsigned> newIndex) const;
+  /// Labels in `renaming` are replaced, values and operand indices alike.
+  Epilogue renameLabels(const std::map<char, char> &renaming) const;
+
+  bool operator==(const Epilogue &o) const { return tree == o.tree; }
+  bool operator!=(const Epilogue &o) const { return !(tree == o.tree); }
+
+private:
+  EpilogueExpr tree;
+};
+
+/// Parses the expression language. Errors quote the text and name the
+/// 1-based column: "epilogue 'acc * $0[h]x': unexpected 'x' at column 12".
+llvm::Expected<Epilogue> parseEpilogue(llvm::StringRef text);
+
+/// str() of the parsed text, or the text unchanged if it does not parse
+/// (the verifier reports it). The printer writes epilogue attributes so.
+std::string canonicalEpilogueText(llvm::StringRef text);
+
+/// An epilogue compiled for one node: a postfix program with each operand
+/// reference's strides precomputed, so evaluating it per element costs a
+/// few loads and arithmetic.
+class EpilogueProgram {
+public:
+  /// `e` must have passed check() for `labels` and `operandTypes`.
+  EpilogueProgram(const Epilogue &e, llvm::StringRef labels,
+                  llvm::ArrayRef<TensorType> operandTypes);
+
+  /// `labelValues[p]` is the index of `labels[p]`; `operands[k]` points at
+  /// the row-major data of operand k.
+  double run(double acc, llvm::ArrayRef<int64_t> labelValues,
+             llvm::ArrayRef<const double *> operands) const;
+
+private:
+  struct Instr {
+    EpilogueOp op;
+    double value = 0;
+    /// Values it pops off the stack.
+    unsigned numArgs = 0;
+    /// Label: position in `labels`; Operand: the operand.
+    unsigned slot = 0;
+    /// Operand: terms [firstTerm, firstTerm + numTerms) of `terms`.
+    unsigned firstTerm = 0, numTerms = 0;
+  };
+  /// One indexed, non-broadcast dimension: offset += value(label) * stride.
+  struct Term {
+    unsigned labelPos;
+    int64_t stride;
+  };
+  void emit(const EpilogueExpr &e, llvm::StringRef labels,
+            llvm::ArrayRef<TensorType> operandTypes, unsigned depth);
+
+  std::vector<Instr> code;
+  std::vector<Term> terms;
+  unsigned maxDepth = 0;
+};
+
+} // namespace einsum
+
+#endif // EINSUM_IR_EPILOGUE_H

@@ -1,0 +1,123 @@
+//===- BuildGraph.cpp -----------------------------------------------------===//
+//
+// 1. Refuse options the chosen graph does not use, and sizes below 1.
+// 2. Check what buildAttention would refuse in command-line terms, so the
+//    message names the option rather than a tensor the user never saw.
+// 3. Declare the inputs and build the graph; its output is named `out`.
+//
+//===----------------------------------------------------------------------===//
+#include "tools/alibi-opt/BuildGraph.h"
+
+#include "ir/Builder.h"
+#include "ir/nn/AlibiPositionEncoding.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace einsum {
+
+static llvm::Expected<Graph> buildAlibiBias(const BuildOptions &o) {
+  int64_t batch = o.batch.value_or(1), heads = o.heads.value_or(12);
+  int64_t seq = o.seq.value_or(64), keys = o.kvSeq.value_or(seq);
+  DType dtype = o.dtype.value_or(DType::F32);
+  Graph g("alibi_bias");
+  Builder b(g);
+  // Tensors 0, 1, 2 in the original's order.
+  b.input("scores", TensorType(dtype, {batch, heads, seq, keys}));
+  b.input("slopes", TensorType(dtype, {heads}));
+  b.input("distance", TensorType(dtype, {seq, keys}));
+  if (llvm::Error err = b.takeError())
+    return err;
+  // d_model does not enter the bias; any valid value will do.
+  auto enc = nn::AlibiPositionEncoding::create(
+      nn::PositionEncodingConfig::alibi(heads, heads, keys));
+  if (!enc)
+    return enc.takeError();
+  llvm::Expected<TensorId> out = enc->buildBiasGraph(g);
+  if (!out)
+    return out.takeError();
+  b.output(*out, "out");
+  return g;
+}
+
+static llvm::Expected<Graph> buildAttentionGraph(const BuildOptions &o) {
+  int64_t batch = o.batch.value_or(1), heads = o.heads.value_or(12);
+  int64_t kvHeads = o.kvHeads.value_or(heads);
+  int64_t seq = o.seq.value_or(64), keys = o.kvSeq.value_or(seq);
+  int64_t headDim = o.headDim.value_or(32);
+  nn::PositionBias position = o.position.value_or(nn::PositionBias::None);
+  if (heads % kvHeads != 0)
+    return makeError(fmt::format("--kv-heads {} does not divide --heads {}",
+                                 kvHeads, heads));
+  if ((o.slopes || o.maxBias) && position != nn::PositionBias::Alibi)
+    return makeError(fmt::format("--{} needs --position=alibi",
+                                 o.slopes ? "slopes" : "max-bias"));
+  if (o.maxBias && (!(*o.maxBias > 0) || !std::isfinite(*o.maxBias)))
+    return makeError(fmt::format("--max-bias is {}; expected a positive "
+                                 "finite number",
+                                 *o.maxBias));
+  if (position == nn::PositionBias::Rotary && headDim % 2 != 0)
+    return makeError(fmt::format("--position=rotary needs an even --head-dim; "
+                                 "got {}",
+                                 headDim));
+  bool causal = o.causal.value_or(false);
+  if ((causal || position != nn::PositionBias::None) && seq > keys)
+    return makeError(fmt::format("--seq {} is more than --kv-seq {}: {} "
+                                 "place query i at position i + kv-seq - seq, "
+                                 "which must not be negative",
+                                 seq, keys,
+                                 causal ? "causal masks"
+                                        : "position "
+                                          "encodings"));
+
+  DType dtype = o.dtype.value_or(DType::F32);
+  Graph g("attention");
+  Builder b(g);
+  TensorId q = b.input("q", TensorType(dtype, {batch, heads, seq, headDim}));
+  TensorType kvType(dtype, {batch, kvHeads, keys, headDim});
+  TensorId k = b.input("k", kvType);
+  TensorId v = b.input("v", kvType);
+  if (llvm::Error err = b.takeError())
+    return err;
+  nn::AttentionOptions attn;
+  attn.position = position;
+  attn.causal = causal;
+  attn.alibi.recipe = o.slopes.value_or(SlopeRecipe::Paper);
+  attn.alibi.maxBias = o.maxBias.value_or(8.0);
+  llvm::Expected<TensorId> out = nn::buildAttention(g, q, k, v, attn);
+  if (!out)
+    return out.takeError();
+  b.output(*out, "out");
+  return g;
+}
+
+llvm::Expected<Graph> buildGraph(const BuildOptions &o) {
+  std::pair<const char *, std::optional<int64_t>> sizes[] = {
+      {"batch", o.batch}, {"heads", o.heads},  {"kv-heads", o.kvHeads},
+      {"seq", o.seq},     {"kv-seq", o.kvSeq}, {"head-dim", o.headDim}};
+  for (const auto &[name, value] : sizes)
+    if (value && *value < 1)
+      return makeError(
+          fmt::format("--{} is {}; expected at least 1", name, *value));
+  switch (o.kind) {
+  case BuildKind::Attention:
+    return buildAttentionGraph(o);
+  case BuildKind::AlibiBias: {
+    std::pair<const char *, bool> unused[] = {
+        {"kv-heads", bool(o.kvHeads)},  {"head-dim", bool(o.headDim)},
+        {"position", bool(o.position)}, {"slopes", bool(o.slopes)},
+        {"max-bias", bool(o.maxBias)},  {"causal", bool(o.causal)}};
+    for (const auto &[name, given] : unused)
+      if (given)
+        return makeError(fmt::format("--{} does not apply to "
+                                     "--build=alibi-bias (it takes --batch, "
+                                     "--heads, --seq, --kv-seq and --dtype)",
+                                     name));
+    return buildAlibiBias(o);
+  }
+  }
+  llvm_unreachable("unknown build kind");
+}
+
+} // namespace einsum

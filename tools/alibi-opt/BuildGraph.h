@@ -1,0 +1,48 @@
+//===- BuildGraph.h - Graphs built from command-line options ----*- C++ -*-===//
+//
+// `alibi-opt --build=...` makes a graph with the ir/nn API instead of
+// parsing one, so attention variants can be printed, drawn and run without
+// writing them out by hand.
+//
+//===----------------------------------------------------------------------===//
+#ifndef EINSUM_TOOLS_BUILDGRAPH_H
+#define EINSUM_TOOLS_BUILDGRAPH_H
+
+#include "ir/AlibiSlopes.h"
+#include "ir/Graph.h"
+#include "ir/nn/Attention.h"
+
+#include <optional>
+
+namespace einsum {
+
+enum class BuildKind {
+  /// softmax(q k^T * scale + bias) v with inputs q, k, v.
+  Attention,
+  /// The original API's four-node ALiBi bias graph over inputs scores,
+  /// slopes and distance.
+  AlibiBias,
+};
+
+/// What the user gave; unset fields take the defaults documented in
+/// buildGraph. Keeping "not given" apart from "given the default" lets an
+/// option that does not apply to a graph be an error instead of ignored.
+struct BuildOptions {
+  BuildKind kind = BuildKind::Attention;
+  std::optional<int64_t> batch, heads, kvHeads, seq, kvSeq, headDim;
+  std::optional<nn::PositionBias> position;
+  std::optional<SlopeRecipe> slopes;
+  std::optional<double> maxBias;
+  std::optional<bool> causal;
+  std::optional<DType> dtype;
+};
+
+/// Builds the graph `kind` names. Defaults: batch 1, heads 12, kv-heads =
+/// heads, seq 64, kv-seq = seq, head-dim 32, no position encoding, paper
+/// slopes, max-bias 8, not causal, f32. Invalid sizes and combinations are
+/// errors that name the options.
+llvm::Expected<Graph> buildGraph(const BuildOptions &options);
+
+} // namespace einsum
+
+#endif // EINSUM_TOOLS_BUILDGRAPH_H
