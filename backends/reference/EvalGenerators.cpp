@@ -68,7 +68,7 @@ llvm::Error evalDistance(const Node &node, const std::string &what,
                          TensorData &result) {
   if (node.attr("form").getString() == "causal")
     return forEachPair(node, what, result, [](double i, double j) {
-      return j <= i ? i - j : -kInf;
+      return j <= i ? i - j : kInf;
     });
   return forEachPair(node, what, result,
                      [](double i, double j) { return std::fabs(i - j); });

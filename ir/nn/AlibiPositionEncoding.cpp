@@ -160,12 +160,10 @@ AlibiPositionEncoding::buildBias(Graph &g, TensorId scores) const {
     return detail::finish(b, b.sub(scores, bias), ctx);
   }
   case AlibiForm::Causal: {
-    // The causal distance is i' - j below the diagonal and infinite above;
-    // m * d then has the sign of the infinity the generator chose. abs makes
-    // it +inf whatever that sign is, so subtracting it masks those keys
-    // instead of turning them into +inf logits.
+    // The causal distance is +inf above the diagonal, so the subtracted
+    // bias masks the future keys by itself.
     TensorId dist = b.distance(pairs, "causal", offset, uniqueName(g, "dist"));
-    TensorId bias = b.abs(b.mul(perHead, dist), uniqueName(g, "alibi_bias"));
+    TensorId bias = b.mul(perHead, dist, uniqueName(g, "alibi_bias"));
     return detail::finish(b, b.sub(scores, bias), ctx);
   }
   case AlibiForm::KeyOnly: {

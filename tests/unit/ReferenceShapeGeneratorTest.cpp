@@ -197,7 +197,7 @@ TEST(ReferenceGenerator, CausalDistanceWithQueryOffset) {
   expectElements(
       d,
       [](int64_t f) {
-        return std::vector<double>{3, 2, 1, 0, -kInf, 4, 3, 2, 1, 0}[f];
+        return std::vector<double>{3, 2, 1, 0, kInf, 4, 3, 2, 1, 0}[f];
       },
       0);
 }
