@@ -21,9 +21,12 @@ int64_t relativePositionBucket(int64_t rel, int64_t numBuckets,
   int64_t exact = numBuckets / 2;
   if (distance < exact)
     return bucket + distance;
-  double scaled = std::log(double(distance) / double(exact)) /
-                  std::log(double(maxDistance) / double(exact)) *
-                  double(numBuckets - exact);
+  // In float32, as the T5 reference computes it: trained relative tables
+  // were indexed with these exact buckets, and double precision lands in
+  // the next bucket at some boundaries.
+  float scaled = std::log(float(distance) / float(exact)) /
+                 float(std::log(double(maxDistance) / double(exact))) *
+                 float(numBuckets - exact);
   // Truncation toward zero, as the original integer conversion does.
   int64_t large = exact + int64_t(scaled);
   return bucket + std::min(large, numBuckets - 1);

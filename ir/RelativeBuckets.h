@@ -12,7 +12,7 @@ namespace einsum {
 /// share logarithmically spaced buckets up to maxDistance, and everything
 /// beyond lands in the last bucket. Unidirectional (causal): only rel <= 0
 /// is told apart; future keys share bucket 0. The logarithm is taken in
-/// double precision.
+/// float32, as in the T5 reference, so trained tables index the same way.
 int64_t relativePositionBucket(int64_t rel, int64_t numBuckets,
                                int64_t maxDistance, bool bidirectional);
 
