@@ -76,6 +76,11 @@ struct Options {
       "op-reference",
       cl::desc("Print the op reference (Markdown) generated from the op table"),
       cl::cat(category)};
+  cl::opt<bool> passReference{
+      "pass-reference",
+      cl::desc("Print the pass reference (Markdown) generated from the "
+               "registry"),
+      cl::cat(category)};
   cl::opt<bool> splitInputFile{
       "split-input-file",
       cl::desc("Treat each '// -----' separated chunk of the input as its "
@@ -307,6 +312,10 @@ int alibiOptMain(int argc, char **argv) {
 
   if (opts.opReference) {
     printOpReference(llvm::outs());
+    return 0;
+  }
+  if (opts.passReference) {
+    printPassReference(llvm::outs());
     return 0;
   }
   if (opts.passes.listPasses) {

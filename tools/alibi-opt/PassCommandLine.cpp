@@ -4,6 +4,7 @@
 #include "passes/PassRegistry.h"
 #include "passes/Pipeline.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 
 #include <fmt/format.h>
@@ -165,6 +166,29 @@ void printPassList(llvm::raw_ostream &os) {
   for (const NamedPipeline &p : namedPipelines())
     os << fmt::format("  -{:<3} {}: {}\n", p.name.str(), p.summary.str(),
                       p.pipeline.empty() ? "(none)" : p.pipeline.str());
+}
+
+void printPassReference(llvm::raw_ostream &os) {
+  os << "\n| pass | what it does | options | statistics |\n"
+     << "| --- | --- | --- | --- |\n";
+  for (const std::string &name : registeredPasses()) {
+    std::unique_ptr<Pass> pass = llvm::cantFail(createPass(name));
+    std::vector<std::string> options, stats;
+    for (const Pass::OptionBase *o : pass->options())
+      options.push_back(fmt::format("`{}={}` (default `{}`): {}", o->name(),
+                                    o->kindName().str(), o->str(),
+                                    o->description()));
+    for (const Pass::Statistic *st : pass->statistics())
+      stats.push_back(fmt::format("`{}`: {}", st->name(), st->description()));
+    os << fmt::format("| `{}` | {} | {} | {} |\n", name, pass->summary().str(),
+                      options.empty() ? "—" : llvm::join(options, "<br>"),
+                      stats.empty() ? "—" : llvm::join(stats, "<br>"));
+  }
+  os << "\n| pipeline | passes | purpose |\n| --- | --- | --- |\n";
+  for (const NamedPipeline &p : namedPipelines())
+    os << fmt::format("| `-{}` | `{}` | {} |\n", p.name.str(),
+                      p.pipeline.empty() ? "(none)" : p.pipeline.str(),
+                      p.summary.str());
 }
 
 } // namespace einsum

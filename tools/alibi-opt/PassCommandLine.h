@@ -45,6 +45,9 @@ struct PassCommandLine {
 /// pipelines.
 void printPassList(llvm::raw_ostream &os);
 
+/// `--pass-reference`: the same as Markdown, for docs/passes.md.
+void printPassReference(llvm::raw_ostream &os);
+
 } // namespace einsum
 
 #endif // EINSUM_TOOLS_PASSCOMMANDLINE_H
