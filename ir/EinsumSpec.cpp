@@ -13,6 +13,10 @@ static bool isLabel(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+size_t EinsumSpec::countInputTerms(llvm::StringRef spec) {
+  return spec.split("->").first.count(',') + 1;
+}
+
 llvm::Expected<EinsumSpec> EinsumSpec::parse(llvm::StringRef spec,
                                              size_t numInputs) {
   auto fail = [&](std::string msg) -> llvm::Error {

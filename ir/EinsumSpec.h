@@ -31,6 +31,9 @@ struct EinsumSpec {
   /// offending label or term.
   static llvm::Expected<EinsumSpec> parse(llvm::StringRef spec,
                                           size_t numInputs);
+  /// How many input terms `spec` has, without checking it: how many of a
+  /// `contraction`'s inputs are einsum operands (the rest feed the epilogue).
+  static size_t countInputTerms(llvm::StringRef spec);
 
   /// Every label, in order of first appearance (inputs, then output).
   std::string allLabels() const;

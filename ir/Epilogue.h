@@ -115,7 +115,8 @@ public:
   //===--- Queries -------------------------------------------------------===//
 
   /// Canonical text: minimal parentheses, so print(parse(s)) is a fixed
-  /// point and the tree survives the round trip.
+  /// point and parse(str()) gives this tree back (but for a minus applied
+  /// to a literal, which reads back as a negative literal).
   std::string str() const;
   /// Just `acc`.
   bool isIdentity() const;

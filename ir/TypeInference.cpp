@@ -219,7 +219,7 @@ inferContraction(llvm::ArrayRef<TensorType> ins, llvm::StringRef specText,
       return std::move(e);
   if (llvm::Error e = requireSameDType(ins))
     return std::move(e);
-  size_t terms = specText.split("->").first.count(',') + 1;
+  size_t terms = EinsumSpec::countInputTerms(specText);
   if (terms > ins.size())
     return makeError(fmt::format("spec '{}' has {} terms but the node has {} "
                                  "input{}",

@@ -23,6 +23,7 @@ void registerAllPasses() {
   registerPass("canonicalize", createCanonicalizePass);
   registerPass("cse", createCommonSubexpressionEliminationPass);
   registerPass("dce", createDeadCodeEliminationPass);
+  registerPass("fuse-alibi-bias", createFuseAlibiBiasPass);
 }
 
 llvm::Expected<std::unique_ptr<Pass>> createPass(llvm::StringRef name) {
@@ -57,7 +58,8 @@ llvm::ArrayRef<NamedPipeline> namedPipelines() {
   static const NamedPipeline pipelines[] = {
       {"O0", "", "no transformation: parse, verify, emit"},
       {"O1", "canonicalize,cse,dce", "algebraic cleanup"},
-      {"O2", "canonicalize,cse,dce", "O1 (bias fusion joins here)"},
+      {"O2", "canonicalize,cse,fuse-alibi-bias,dce",
+       "-O1, then the scale, biases and masks fused into the contraction"},
       {"O3", "canonicalize,cse,dce", "O2 (attention fusion joins here)"},
   };
   return pipelines;

@@ -11,6 +11,7 @@ namespace einsum {
 std::unique_ptr<Pass> createCanonicalizePass();
 std::unique_ptr<Pass> createCommonSubexpressionEliminationPass();
 std::unique_ptr<Pass> createDeadCodeEliminationPass();
+std::unique_ptr<Pass> createFuseAlibiBiasPass();
 
 } // namespace einsum
 

@@ -39,7 +39,7 @@ llvm::Error evalContraction(const Node &node, const std::string &what,
                             llvm::ArrayRef<const TensorData *> inputs,
                             TensorData &result) {
   llvm::StringRef specText = node.attr("spec").getString();
-  size_t terms = specText.split("->").first.count(',') + 1;
+  size_t terms = EinsumSpec::countInputTerms(specText);
   if (terms > inputs.size())
     return makeError(fmt::format("{}: spec '{}' has {} terms but {} inputs",
                                  what, specText.str(), terms, inputs.size()));

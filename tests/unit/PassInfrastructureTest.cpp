@@ -42,7 +42,8 @@ TEST_F(PassInfrastructure, PipelineDiagnostics) {
             "'canonicalise'; did you mean 'canonicalize'?");
   EXPECT_EQ(pipelineError("cse,frobnicate"),
             "pass pipeline 'cse,frobnicate': column 5: unknown pass "
-            "'frobnicate'; registered passes: canonicalize, cse, dce");
+            "'frobnicate'; registered passes: canonicalize, cse, dce, "
+            "fuse-alibi-bias");
   EXPECT_EQ(pipelineError("canonicalize{max-iteration=2}"),
             "pass pipeline 'canonicalize{max-iteration=2}': column 14: pass "
             "'canonicalize' has no option 'max-iteration'; did you mean "
