@@ -25,13 +25,13 @@ namespace {
 
 class FuseAlibiBias : public Pass {
 public:
+  explicit FuseAlibiBias(EpilogueFusionPolicy policy)
+      : policy(std::move(policy)) {}
   llvm::StringRef name() const override { return "fuse-alibi-bias"; }
   llvm::StringRef summary() const override {
     return "fuse the scale, ALiBi and other elementwise biases and masks "
            "into the contraction's epilogue";
   }
-
-  void setPolicy(EpilogueFusionPolicy p) { policy = std::move(p); }
 
   llvm::Expected<bool> run(Graph &g, PassContext &ctx) override {
     llvm::Expected<std::vector<NodeId>> order = g.topologicalOrder();
@@ -93,8 +93,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Pass> createFuseAlibiBiasPass() {
-  return std::make_unique<FuseAlibiBias>();
+std::unique_ptr<Pass> createFuseAlibiBiasPass(EpilogueFusionPolicy policy) {
+  return std::make_unique<FuseAlibiBias>(std::move(policy));
 }
 
 } // namespace einsum

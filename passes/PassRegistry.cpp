@@ -23,7 +23,8 @@ void registerAllPasses() {
   registerPass("canonicalize", createCanonicalizePass);
   registerPass("cse", createCommonSubexpressionEliminationPass);
   registerPass("dce", createDeadCodeEliminationPass);
-  registerPass("fuse-alibi-bias", createFuseAlibiBiasPass);
+  registerPass("fuse-alibi-bias", [] { return createFuseAlibiBiasPass(); });
+  registerPass("fuse-attention", [] { return createFuseAttentionPass(); });
 }
 
 llvm::Expected<std::unique_ptr<Pass>> createPass(llvm::StringRef name) {
@@ -60,7 +61,8 @@ llvm::ArrayRef<NamedPipeline> namedPipelines() {
       {"O1", "canonicalize,cse,dce", "algebraic cleanup"},
       {"O2", "canonicalize,cse,fuse-alibi-bias,dce",
        "-O1, then the scale, biases and masks fused into the contraction"},
-      {"O3", "canonicalize,cse,dce", "O2 (attention fusion joins here)"},
+      {"O3", "canonicalize,cse,fuse-alibi-bias,fuse-attention,dce",
+       "-O2, then scores, softmax and values fused into one attention node"},
   };
   return pipelines;
 }

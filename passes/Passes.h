@@ -2,6 +2,8 @@
 #ifndef EINSUM_PASSES_PASSES_H
 #define EINSUM_PASSES_PASSES_H
 
+#include "passes/AttentionFusion.h"
+#include "passes/EpilogueFusion.h"
 #include "passes/Pass.h"
 
 #include <memory>
@@ -11,7 +13,9 @@ namespace einsum {
 std::unique_ptr<Pass> createCanonicalizePass();
 std::unique_ptr<Pass> createCommonSubexpressionEliminationPass();
 std::unique_ptr<Pass> createDeadCodeEliminationPass();
-std::unique_ptr<Pass> createFuseAlibiBiasPass();
+/// A policy, if given, can veto each fusion with a reason.
+std::unique_ptr<Pass> createFuseAlibiBiasPass(EpilogueFusionPolicy policy = {});
+std::unique_ptr<Pass> createFuseAttentionPass(AttentionFusionPolicy policy = {});
 
 } // namespace einsum
 

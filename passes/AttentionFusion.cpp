@@ -1,0 +1,149 @@
+//===- AttentionFusion.cpp ------------------------------------------------===//
+//
+// matchAttention, around a softmax:
+// 1. The softmax runs over the last axis of a [b, h, i, j] tensor that is
+//    not a graph output and is read once, by an einsum with v.
+// 2. Its input is an einsum or contraction "bhid,bhjd->bhij" (any letters,
+//    that structure), read only by the softmax and not a graph output.
+// 3. The value einsum is "bhij,bhje->bhie" with the probabilities first.
+// The scores' epilogue moves into the attention node with its labels
+// renamed to the attention's b, h, i, j.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/AttentionFusion.h"
+#include "passes/RewriteUtils.h"
+
+#include "ir/EinsumSpec.h"
+
+#include <fmt/format.h>
+
+namespace einsum {
+
+/// Labels of an einsum-like node's spec, if it parses.
+static std::optional<EinsumSpec> specOf(const Node &n, size_t terms) {
+  llvm::Expected<EinsumSpec> spec =
+      EinsumSpec::parse(n.attr("spec").getString(), terms);
+  if (!spec) {
+    llvm::consumeError(spec.takeError());
+    return std::nullopt;
+  }
+  return *spec;
+}
+
+/// "xyid,xyjd->xyij" with x, y, i, j, d distinct.
+static bool isScoreSpec(const EinsumSpec &s) {
+  if (s.inputs.size() != 2 || s.inputs[0].size() != 4 ||
+      s.inputs[1].size() != 4 || s.output.size() != 4)
+    return false;
+  const std::string &a = s.inputs[0], &b = s.inputs[1], &o = s.output;
+  std::string all = {a[0], a[1], a[2], a[3], b[2]};
+  std::sort(all.begin(), all.end());
+  bool distinct = std::adjacent_find(all.begin(), all.end()) == all.end();
+  return distinct && b[0] == a[0] && b[1] == a[1] && b[3] == a[3] &&
+         o == std::string{a[0], a[1], a[2], b[2]};
+}
+
+/// "xyij,xyje->xyie" with the probabilities first.
+static bool isValueSpec(const EinsumSpec &s) {
+  if (s.inputs.size() != 2 || s.inputs[0].size() != 4 ||
+      s.inputs[1].size() != 4 || s.output.size() != 4)
+    return false;
+  const std::string &p = s.inputs[0], &v = s.inputs[1], &o = s.output;
+  std::string all = {p[0], p[1], p[2], p[3], v[3]};
+  std::sort(all.begin(), all.end());
+  bool distinct = std::adjacent_find(all.begin(), all.end()) == all.end();
+  return distinct && v[0] == p[0] && v[1] == p[1] && v[2] == p[3] &&
+         o == std::string{p[0], p[1], p[2], v[3]};
+}
+
+static llvm::Error notMatched(std::string why) {
+  return makeError(std::move(why));
+}
+
+llvm::Expected<AttentionMatch> matchAttention(const Graph &g,
+                                              NodeId softmax) {
+  const Node &sm = g.node(softmax);
+  if (sm.op != OpKind::Softmax)
+    return notMatched("not a softmax");
+  TensorId probs = sm.result();
+  const TensorType &pt = g.type(probs);
+  if (pt.rank() != 4)
+    return notMatched(fmt::format("the softmax is over {}, not [b, h, i, j]",
+                                  pt.str()));
+  int64_t axis = sm.attr("axis").getInt();
+  if (axis != -1 && axis != 3)
+    return notMatched(fmt::format("the softmax runs over axis {}, not the "
+                                  "keys (the last axis)",
+                                  axis));
+  if (g.isOutput(probs))
+    return notMatched(fmt::format("the probabilities {} are a graph output",
+                                  g.describeTensor(probs)));
+  std::vector<NodeId> readers = g.consumers(probs);
+  if (readers.size() != 1)
+    return notMatched(fmt::format("the probabilities have {} readers",
+                                  readers.size()));
+  const Node &vn = g.node(readers.front());
+  if (vn.op == OpKind::Reshape)
+    return notMatched("the probabilities are reshaped before the value "
+                      "product (the grouped-query layout), which is not "
+                      "matched yet");
+  std::optional<EinsumSpec> vspec;
+  if (vn.op == OpKind::Einsum)
+    vspec = specOf(vn, 2);
+  if (!vspec || !isValueSpec(*vspec) || vn.inputs[0] != probs)
+    return notMatched("the probabilities are not multiplied with v by an "
+                      "einsum 'bhij,bhjd->bhid'");
+
+  TensorId scores = sm.inputs[0];
+  NodeId sn = g.producer(scores);
+  if (!sn || (g.node(sn).op != OpKind::Einsum &&
+              g.node(sn).op != OpKind::Contraction))
+    return notMatched("the softmax input is not computed by an einsum or "
+                      "contraction");
+  const Node &s = g.node(sn);
+  if (g.isOutput(scores) || g.consumers(scores).size() != 1)
+    return notMatched(fmt::format("the scores {} are read elsewhere too",
+                                  g.describeTensor(scores)));
+  std::optional<EinsumSpec> sspec;
+  {
+    // A contraction's spec has two terms; its other inputs are operands.
+    llvm::StringRef text = s.attr("spec").getString();
+    size_t terms = text.split("->").first.count(',') + 1;
+    sspec = specOf(s, terms);
+  }
+  if (!sspec || !isScoreSpec(*sspec))
+    return notMatched("the scores are not an einsum 'bhid,bhjd->bhij' of q "
+                      "and k");
+  llvm::Expected<Epilogue> epilogue =
+      s.op == OpKind::Einsum ? Epilogue::acc()
+                             : parseEpilogue(s.attr("epilogue").getString());
+  if (!epilogue)
+    return epilogue.takeError();
+
+  AttentionMatch m;
+  m.scores = sn;
+  m.softmax = softmax;
+  m.values = readers.front();
+  m.q = s.inputs[0];
+  m.k = s.inputs[1];
+  m.v = vn.inputs[1];
+  const std::string &o = sspec->output;
+  m.epilogue = epilogue->renameLabels(
+      {{o[0], 'b'}, {o[1], 'h'}, {o[2], 'i'}, {o[3], 'j'}});
+  m.operands.assign(s.inputs.begin() + 2, s.inputs.end());
+  return m;
+}
+
+NodeId applyAttentionFusion(Graph &g, const AttentionMatch &m) {
+  TensorId out = g.node(m.values).result();
+  std::vector<TensorId> inputs = {m.q, m.k, m.v};
+  inputs.insert(inputs.end(), m.operands.begin(), m.operands.end());
+  g.eraseNode(m.scores);
+  g.eraseNode(m.softmax);
+  llvm::cantFail(redefine(
+      g, out, OpKind::Attention, inputs,
+      {{"score_epilogue", Attribute::ofString(m.epilogue.str())}}));
+  return g.producer(out);
+}
+
+} // namespace einsum
