@@ -23,6 +23,7 @@ void registerAllPasses() {
   registerPass("canonicalize", createCanonicalizePass);
   registerPass("cse", createCommonSubexpressionEliminationPass);
   registerPass("dce", createDeadCodeEliminationPass);
+  registerPass("fold-constants", createFoldConstantsPass);
   registerPass("fuse-alibi-bias", [] { return createFuseAlibiBiasPass(); });
   registerPass("fuse-attention", [] { return createFuseAttentionPass(); });
 }
@@ -58,10 +59,11 @@ std::vector<std::string> registeredPasses() {
 llvm::ArrayRef<NamedPipeline> namedPipelines() {
   static const NamedPipeline pipelines[] = {
       {"O0", "", "no transformation: parse, verify, emit"},
-      {"O1", "canonicalize,cse,dce", "algebraic cleanup"},
-      {"O2", "canonicalize,cse,fuse-alibi-bias,dce",
+      {"O1", "canonicalize,fold-constants,cse,dce", "algebraic cleanup"},
+      {"O2", "canonicalize,fold-constants,cse,fuse-alibi-bias,dce",
        "-O1, then the scale, biases and masks fused into the contraction"},
-      {"O3", "canonicalize,cse,fuse-alibi-bias,fuse-attention,dce",
+      {"O3",
+       "canonicalize,fold-constants,cse,fuse-alibi-bias,fuse-attention,dce",
        "-O2, then scores, softmax and values fused into one attention node"},
   };
   return pipelines;

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/reference/Interpreter.h"
+#include "ir/ElementwiseSemantics.h"
 
 #include "ir/Diagnostic.h"
 
@@ -133,21 +134,6 @@ runSchedule(const Graph &g, const Schedule &schedule,
   return results;
 }
 
-static double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
-
-static double gelu(double x) {
-  return x * 0.5 * (1 + std::erf(x / std::sqrt(2.0)));
-}
-
-/// NaN in either operand gives NaN, as numpy's maximum and minimum do;
-/// std::fmax would return the other operand instead.
-static double nanMax(double a, double b) {
-  return std::isnan(a) || std::isnan(b) ? NAN : (a > b ? a : b);
-}
-static double nanMin(double a, double b) {
-  return std::isnan(a) || std::isnan(b) ? NAN : (a < b ? a : b);
-}
-
 llvm::Error evalNode(const Graph &g, NodeId id,
                      llvm::ArrayRef<const TensorData *> inputs,
                      TensorData &result) {
@@ -175,50 +161,23 @@ llvm::Error evalNode(const Graph &g, NodeId id,
   case OpKind::Attention:
     return evalAttention(node, what, inputs, result);
 
-  case OpKind::Neg:
-    return unary([](double x) { return -x; });
-  case OpKind::Abs:
-    return unary([](double x) { return std::fabs(x); });
-  case OpKind::Exp:
-    return unary([](double x) { return std::exp(x); });
-  case OpKind::Log:
-    return unary([](double x) { return std::log(x); });
-  case OpKind::Sqrt:
-    return unary([](double x) { return std::sqrt(x); });
-  case OpKind::Rsqrt:
-    return unary([](double x) { return 1 / std::sqrt(x); });
-  case OpKind::Recip:
-    return unary([](double x) { return 1 / x; });
-  case OpKind::Tanh:
-    return unary([](double x) { return std::tanh(x); });
-  case OpKind::Sigmoid:
-    return unary(sigmoid);
-  case OpKind::Relu:
-    // NaN stays NaN, as in numpy's maximum(x, 0).
-    return unary([](double x) { return x > 0 || std::isnan(x) ? x : 0.0; });
-  case OpKind::Gelu:
-    return unary(gelu);
-  case OpKind::Square:
-    return unary([](double x) { return x * x; });
-  case OpKind::Sin:
-    return unary([](double x) { return std::sin(x); });
-  case OpKind::Cos:
-    return unary([](double x) { return std::cos(x); });
+#define UNARY_CASE(Id) case OpKind::Id:
+    UNARY_CASE(Neg) UNARY_CASE(Abs) UNARY_CASE(Exp) UNARY_CASE(Log)
+    UNARY_CASE(Sqrt) UNARY_CASE(Rsqrt) UNARY_CASE(Recip) UNARY_CASE(Tanh)
+    UNARY_CASE(Sigmoid) UNARY_CASE(Relu) UNARY_CASE(Gelu) UNARY_CASE(Square)
+    UNARY_CASE(Sin) UNARY_CASE(Cos)
+#undef UNARY_CASE
+    return unary([op = node.op](double x) { return applyUnary(op, x); });
 
   case OpKind::Add:
-    return binary([](double a, double b) { return a + b; });
   case OpKind::Sub:
-    return binary([](double a, double b) { return a - b; });
   case OpKind::Mul:
-    return binary([](double a, double b) { return a * b; });
   case OpKind::Div:
-    return binary([](double a, double b) { return a / b; });
   case OpKind::Max:
-    return binary(nanMax);
   case OpKind::Min:
-    return binary(nanMin);
   case OpKind::Pow:
-    return binary([](double a, double b) { return std::pow(a, b); });
+    return binary(
+        [op = node.op](double a, double b) { return applyBinary(op, a, b); });
 
   case OpKind::Reduce:
     return evalReduce(node, what, *inputs[0], result);
