@@ -72,6 +72,14 @@ struct Options {
   cl::opt<std::string> outputDir{
       "output-dir", cl::desc("Write <output name>.npy for each graph output"),
       cl::value_desc("dir"), cl::cat(category)};
+  cl::opt<std::string> expectedDir{
+      "expected-dir",
+      cl::desc("After --run, compare each output with <dir>/<name>.npy"),
+      cl::value_desc("dir"), cl::cat(category)};
+  cl::opt<double> rtol{"rtol", cl::desc("Relative tolerance of --expected-dir"),
+                       cl::init(1e-5), cl::cat(category)};
+  cl::opt<double> atol{"atol", cl::desc("Absolute tolerance of --expected-dir"),
+                       cl::init(1e-5), cl::cat(category)};
   cl::opt<bool> opReference{
       "op-reference",
       cl::desc("Print the op reference (Markdown) generated from the op table"),
@@ -235,9 +243,10 @@ static llvm::Error checkOptionCombinations(const Options &opts) {
            &opts.causal, &opts.dtype})
     if (o->getNumOccurrences() && !opts.build.getNumOccurrences())
       return makeError(fmt::format("--{} needs --build", o->ArgStr.str()));
-  if (!opts.run &&
-      (!opts.inputs.empty() || !opts.outputDir.empty() || opts.randomInputs))
-    return makeError("--input, --random-inputs and --output-dir need --run");
+  if (!opts.run && (!opts.inputs.empty() || !opts.outputDir.empty() ||
+                    opts.randomInputs || !opts.expectedDir.empty()))
+    return makeError("--input, --random-inputs, --output-dir and "
+                     "--expected-dir need --run");
   if (opts.build.getNumOccurrences() &&
       (opts.splitInputFile || opts.verifyDiagnostics))
     return makeError("--split-input-file and --verify-diagnostics read an "
@@ -260,6 +269,9 @@ static llvm::Expected<std::string> processGraph(Graph &g, Options &opts) {
     run.randomSeed = opts.seed;
   run.outputDir = opts.outputDir;
   run.compile.threads = opts.threads;
+  run.expectedDir = opts.expectedDir;
+  run.rtol = opts.rtol;
+  run.atol = opts.atol;
   std::string summary;
   llvm::raw_string_ostream os(summary);
   if (llvm::Error err = runGraph(g, run, os))

@@ -138,6 +138,43 @@ static llvm::Error writeOutputs(const std::vector<std::string> &names,
   return llvm::Error::success();
 }
 
+static llvm::Error compareWithExpected(const std::vector<std::string> &names,
+                                       const std::vector<TensorData> &outputs,
+                                       const RunOptions &options,
+                                       llvm::raw_ostream &os) {
+  std::vector<Diagnostic> mismatches;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    llvm::SmallString<256> path(options.expectedDir);
+    llvm::sys::path::append(path, names[i] + ".npy");
+    llvm::Expected<TensorData> expected = readNpy(path);
+    if (!expected)
+      return expected.takeError();
+    if (expected->type() != outputs[i].type())
+      return makeError(fmt::format("output '{}' is {} but {} holds {}",
+                                   names[i], outputs[i].type().str(),
+                                   path.str().str(),
+                                   expected->type().str()));
+    Comparison cmp = compareTensors(outputs[i], *expected, options.rtol,
+                                    options.atol);
+    os << fmt::format("{}: max |error| vs {} = {:.3g} (rtol {:g}, atol "
+                      "{:g}): {}\n",
+                      names[i], path.str().str(), cmp.maxAbsError,
+                      options.rtol, options.atol,
+                      cmp.allClose ? "ok" : "MISMATCH");
+    if (!cmp.allClose) {
+      Diagnostic d;
+      d.message = fmt::format("output '{}' differs from {} at element {} "
+                              "(got {}, expected {})",
+                              names[i], path.str().str(), cmp.worstIndex,
+                              outputs[i].get(cmp.worstIndex),
+                              expected->get(cmp.worstIndex));
+      mismatches.push_back(std::move(d));
+    }
+  }
+  return mismatches.empty() ? llvm::Error::success()
+                            : makeError(std::move(mismatches));
+}
+
 llvm::Error runGraph(const Graph &g, const RunOptions &options,
                      llvm::raw_ostream &os) {
   llvm::Expected<std::unique_ptr<Backend>> backend =
@@ -169,6 +206,8 @@ llvm::Error runGraph(const Graph &g, const RunOptions &options,
       return err;
   for (size_t i = 0; i < outputs.size(); ++i)
     os << summarize(names[i], outputs[i]) << '\n';
+  if (!options.expectedDir.empty())
+    return compareWithExpected(names, outputs, options, os);
   return llvm::Error::success();
 }
 

@@ -22,6 +22,10 @@ struct RunOptions {
   /// Where `<output name>.npy` files go; none are written if empty.
   std::string outputDir;
   CompileOptions compile;
+  /// Compare each output with `<dir>/<output name>.npy` and fail if any
+  /// element differs by more than atol + rtol * |expected|.
+  std::string expectedDir;
+  double rtol = 1e-5, atol = 1e-5;
 };
 
 /// Binds inputs, compiles and runs `g` on the chosen backend, writes the
