@@ -77,15 +77,14 @@ void Graph::addOutput(TensorId id) {
   outs.push_back(id);
 }
 
-llvm::Expected<NodeId> Graph::addNode(OpKind op,
-                                      llvm::ArrayRef<TensorId> inputs,
-                                      llvm::ArrayRef<TensorId> outputs,
-                                      llvm::ArrayRef<NamedAttribute> attrs,
-                                      SourceLoc loc) {
+llvm::Expected<Graph::CheckedNode> Graph::checkedNode(OpKind op,
+                                       llvm::ArrayRef<TensorId> inputs,
+                                       llvm::ArrayRef<TensorId> outputs,
+                                       llvm::ArrayRef<NamedAttribute> attrs,
+                                       SourceLoc loc, NodeId replacing) const {
   const OpInfo &info = opInfo(op);
-  auto subject = [&] { return fmt::format("'{}'", info.name.str()); };
   auto fail = [&](std::string msg) -> llvm::Error {
-    return makeError(subject() + ": " + msg, loc);
+    return makeError(fmt::format("'{}': {}", info.name.str(), msg), loc);
   };
   int n = inputs.size();
   if (n < info.minInputs || (info.maxInputs >= 0 && n > info.maxInputs)) {
@@ -117,8 +116,10 @@ llvm::Expected<NodeId> Graph::addNode(OpKind op,
     return fail(fmt::format("output is tensor id {}, but the graph has {} "
                             "tensors",
                             out.index(), tensors.size()));
-  if (producer(out) || isArgument(out))
-    return fail(fmt::format("output {} is already defined", describeTensor(out)));
+  NodeId definer = producer(out);
+  if ((definer && definer != replacing) || isArgument(out))
+    return fail(
+        fmt::format("output {} is already defined", describeTensor(out)));
 
   llvm::Expected<std::vector<Attribute>> resolved =
       resolveAttributes(op, attrs);
@@ -129,14 +130,52 @@ llvm::Expected<NodeId> Graph::addNode(OpKind op,
   if (!type)
     return fail(firstMessage(type.takeError()));
 
-  tensor(out).type = *type;
-  Node node;
-  node.op = op;
-  node.inputs.assign(inputs.begin(), inputs.end());
-  node.outputs.assign(outputs.begin(), outputs.end());
-  node.attrs = std::move(*resolved);
-  node.loc = std::move(loc);
-  return addNodeUnchecked(std::move(node));
+  CheckedNode checked;
+  checked.node.op = op;
+  checked.node.inputs.assign(inputs.begin(), inputs.end());
+  checked.node.outputs.assign(outputs.begin(), outputs.end());
+  checked.node.attrs = std::move(*resolved);
+  checked.node.loc = std::move(loc);
+  checked.resultType = std::move(*type);
+  return checked;
+}
+
+llvm::Expected<NodeId> Graph::addNode(OpKind op,
+                                      llvm::ArrayRef<TensorId> inputs,
+                                      llvm::ArrayRef<TensorId> outputs,
+                                      llvm::ArrayRef<NamedAttribute> attrs,
+                                      SourceLoc loc) {
+  llvm::Expected<CheckedNode> checked =
+      checkedNode(op, inputs, outputs, attrs, std::move(loc), NodeId());
+  if (!checked)
+    return checked.takeError();
+  tensor(outputs.front()).type = std::move(checked->resultType);
+  return addNodeUnchecked(std::move(checked->node));
+}
+
+llvm::Expected<NodeId> Graph::replaceNode(NodeId id, OpKind op,
+                                          llvm::ArrayRef<TensorId> inputs,
+                                          llvm::ArrayRef<NamedAttribute> attrs) {
+  Node &old = node(id);
+  assert(!old.erased && old.outputs.size() == 1 && "replacing a dead node");
+  llvm::Expected<CheckedNode> checked =
+      checkedNode(op, inputs, old.outputs, attrs, old.loc, id);
+  if (!checked)
+    return checked.takeError();
+  Node *fresh = &checked->node;
+  for (TensorId in : old.inputs) {
+    auto &u = users[in.index()];
+    u.erase(std::remove(u.begin(), u.end(), id), u.end());
+  }
+  for (TensorId in : fresh->inputs) {
+    auto &u = users[in.index()];
+    // Kept sorted, so consumers() stays in node order.
+    auto pos = std::lower_bound(u.begin(), u.end(), id);
+    if (pos == u.end() || *pos != id)
+      u.insert(pos, id);
+  }
+  old = std::move(*fresh);
+  return id;
 }
 
 llvm::Expected<NodeId> Graph::addNode(llvm::StringRef op,

@@ -124,6 +124,13 @@ public:
                                  llvm::ArrayRef<NamedAttribute> attrs = {},
                                  SourceLoc loc = {});
 
+  /// Makes node `id` apply `op` to `inputs` instead, defining the same
+  /// result tensor (whose type must not change) in the same place in the
+  /// node order. Refuses, changing nothing, what addNode would refuse.
+  llvm::Expected<NodeId> replaceNode(NodeId id, OpKind op,
+                                     llvm::ArrayRef<TensorId> inputs,
+                                     llvm::ArrayRef<NamedAttribute> attrs = {});
+
   /// Adds a node without any checking, for the parser and passes that check
   /// afterwards with the verifier. `attrs` must already be complete.
   NodeId addNodeUnchecked(Node node);
@@ -198,6 +205,17 @@ public:
   void replaceAllUsesWith(TensorId from, TensorId to);
 
 private:
+  struct CheckedNode {
+    Node node;
+    TensorType resultType;
+  };
+  /// The checks of addNode and replaceNode: a complete node and its result
+  /// type, or why not. `replacing` may already define the output.
+  llvm::Expected<CheckedNode> checkedNode(OpKind op, llvm::ArrayRef<TensorId> inputs,
+                                   llvm::ArrayRef<TensorId> outputs,
+                                   llvm::ArrayRef<NamedAttribute> attrs,
+                                   SourceLoc loc, NodeId replacing) const;
+
   std::string graphName;
   std::vector<Tensor> tensors;
   std::vector<Node> nodes;

@@ -36,16 +36,12 @@ size_t eraseDeadNodes(Graph &g) {
 llvm::Error redefine(Graph &g, TensorId result, OpKind op,
                      llvm::ArrayRef<TensorId> inputs,
                      llvm::ArrayRef<NamedAttribute> attrs) {
+  // In the old node's place when there is one, so printed order stays put.
   NodeId old = g.producer(result);
-  SourceLoc loc = old ? g.node(old).loc : SourceLoc();
-  if (old)
-    g.eraseNode(old);
-  llvm::Expected<NodeId> added = g.addNode(op, inputs, {result}, attrs, loc);
-  if (added)
-    return llvm::Error::success();
-  if (old)
-    g.node(old).erased = false;
-  return added.takeError();
+  llvm::Expected<NodeId> node =
+      old ? g.replaceNode(old, op, inputs, attrs)
+          : g.addNode(op, inputs, {result}, attrs);
+  return node ? llvm::Error::success() : node.takeError();
 }
 
 bool replaceIfInternal(Graph &g, TensorId from, TensorId to) {

@@ -130,3 +130,33 @@ TEST(Graph, EinsumGraphIsTheSameType) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(Graph, ReplaceNodeKeepsItsPlaceAndRefusesTypeChanges) {
+  Graph g;
+  TensorId x = g.addInput("x", TensorType::f32({4}));
+  TensorId z = g.addInput("z", TensorType::f32({2, 4}));
+  TensorId a = g.addTensor("a"), y = g.addTensor("y");
+  NodeId na = llvm::cantFail(g.addNode(OpKind::Neg, {x}, {a}));
+  llvm::cantFail(g.addNode(OpKind::Exp, {a}, {y}));
+  g.addOutput(y);
+
+  // abs(x) in neg(x)'s place: same id, same result tensor, users updated.
+  llvm::Expected<NodeId> r = g.replaceNode(na, OpKind::Abs, {x});
+  ASSERT_TRUE(bool(r)) << firstMessage(r.takeError());
+  EXPECT_EQ(*r, na);
+  EXPECT_EQ(g.node(na).op, OpKind::Abs);
+  EXPECT_EQ(g.producer(a), na);
+  EXPECT_EQ(g.consumers(x), std::vector<NodeId>{na});
+
+  // add(a-type, z) would make a f32[2,4]: refused, nothing changes.
+  llvm::Expected<NodeId> bad = g.replaceNode(na, OpKind::Add, {x, z});
+  EXPECT_EQ(firstMessage(bad.takeError()),
+            "'add': result type f32[4] does not match the inferred type "
+            "f32[2,4]");
+  EXPECT_EQ(g.node(na).op, OpKind::Abs);
+  EXPECT_TRUE(g.consumers(z).empty());
+}
+
+} // namespace
