@@ -5,7 +5,7 @@ namespace einsum {
 
 char DiagnosticError::ID = 0;
 
-static const char *severityName(Severity s) {
+llvm::StringRef severityName(Severity s) {
   switch (s) {
   case Severity::Error:
     return "error";

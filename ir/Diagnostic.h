@@ -31,6 +31,9 @@ struct SourceLoc {
 
 enum class Severity { Error, Warning, Note };
 
+/// "error", "warning" or "note".
+llvm::StringRef severityName(Severity s);
+
 struct Diagnostic {
   Severity severity = Severity::Error;
   SourceLoc loc;

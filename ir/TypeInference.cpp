@@ -92,8 +92,7 @@ resolveAttributes(OpKind op, llvm::ArrayRef<NamedAttribute> attrs) {
     }
     if (slots[*idx])
       return makeError(fmt::format("attribute '{}' is given twice", name));
-    llvm::Expected<Attribute> checked =
-        checkAttribute(info.attrs[*idx], value);
+    llvm::Expected<Attribute> checked = checkAttribute(info.attrs[*idx], value);
     if (!checked)
       return checked.takeError();
     slots[*idx] = std::move(*checked);
@@ -163,8 +162,8 @@ normalizeAxes(llvm::ArrayRef<int64_t> axes, unsigned rank) {
 static llvm::Error requireFloat(const TensorType &t, llvm::StringRef what) {
   if (isFloat(t.elementType()))
     return llvm::Error::success();
-  return makeError(fmt::format("{} has type {}; expected f32 or f64",
-                               what.str(), t.str()));
+  return makeError(
+      fmt::format("{} has type {}; expected f32 or f64", what.str(), t.str()));
 }
 
 static llvm::Error requireSameDType(llvm::ArrayRef<TensorType> ins) {
@@ -176,16 +175,21 @@ static llvm::Error requireSameDType(llvm::ArrayRef<TensorType> ins) {
   return llvm::Error::success();
 }
 
+/// Arithmetic ops: every input floating point, all of one element type.
+static llvm::Error requireFloatOfOneType(llvm::ArrayRef<TensorType> ins) {
+  for (size_t i = 0; i < ins.size(); ++i)
+    if (llvm::Error e = requireFloat(ins[i], fmt::format("input {}", i)))
+      return e;
+  return requireSameDType(ins);
+}
+
 //===----------------------------------------------------------------------===//
 // Per-category inference
 //===----------------------------------------------------------------------===//
 
 static llvm::Expected<TensorType> inferEinsum(llvm::ArrayRef<TensorType> ins,
                                               llvm::StringRef specText) {
-  for (size_t i = 0; i < ins.size(); ++i)
-    if (llvm::Error e = requireFloat(ins[i], fmt::format("input {}", i)))
-      return std::move(e);
-  if (llvm::Error e = requireSameDType(ins))
+  if (llvm::Error e = requireFloatOfOneType(ins))
     return std::move(e);
   llvm::Expected<EinsumSpec> spec = EinsumSpec::parse(specText, ins.size());
   if (!spec)
@@ -214,10 +218,7 @@ static llvm::Error checkEpilogue(llvm::StringRef text, llvm::StringRef labels,
 static llvm::Expected<TensorType>
 inferContraction(llvm::ArrayRef<TensorType> ins, llvm::StringRef specText,
                  llvm::StringRef epilogue) {
-  for (size_t i = 0; i < ins.size(); ++i)
-    if (llvm::Error e = requireFloat(ins[i], fmt::format("input {}", i)))
-      return std::move(e);
-  if (llvm::Error e = requireSameDType(ins))
+  if (llvm::Error e = requireFloatOfOneType(ins))
     return std::move(e);
   size_t terms = EinsumSpec::countInputTerms(specText);
   if (terms > ins.size())
@@ -244,10 +245,7 @@ inferContraction(llvm::ArrayRef<TensorType> ins, llvm::StringRef specText,
 /// q [b,H,Sq,d], k [b,Hkv,Sk,d], v [b,Hkv,Sk,dv], then epilogue operands.
 static llvm::Expected<TensorType> inferAttention(llvm::ArrayRef<TensorType> ins,
                                                  llvm::StringRef epilogue) {
-  for (size_t i = 0; i < ins.size(); ++i)
-    if (llvm::Error e = requireFloat(ins[i], fmt::format("input {}", i)))
-      return std::move(e);
-  if (llvm::Error e = requireSameDType(ins))
+  if (llvm::Error e = requireFloatOfOneType(ins))
     return std::move(e);
   const TensorType &q = ins[0], &k = ins[1], &v = ins[2];
   const char *names[] = {"q", "k", "v"};
@@ -280,9 +278,8 @@ static llvm::Expected<TensorType> inferAttention(llvm::ArrayRef<TensorType> ins,
   return TensorType(q.elementType(), {q.dim(0), q.dim(1), q.dim(2), v.dim(3)});
 }
 
-static llvm::Expected<TensorType> inferReduce(const TensorType &in,
-                                              llvm::ArrayRef<int64_t> axes,
-                                              bool keepDims) {
+static llvm::Expected<TensorType>
+inferReduce(const TensorType &in, llvm::ArrayRef<int64_t> axes, bool keepDims) {
   if (axes.empty())
     return makeError("'axes' is empty; reduce needs at least one axis");
   llvm::Expected<std::vector<unsigned>> norm = normalizeAxes(axes, in.rank());
@@ -299,8 +296,8 @@ static llvm::Expected<TensorType> inferReduce(const TensorType &in,
   return TensorType(in.elementType(), shape);
 }
 
-static llvm::Expected<TensorType> inferExpandDims(const TensorType &in,
-                                                  llvm::ArrayRef<int64_t> axes) {
+static llvm::Expected<TensorType>
+inferExpandDims(const TensorType &in, llvm::ArrayRef<int64_t> axes) {
   if (axes.empty())
     return makeError("'axes' is empty; expand_dims needs at least one axis");
   unsigned rank = in.rank() + axes.size();
@@ -326,8 +323,8 @@ static llvm::Expected<TensorType> inferReshape(const TensorType &in,
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       if (inferred >= 0)
-        return makeError(fmt::format("shape {} has more than one -1",
-                                     shapeStr(req)));
+        return makeError(
+            fmt::format("shape {} has more than one -1", shapeStr(req)));
       inferred = i;
       continue;
     }
@@ -336,8 +333,8 @@ static llvm::Expected<TensorType> inferReshape(const TensorType &in,
                                    "dimensions must be positive (or one -1)",
                                    shapeStr(req), i, shape[i]));
     if (known > kMaxElements / shape[i])
-      return makeError(fmt::format("shape {} has more than 2^48 elements",
-                                   shapeStr(req)));
+      return makeError(
+          fmt::format("shape {} has more than 2^48 elements", shapeStr(req)));
     known *= shape[i];
   }
   int64_t total = in.numElements();
@@ -375,17 +372,15 @@ static llvm::Expected<TensorType> inferTranspose(const TensorType &in,
   return TensorType(in.elementType(), shape);
 }
 
-static llvm::Expected<TensorType> inferGather(const TensorType &table,
-                                              const TensorType &indices,
-                                              int64_t axis) {
+static llvm::Expected<TensorType>
+inferGather(const TensorType &table, const TensorType &indices, int64_t axis) {
   if (indices.elementType() != DType::I64)
-    return makeError(fmt::format("indices have type {}; expected i64",
-                                 indices.str()));
+    return makeError(
+        fmt::format("indices have type {}; expected i64", indices.str()));
   llvm::Expected<unsigned> a = normalizeAxis(axis, table.rank());
   if (!a)
     return a.takeError();
-  std::vector<int64_t> shape(table.shape().begin(),
-                             table.shape().begin() + *a);
+  std::vector<int64_t> shape(table.shape().begin(), table.shape().begin() + *a);
   shape.insert(shape.end(), indices.shape().begin(), indices.shape().end());
   shape.insert(shape.end(), table.shape().begin() + *a + 1,
                table.shape().end());
@@ -409,8 +404,8 @@ static llvm::Error checkGenerator(OpKind op, const TensorType &t,
   auto needOffset = [&]() -> llvm::Error {
     int64_t off = attr("query_offset").getInt();
     if (off < 0 || off > kMaxElements)
-      return makeError(fmt::format("query_offset is {}; expected 0 to 2^48",
-                                   off));
+      return makeError(
+          fmt::format("query_offset is {}; expected 0 to 2^48", off));
     return llvm::Error::success();
   };
   switch (op) {
@@ -533,13 +528,14 @@ inferResultType(OpKind op, llvm::ArrayRef<TensorType> ins,
     case OpKind::Attention:
       return inferAttention(ins, attr("score_epilogue").getString());
 #define UNARY_CASE(Id) case OpKind::Id:
-      UNARY_CASE(Neg) UNARY_CASE(Abs) UNARY_CASE(Exp) UNARY_CASE(Log)
-      UNARY_CASE(Sqrt) UNARY_CASE(Rsqrt) UNARY_CASE(Recip) UNARY_CASE(Tanh)
-      UNARY_CASE(Sigmoid) UNARY_CASE(Relu) UNARY_CASE(Gelu) UNARY_CASE(Square)
-      UNARY_CASE(Sin) UNARY_CASE(Cos)
+      UNARY_CASE(Neg)
+      UNARY_CASE(Abs) UNARY_CASE(Exp) UNARY_CASE(Log) UNARY_CASE(Sqrt)
+          UNARY_CASE(Rsqrt) UNARY_CASE(Recip) UNARY_CASE(Tanh)
+              UNARY_CASE(Sigmoid) UNARY_CASE(Relu) UNARY_CASE(Gelu)
+                  UNARY_CASE(Square) UNARY_CASE(Sin) UNARY_CASE(Cos)
 #undef UNARY_CASE
-      if (llvm::Error e = requireFloat(ins[0], "the input"))
-        return std::move(e);
+                      if (llvm::Error e = requireFloat(
+                              ins[0], "the input")) return std::move(e);
       return ins[0];
     case OpKind::Add:
     case OpKind::Sub:
@@ -548,10 +544,7 @@ inferResultType(OpKind op, llvm::ArrayRef<TensorType> ins,
     case OpKind::Max:
     case OpKind::Min:
     case OpKind::Pow: {
-      for (size_t i = 0; i < 2; ++i)
-        if (llvm::Error e = requireFloat(ins[i], fmt::format("input {}", i)))
-          return std::move(e);
-      if (llvm::Error e = requireSameDType(ins))
+      if (llvm::Error e = requireFloatOfOneType(ins))
         return std::move(e);
       llvm::Expected<std::vector<int64_t>> shape =
           broadcastShapes(ins[0].shape(), ins[1].shape());

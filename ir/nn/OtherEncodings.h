@@ -88,6 +88,8 @@ public:
                                          TensorId rotation) const;
 
 private:
+  /// x's type if it is a float [batch, heads, seq, dModel] tensor.
+  llvm::Expected<TensorType> checkInput(const Graph &g, TensorId x) const;
   explicit RotaryPositionEncoding(PositionEncodingConfig c) : cfg(c) {}
   PositionEncodingConfig cfg;
 };

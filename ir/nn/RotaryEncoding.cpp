@@ -75,21 +75,30 @@ llvm::Expected<TensorId> RotaryPositionEncoding::buildRotation(
       b, b.add(cosPart, sinPart, uniqueName(g, "rope_rotation")), ctx);
 }
 
-llvm::Expected<TensorId>
-RotaryPositionEncoding::applyRotation(Graph &g, TensorId x,
-                                      TensorId rotation) const {
+llvm::Expected<TensorType>
+RotaryPositionEncoding::checkInput(const Graph &g, TensorId x) const {
   llvm::StringRef ctx = "rotary encoding";
   llvm::Expected<TensorType> xt = detail::typeOf(g, x, ctx, "x");
   if (!xt)
     return xt.takeError();
   if (llvm::Error err =
           detail::expectFloatRank(*xt, 4, ctx, "x", "[batch, heads, seq, d]"))
-    return err;
-  int64_t d = cfg.dModel, half = d / 2;
-  if (xt->dim(3) != d)
+    return std::move(err);
+  if (xt->dim(3) != cfg.dModel)
     return makeError(fmt::format("{}: x is {}; expected head dimension "
                                  "(d_model) {}",
-                                 ctx.str(), xt->str(), d));
+                                 ctx.str(), xt->str(), cfg.dModel));
+  return xt;
+}
+
+llvm::Expected<TensorId>
+RotaryPositionEncoding::applyRotation(Graph &g, TensorId x,
+                                      TensorId rotation) const {
+  llvm::StringRef ctx = "rotary encoding";
+  llvm::Expected<TensorType> xt = checkInput(g, x);
+  if (!xt)
+    return xt.takeError();
+  int64_t d = cfg.dModel, half = d / 2;
   int64_t batch = xt->dim(0), heads = xt->dim(1), seq = xt->dim(2);
   llvm::Expected<TensorType> rt = detail::typeOf(g, rotation, ctx, "rotation");
   if (!rt)
@@ -108,17 +117,9 @@ RotaryPositionEncoding::applyRotation(Graph &g, TensorId x,
 llvm::Expected<TensorId>
 RotaryPositionEncoding::apply(Graph &g, TensorId x,
                               int64_t positionOffset) const {
-  llvm::StringRef ctx = "rotary encoding";
-  llvm::Expected<TensorType> xt = detail::typeOf(g, x, ctx, "x");
+  llvm::Expected<TensorType> xt = checkInput(g, x);
   if (!xt)
     return xt.takeError();
-  if (llvm::Error err =
-          detail::expectFloatRank(*xt, 4, ctx, "x", "[batch, heads, seq, d]"))
-    return err;
-  if (xt->dim(3) != cfg.dModel)
-    return makeError(fmt::format("{}: x is {}; expected head dimension "
-                                 "(d_model) {}",
-                                 ctx.str(), xt->str(), cfg.dModel));
   llvm::Expected<TensorId> rotation =
       buildRotation(g, xt->dim(2), positionOffset, xt->elementType());
   if (!rotation)

@@ -16,18 +16,6 @@ struct Expectation {
   bool matched = false;
 };
 
-const char *severityName(Severity s) {
-  switch (s) {
-  case Severity::Error:
-    return "error";
-  case Severity::Warning:
-    return "warning";
-  case Severity::Note:
-    return "note";
-  }
-  return "error";
-}
-
 /// Reads the annotations of every line; malformed ones are errors.
 llvm::Expected<std::vector<Expectation>>
 parseExpectations(llvm::StringRef text, llvm::StringRef fileName) {
@@ -95,19 +83,18 @@ llvm::Error verifyDiagnostics(llvm::StringRef text, llvm::StringRef fileName,
   std::vector<Diagnostic> problems;
   for (const Diagnostic &d : produced) {
     unsigned line = d.loc.isValid() ? d.loc.line : 0;
-    auto it = std::find_if(expected->begin(), expected->end(),
-                           [&](const Expectation &e) {
-                             return !e.matched && e.severity == d.severity &&
-                                    e.line == line &&
-                                    llvm::StringRef(d.message).contains(e.text);
-                           });
+    auto it = std::find_if(
+        expected->begin(), expected->end(), [&](const Expectation &e) {
+          return !e.matched && e.severity == d.severity && e.line == line &&
+                 llvm::StringRef(d.message).contains(e.text);
+        });
     if (it != expected->end()) {
       it->matched = true;
       continue;
     }
     Diagnostic p;
     p.loc = d.loc;
-    p.message = fmt::format("unexpected {}: {}", severityName(d.severity),
+    p.message = fmt::format("unexpected {}: {}", severityName(d.severity).str(),
                             d.message);
     problems.push_back(std::move(p));
   }
@@ -117,7 +104,7 @@ llvm::Error verifyDiagnostics(llvm::StringRef text, llvm::StringRef fileName,
     Diagnostic p;
     p.loc = e.where;
     p.message = fmt::format("expected {} \"{}\" was not produced{}",
-                            severityName(e.severity), e.text,
+                            severityName(e.severity).str(), e.text,
                             e.line ? fmt::format(" on line {}", e.line)
                                    : std::string(" without location"));
     problems.push_back(std::move(p));
