@@ -2,7 +2,8 @@
 #include "ir/Epilogue.h"
 
 #include "ir/Attribute.h"
-#include "ir/Diagnostic.h"
+
+#include "llvm/ADT/STLExtras.h"
 
 #include <fmt/format.h>
 
@@ -57,6 +58,8 @@ llvm::StringRef epilogueOpSpelling(EpilogueOp op) {
     return "max";
   case EpilogueOp::Select:
     return "select";
+  case EpilogueOp::RelBucket:
+    return "rel_bucket";
   }
   return "?";
 }
@@ -66,30 +69,30 @@ bool isComparison(EpilogueOp op) {
 }
 
 bool isCall(EpilogueOp op) {
-  return op >= EpilogueOp::Abs && op <= EpilogueOp::Select;
+  return op >= EpilogueOp::Abs && op <= EpilogueOp::RelBucket;
 }
 
-/// How many children a node of `op` has.
-static unsigned arity(EpilogueOp op) {
+unsigned epilogueOpArity(EpilogueOp op) {
   if (op <= EpilogueOp::Operand)
     return 0;
   if (op == EpilogueOp::Neg ||
       (op >= EpilogueOp::Abs && op <= EpilogueOp::Sqrt))
     return 1;
+  if (op == EpilogueOp::RelBucket)
+    return 4;
   return op == EpilogueOp::Select ? 3 : 2;
 }
 
 bool EpilogueExpr::operator==(const EpilogueExpr &o) const {
   return op == o.op &&
          std::bit_cast<uint64_t>(value) == std::bit_cast<uint64_t>(o.value) &&
-         label == o.label && operand == o.operand && indices == o.indices &&
-         children == o.children;
+         label == o.label && operand == o.operand && children == o.children;
 }
 
 //===--- Construction -----------------------------------------------------===//
 
 static Epilogue node(EpilogueOp op, std::vector<Epilogue> args) {
-  assert(args.size() == arity(op) && "wrong number of operands");
+  assert(args.size() == epilogueOpArity(op) && "wrong number of operands");
   EpilogueExpr e;
   e.op = op;
   for (Epilogue &a : args)
@@ -114,10 +117,18 @@ Epilogue Epilogue::label(char c) {
 }
 
 Epilogue Epilogue::operand(unsigned index, llvm::StringRef labels) {
+  std::vector<Epilogue> indices;
+  for (char c : labels)
+    indices.push_back(label(c));
+  return operand(index, std::move(indices));
+}
+
+Epilogue Epilogue::operand(unsigned index, std::vector<Epilogue> indices) {
   EpilogueExpr e;
   e.op = EpilogueOp::Operand;
   e.operand = index;
-  e.indices = labels.str();
+  for (Epilogue &i : indices)
+    e.children.push_back(std::move(i.tree));
   return Epilogue(std::move(e));
 }
 
@@ -140,6 +151,13 @@ Epilogue Epilogue::call(EpilogueOp fn, std::vector<Epilogue> args) {
 Epilogue Epilogue::select(Epilogue cond, Epilogue ifTrue, Epilogue ifFalse) {
   return node(EpilogueOp::Select,
               {std::move(cond), std::move(ifTrue), std::move(ifFalse)});
+}
+
+Epilogue Epilogue::relBucket(Epilogue rel, int64_t numBuckets,
+                             int64_t maxDistance, bool bidirectional) {
+  return node(EpilogueOp::RelBucket,
+              {std::move(rel), constant(double(numBuckets)),
+               constant(double(maxDistance)), constant(bidirectional)});
 }
 
 Epilogue operator+(Epilogue a, Epilogue b) {
@@ -206,12 +224,20 @@ static void printRaw(const EpilogueExpr &e, std::string &out) {
   case EpilogueOp::Label:
     out += e.label;
     return;
-  case EpilogueOp::Operand:
+  case EpilogueOp::Operand: {
+    // Plain labels stay compact (`$0[h,i]`); computed indices are spaced
+    // like call arguments (`$0[rel_bucket(j - i, 32, 128, 1), h]`).
+    bool plain = llvm::all_of(e.children, [](const EpilogueExpr &c) {
+      return c.op == EpilogueOp::Label;
+    });
     out += fmt::format("${}[", e.operand);
-    for (size_t i = 0; i < e.indices.size(); ++i)
-      (out += i ? "," : "") += e.indices[i];
+    for (size_t i = 0; i < e.children.size(); ++i) {
+      out += i ? (plain ? "," : ", ") : "";
+      print(e.children[i], 0, out);
+    }
     out += ']';
     return;
+  }
   case EpilogueOp::Neg:
     out += '-';
     // `-(-x)` rather than `--x`, and `-(a * b)` keeps its tree.
@@ -285,10 +311,9 @@ bool Epilogue::usesAcc() const {
 }
 
 bool Epilogue::usesLabel(char c) const {
+  // Operand indices are child expressions, so this finds them too.
   return anyNode(tree, [c](const EpilogueExpr &e) {
-    return (e.op == EpilogueOp::Label && e.label == c) ||
-           (e.op == EpilogueOp::Operand &&
-            e.indices.find(c) != std::string::npos);
+    return e.op == EpilogueOp::Label && e.label == c;
   });
 }
 
@@ -300,106 +325,6 @@ unsigned Epilogue::operandCount() const {
     return false;
   });
   return count;
-}
-
-//===--- Checks -----------------------------------------------------------===//
-
-namespace {
-/// Walks a tree that may have been built by hand, stopping at the first
-/// problem.
-class Checker {
-public:
-  Checker(llvm::StringRef labels, llvm::ArrayRef<TensorType> operandTypes,
-          const std::map<char, int64_t> &labelSizes)
-      : labels(labels), operandTypes(operandTypes), labelSizes(labelSizes) {}
-
-  std::string run(const EpilogueExpr &e, bool wantCondition) {
-    if (std::string msg = kindError(e, wantCondition); !msg.empty())
-      return msg;
-    if (e.children.size() != arity(e.op))
-      return fmt::format("'{}' has {} operands; it takes {}",
-                         epilogueOpSpelling(e.op).str(), e.children.size(),
-                         arity(e.op));
-    if (e.op == EpilogueOp::Number && std::isnan(e.value))
-      return "constant nan is not allowed";
-    if (e.op == EpilogueOp::Label)
-      return labelError(e.label);
-    if (e.op == EpilogueOp::Operand)
-      return operandError(e);
-    for (size_t i = 0; i < e.children.size(); ++i)
-      if (std::string msg =
-              run(e.children[i], e.op == EpilogueOp::Select && i == 0);
-          !msg.empty())
-        return msg;
-    return "";
-  }
-
-private:
-  static std::string kindError(const EpilogueExpr &e, bool wantCondition) {
-    if (isComparison(e.op) && !wantCondition)
-      return fmt::format(
-          "comparison '{}' is only allowed as the condition of select",
-          epilogueOpSpelling(e.op).str());
-    if (!isComparison(e.op) && wantCondition)
-      return "the condition of select must be a comparison";
-    return "";
-  }
-
-  std::string labelError(char c) const {
-    if (labels.find(c) != llvm::StringRef::npos)
-      return "";
-    if (labels.empty())
-      return fmt::format("label '{}' is not a loop label: the node has none",
-                         c);
-    return fmt::format("label '{}' is not a loop label of the node (loop "
-                       "labels: {})",
-                       c, labels.str());
-  }
-
-  std::string operandError(const EpilogueExpr &e) const {
-    size_t n = operandTypes.size();
-    if (e.operand >= n)
-      return fmt::format("operand ${} does not exist: the node has {} "
-                         "epilogue operand{}",
-                         e.operand, n, n == 1 ? "" : "s");
-    const TensorType &t = operandTypes[e.operand];
-    if (!isFloat(t.elementType()))
-      return fmt::format("operand ${} has type {}; expected f32 or f64",
-                         e.operand, t.str());
-    if (e.indices.size() != t.rank())
-      return fmt::format("operand ${} has type {} but is indexed by {} "
-                         "label{}; expected {}",
-                         e.operand, t.str(), e.indices.size(),
-                         e.indices.size() == 1 ? "" : "s", t.rank());
-    for (size_t d = 0; d < e.indices.size(); ++d) {
-      char c = e.indices[d];
-      if (std::string msg = labelError(c); !msg.empty())
-        return msg;
-      auto size = labelSizes.find(c);
-      assert(size != labelSizes.end() && "loop label without a size");
-      if (t.dim(d) != size->second && t.dim(d) != 1)
-        return fmt::format("dimension {} of operand ${} ({}) is {} but label "
-                           "'{}' has size {}; expected {} or 1",
-                           d, e.operand, t.str(), t.dim(d), c, size->second,
-                           size->second);
-    }
-    return "";
-  }
-
-  llvm::StringRef labels;
-  llvm::ArrayRef<TensorType> operandTypes;
-  const std::map<char, int64_t> &labelSizes;
-};
-} // namespace
-
-llvm::Error Epilogue::check(llvm::StringRef labels,
-                            llvm::ArrayRef<TensorType> operandTypes,
-                            const std::map<char, int64_t> &labelSizes) const {
-  std::string msg =
-      Checker(labels, operandTypes, labelSizes).run(tree, /*cond=*/false);
-  if (msg.empty())
-    return llvm::Error::success();
-  return makeError(fmt::format("epilogue '{}': {}", str(), msg));
 }
 
 //===--- Transforms -------------------------------------------------------===//
@@ -438,10 +363,9 @@ Epilogue Epilogue::renameLabels(const std::map<char, char> &renaming) const {
   };
   EpilogueExpr e = tree;
   rewrite(e, [&](EpilogueExpr &n) {
+    // Operand indices are children: their labels are renamed here too.
     if (n.op == EpilogueOp::Label)
       n.label = renamed(n.label);
-    for (char &c : n.indices)
-      c = renamed(c);
   });
   return Epilogue(std::move(e));
 }

@@ -3,10 +3,12 @@
 // A fused `contraction` or `attention` node applies an epilogue to every
 // element it produces: a small scalar expression over `acc` (the summed
 // products for that element), the loop labels of the node (their index as a
-// number) and epilogue operands `$k[labels]` read at those indices:
+// number) and epilogue operands `$k[...]` read at indices that are labels or
+// integer expressions of them:
 //
 //   acc * 0.125 - $0[h] * abs(i - j)
 //   select(j <= i, acc * 0.125 - $0[h] * (i - j), -inf)
+//   acc * 0.125 + $0[rel_bucket(j - i, 32, 128, 1), h]
 //
 // Graphs store the text in a string attribute; passes parse it, compose
 // epilogues with the constructors and transforms below, and store str().
@@ -55,14 +57,19 @@ enum class EpilogueOp : uint8_t {
   Sqrt,
   Min,
   Max,
-  Select
+  Select,
+  /// rel_bucket(rel, num_buckets, max_distance, bidirectional): the T5
+  /// bucket of relative position `rel` (ir/RelativeBuckets.h).
+  RelBucket
 };
 
 /// How an op is written: "+", "<=", "abs", "acc", ...
 llvm::StringRef epilogueOpSpelling(EpilogueOp op);
 bool isComparison(EpilogueOp op);
-/// Abs to Select.
+/// Abs to RelBucket.
 bool isCall(EpilogueOp op);
+/// How many children a node of `op` has; an Operand has one per index.
+unsigned epilogueOpArity(EpilogueOp op);
 
 struct EpilogueExpr {
   EpilogueOp op = EpilogueOp::Acc;
@@ -70,10 +77,10 @@ struct EpilogueExpr {
   double value = 0;
   /// Label: the loop label.
   char label = 0;
-  /// Operand: which epilogue operand, and the labels indexing it.
+  /// Operand: which epilogue operand; its children are the indices, one
+  /// per dimension (a Label child is a plain, broadcastable index).
   unsigned operand = 0;
-  std::string indices;
-  /// Operands of Neg, binary ops and calls, in order.
+  /// Operands of Neg, binary ops and calls, in order; an operand's indices.
   std::vector<EpilogueExpr> children;
 
   /// Structural equality; numbers compare bit for bit.
@@ -82,9 +89,9 @@ struct EpilogueExpr {
 
 class Epilogue {
 public:
-  /// Reads epilogue operand `operand` at the values of its index labels,
-  /// one per label of the `$k[...]` reference; dimensions of size 1
-  /// (broadcast) are the accessor's to map to index 0.
+  /// Reads epilogue operand `operand` at `index`, one value per entry of
+  /// the `$k[...]` reference (a label's value or the computed index);
+  /// dimensions of size 1 (broadcast) are the accessor's to map to index 0.
   using OperandAccess = llvm::function_ref<double(
       unsigned operand, llvm::ArrayRef<int64_t> index)>;
 
@@ -98,13 +105,20 @@ public:
   static Epilogue acc();
   static Epilogue constant(double value);
   static Epilogue label(char c);
+  /// `$index[a,b]`: one label per dimension.
   static Epilogue operand(unsigned index, llvm::StringRef labels);
+  /// `$index[e0, e1]`: an integer expression per dimension (see check()).
+  static Epilogue operand(unsigned index, std::vector<Epilogue> indices);
   /// Arithmetic (Add, Sub, Mul, Div) or a comparison.
   static Epilogue binary(EpilogueOp op, Epilogue a, Epilogue b);
   static Epilogue neg(Epilogue a);
-  /// Abs, Exp, Log, Sqrt (one argument), Min, Max (two) or Select (three).
+  /// Abs, Exp, Log, Sqrt (one argument), Min, Max (two), Select (three) or
+  /// RelBucket (four).
   static Epilogue call(EpilogueOp fn, std::vector<Epilogue> args);
   static Epilogue select(Epilogue cond, Epilogue ifTrue, Epilogue ifFalse);
+  /// `rel_bucket(rel, numBuckets, maxDistance, bidirectional)`.
+  static Epilogue relBucket(Epilogue rel, int64_t numBuckets,
+                            int64_t maxDistance, bool bidirectional);
 
   friend Epilogue operator+(Epilogue a, Epilogue b);
   friend Epilogue operator-(Epilogue a, Epilogue b);
@@ -128,8 +142,11 @@ public:
 
   /// Checks the expression for a node whose loop labels are `labels` (with
   /// sizes in `labelSizes`) and whose epilogue operands have
-  /// `operandTypes`: labels known, operands present, float, indexed by one
-  /// label per dimension, each dimension the label's size or 1.
+  /// `operandTypes`: labels known, operands present, float, one index per
+  /// dimension. A label index needs the dimension to be the label's size or
+  /// 1 (broadcast); any other index must be an integer expression (labels,
+  /// integer constants, +, -, rel_bucket) whose every value lies within the
+  /// dimension. rel_bucket's last three arguments are integer constants.
   llvm::Error check(llvm::StringRef labels,
                     llvm::ArrayRef<TensorType> operandTypes,
                     const std::map<char, int64_t> &labelSizes) const;
@@ -147,7 +164,8 @@ public:
   Epilogue substituteAcc(const Epilogue &inner) const;
   /// Operand k becomes operand newIndex[k].
   Epilogue remapOperands(llvm::ArrayRef<unsigned> newIndex) const;
-  /// Labels in `renaming` are replaced, values and operand indices alike.
+  /// Labels in `renaming` are replaced, values and operand indices (and
+  /// labels inside index expressions) alike.
   Epilogue renameLabels(const std::map<char, char> &renaming) const;
 
   bool operator==(const Epilogue &o) const { return tree == o.tree; }
@@ -164,6 +182,17 @@ llvm::Expected<Epilogue> parseEpilogue(llvm::StringRef text);
 /// str() of the parsed text, or the text unchanged if it does not parse
 /// (the verifier reports it). The printer writes epilogue attributes so.
 std::string canonicalEpilogueText(llvm::StringRef text);
+
+/// The values [lo, hi] an integer expression (labels, integer constants,
+/// +, -, rel_bucket) can take when each label ranges over [0, its size), or
+/// an error naming the part that is not one. Bounds stay within 2^53, so
+/// the expression is exact in the double arithmetic of evaluation.
+struct IndexRange {
+  int64_t lo = 0, hi = 0;
+};
+llvm::Expected<IndexRange>
+integerRange(const Epilogue &e, llvm::StringRef labels,
+             const std::map<char, int64_t> &labelSizes);
 
 /// An epilogue compiled for one node: a postfix program with each operand
 /// reference's strides precomputed, so evaluating it per element costs a
@@ -183,20 +212,25 @@ private:
   struct Instr {
     EpilogueOp op;
     double value = 0;
-    /// Values it pops off the stack.
+    /// Values it pops off the stack: an operand's computed indices.
     unsigned numArgs = 0;
     /// Label: position in `labels`; Operand: the operand.
     unsigned slot = 0;
     /// Operand: terms [firstTerm, firstTerm + numTerms) of `terms`.
     unsigned firstTerm = 0, numTerms = 0;
   };
-  /// One indexed, non-broadcast dimension: offset += value(label) * stride.
+  /// One indexed, non-broadcast dimension: offset += index * stride, the
+  /// index being a label's value or one the program computed (`pos`-th of
+  /// the instruction's popped arguments).
   struct Term {
-    unsigned labelPos;
+    bool computed;
+    unsigned pos;
     int64_t stride;
   };
   void emit(const EpilogueExpr &e, llvm::StringRef labels,
             llvm::ArrayRef<TensorType> operandTypes, unsigned depth);
+  void emitOperand(const EpilogueExpr &e, llvm::StringRef labels,
+                   llvm::ArrayRef<TensorType> operandTypes, unsigned depth);
 
   std::vector<Instr> code;
   std::vector<Term> terms;

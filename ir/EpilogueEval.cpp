@@ -4,10 +4,13 @@
 // tests and one-off uses) and a postfix program compiled once per node (for
 // the interpreter's per-element loop). Comparisons give 1 or 0; min and max
 // propagate NaN, as the `min` and `max` ops do; select evaluates all three
-// arguments, which is harmless as nothing has side effects.
+// arguments, which is harmless as nothing has side effects. A computed
+// operand index is evaluated first, then read: check() proved it an exact
+// integer within the dimension.
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Epilogue.h"
+#include "ir/RelativeBuckets.h"
 
 #include "llvm/ADT/SmallVector.h"
 
@@ -62,6 +65,9 @@ static double apply(EpilogueOp op, const double *args) {
     return nanMax(args[0], args[1]);
   case EpilogueOp::Select:
     return args[0] != 0 ? args[1] : args[2];
+  case EpilogueOp::RelBucket:
+    return double(relativePositionBucket(int64_t(args[0]), int64_t(args[1]),
+                                         int64_t(args[2]), args[3] != 0));
   case EpilogueOp::Number:
   case EpilogueOp::Acc:
   case EpilogueOp::Label:
@@ -96,8 +102,9 @@ struct TreeEval {
       return double(valueOf(e.label));
     case EpilogueOp::Operand: {
       llvm::SmallVector<int64_t, 4> index;
-      for (char c : e.indices)
-        index.push_back(valueOf(c));
+      for (const EpilogueExpr &c : e.children)
+        index.push_back(c.op == EpilogueOp::Label ? valueOf(c.label)
+                                                  : int64_t(eval(c)));
       return operands(e.operand, index);
     }
     default:
@@ -129,6 +136,8 @@ void EpilogueProgram::emit(const EpilogueExpr &e, llvm::StringRef labels,
                            llvm::ArrayRef<TensorType> operandTypes,
                            unsigned depth) {
   maxDepth = std::max(maxDepth, depth + 1);
+  if (e.op == EpilogueOp::Operand)
+    return emitOperand(e, labels, operandTypes, depth);
   for (size_t i = 0; i < e.children.size(); ++i)
     emit(e.children[i], labels, operandTypes, depth + i);
   Instr in;
@@ -138,21 +147,41 @@ void EpilogueProgram::emit(const EpilogueExpr &e, llvm::StringRef labels,
   if (e.op == EpilogueOp::Label) {
     in.slot = labels.find(e.label);
     assert(in.slot < labels.size() && "unchecked epilogue");
-  } else if (e.op == EpilogueOp::Operand) {
-    assert(e.operand < operandTypes.size() && "unchecked epilogue");
-    const TensorType &t = operandTypes[e.operand];
-    assert(t.rank() == e.indices.size() && "unchecked epilogue");
-    in.slot = e.operand;
-    in.firstTerm = terms.size();
-    int64_t stride = 1;
-    for (size_t d = t.rank(); d-- > 0;) {
-      // A broadcast dimension always reads index 0.
-      if (t.dim(d) != 1)
-        terms.push_back({unsigned(labels.find(e.indices[d])), stride});
-      stride *= t.dim(d);
-    }
-    in.numTerms = terms.size() - in.firstTerm;
   }
+  code.push_back(in);
+}
+
+/// Label indices are read straight from the label values; computed ones are
+/// pushed first and popped by the read.
+void EpilogueProgram::emitOperand(const EpilogueExpr &e, llvm::StringRef labels,
+                                  llvm::ArrayRef<TensorType> operandTypes,
+                                  unsigned depth) {
+  assert(e.operand < operandTypes.size() && "unchecked epilogue");
+  const TensorType &t = operandTypes[e.operand];
+  assert(t.rank() == e.children.size() && "unchecked epilogue");
+  std::vector<int64_t> strides(t.rank(), 1);
+  for (size_t d = t.rank(); d-- > 1;)
+    strides[d - 1] = strides[d] * t.dim(d);
+  Instr in;
+  in.op = EpilogueOp::Operand;
+  in.slot = e.operand;
+  in.firstTerm = terms.size();
+  for (size_t d = 0; d < t.rank(); ++d) {
+    // A size-1 dimension always reads index 0: a broadcast label, or an
+    // expression check() proved to range over [0, 1).
+    if (t.dim(d) == 1)
+      continue;
+    const EpilogueExpr &index = e.children[d];
+    if (index.op == EpilogueOp::Label) {
+      unsigned pos = labels.find(index.label);
+      assert(pos < labels.size() && "unchecked epilogue");
+      terms.push_back({false, pos, strides[d]});
+      continue;
+    }
+    emit(index, labels, operandTypes, depth + in.numArgs);
+    terms.push_back({true, in.numArgs++, strides[d]});
+  }
+  in.numTerms = terms.size() - in.firstTerm;
   code.push_back(in);
 }
 
@@ -172,9 +201,15 @@ double EpilogueProgram::run(double acc, llvm::ArrayRef<int64_t> labelValues,
       stack[sp++] = double(labelValues[in.slot]);
       continue;
     case EpilogueOp::Operand: {
+      sp -= in.numArgs;
+      const double *computed = stack.data() + sp;
       int64_t offset = 0;
-      for (unsigned t = in.firstTerm; t < in.firstTerm + in.numTerms; ++t)
-        offset += labelValues[terms[t].labelPos] * terms[t].stride;
+      for (unsigned t = in.firstTerm; t < in.firstTerm + in.numTerms; ++t) {
+        const Term &term = terms[t];
+        int64_t index =
+            term.computed ? int64_t(computed[term.pos]) : labelValues[term.pos];
+        offset += index * term.stride;
+      }
       stack[sp++] = operands[in.slot][offset];
       continue;
     }

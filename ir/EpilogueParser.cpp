@@ -284,17 +284,13 @@ private:
       return std::nullopt;
     if (consume("]"))
       return p;
+    // Whether an index is a valid integer expression is check()'s to say;
+    // the grammar only keeps comparisons out.
     while (true) {
-      skipSpace();
-      size_t at = pos;
-      while (pos < text.size() && isIdentChar(text[pos]))
-        ++pos;
-      if (pos - at != 1 || !llvm::isAlpha(text[at])) {
-        pos = at;
-        fail(at, "expected a label but found " + describeAt(at));
+      std::optional<Parsed> index = parseExpr();
+      if (!index || !requireNumber(*index))
         return std::nullopt;
-      }
-      p.expr.indices += text[at];
+      p.expr.children.push_back(std::move(index->expr));
       if (consume("]"))
         return p;
       if (!expect(",", " or ']'"))
@@ -304,10 +300,10 @@ private:
 
   std::optional<Parsed> parseCall(llvm::StringRef name, size_t start) {
     static const std::pair<llvm::StringRef, EpilogueOp> fns[] = {
-        {"abs", EpilogueOp::Abs},      {"exp", EpilogueOp::Exp},
-        {"log", EpilogueOp::Log},      {"sqrt", EpilogueOp::Sqrt},
-        {"min", EpilogueOp::Min},      {"max", EpilogueOp::Max},
-        {"select", EpilogueOp::Select}};
+        {"abs", EpilogueOp::Abs},       {"exp", EpilogueOp::Exp},
+        {"log", EpilogueOp::Log},       {"sqrt", EpilogueOp::Sqrt},
+        {"min", EpilogueOp::Min},       {"max", EpilogueOp::Max},
+        {"select", EpilogueOp::Select}, {"rel_bucket", EpilogueOp::RelBucket}};
     auto fn = llvm::find_if(fns, [&](auto &f) { return f.first == name; });
     if (fn == std::end(fns)) {
       fail(start, fmt::format("unknown function '{}'", name.str()));
@@ -335,9 +331,7 @@ private:
       if (!expect(",", " or ')'"))
         return std::nullopt;
     }
-    size_t want = op == EpilogueOp::Select                         ? 3
-                  : op == EpilogueOp::Min || op == EpilogueOp::Max ? 2
-                                                                   : 1;
+    size_t want = epilogueOpArity(op);
     if (args.size() != want) {
       fail(start, fmt::format("'{}' takes {} argument{}, got {}", name.str(),
                               want, want == 1 ? "" : "s", args.size()));

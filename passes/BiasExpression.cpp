@@ -6,7 +6,9 @@
 //    causal_mask, iota);
 // 3. expand_dims, transpose and unit-dim reshapes only relabel dimensions;
 // 4. elementwise ops the epilogue language has combine their operands;
-// 5. anything else small enough is read as an operand `$k[labels]`.
+// 5. a gather from a small table at relative_buckets indices reads the table
+//    at the computed bucket, `$k[rel_bucket(j - i, 32, 128, 1), h]`;
+// 6. anything else small enough is read as an operand `$k[labels]`.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/BiasExpression.h"
@@ -65,6 +67,14 @@ Epilogue BiasExpressionBuilder::position(TensorId t, llvm::StringRef labelsOf,
 llvm::Expected<Epilogue>
 BiasExpressionBuilder::asOperand(TensorId t, llvm::StringRef labelsOf,
                                  llvm::StringRef why) {
+  llvm::Expected<unsigned> index = operandIndex(t, why);
+  if (!index)
+    return index.takeError();
+  return Epilogue::operand(*index, labelsOf);
+}
+
+llvm::Expected<unsigned>
+BiasExpressionBuilder::operandIndex(TensorId t, llvm::StringRef why) {
   const TensorType &type = g.type(t);
   if (type.elementType() != dtype)
     return makeError(fmt::format("{} is {}, not of the contraction's element "
@@ -81,7 +91,129 @@ BiasExpressionBuilder::asOperand(TensorId t, llvm::StringRef labelsOf,
   unsigned index = it - ops.begin();
   if (it == ops.end())
     ops.push_back(t);
-  return Epilogue::operand(index, labelsOf);
+  return index;
+}
+
+std::optional<std::string>
+BiasExpressionBuilder::inputLabels(const Node &n, TensorId t,
+                                   llvm::StringRef labelsOf) const {
+  switch (n.op) {
+  case OpKind::ExpandDims: {
+    // The input's dimensions are the result's without the inserted ones.
+    std::vector<bool> inserted(g.type(t).rank(), false);
+    for (int64_t a : n.attr("axes").getInts())
+      inserted[a < 0 ? a + g.type(t).rank() : a] = true;
+    std::string in;
+    for (unsigned d = 0; d < inserted.size(); ++d)
+      if (!inserted[d])
+        in += labelsOf[d];
+    return in;
+  }
+  case OpKind::Transpose: {
+    const std::vector<int64_t> &perm = n.attr("perm").getInts();
+    std::string in(perm.size(), ' ');
+    for (size_t d = 0; d < perm.size(); ++d)
+      in[perm[d]] = labelsOf[d];
+    return in;
+  }
+  case OpKind::Reshape: {
+    // Only reshapes that add or drop unit dimensions keep a label per
+    // dimension; a size-1 dimension reads index 0 whatever its label.
+    llvm::ArrayRef<int64_t> in = g.type(n.inputs[0]).shape();
+    llvm::ArrayRef<int64_t> out = g.type(t).shape();
+    std::string inLabels;
+    size_t o = 0;
+    for (int64_t size : in) {
+      while (o < out.size() && out[o] == 1 && size != 1)
+        ++o;
+      if (size == 1) {
+        inLabels += outLabels.front();
+        continue;
+      }
+      if (o == out.size() || out[o] != size)
+        return std::nullopt;
+      inLabels += labelsOf[o++];
+    }
+    return inLabels;
+  }
+  default:
+    llvm_unreachable("not a relabelling op");
+  }
+}
+
+llvm::Expected<Epilogue>
+BiasExpressionBuilder::expressIndices(TensorId t, std::string labelsOf,
+                                      unsigned depth) {
+  if (depth > kMaxDepth)
+    return makeError("the bias expression is nested too deeply");
+  NodeId p = g.producer(t);
+  if (!p)
+    return makeError(fmt::format("its indices {} are a graph argument",
+                                 g.describeTensor(t)));
+  const Node &n = g.node(p);
+  switch (n.op) {
+  case OpKind::RelativeBuckets: {
+    // Element [i, j] is the bucket of j - (i + query_offset).
+    int64_t offset = n.attr("query_offset").getInt();
+    Epilogue row = position(t, labelsOf, 0);
+    if (g.type(t).dim(0) == 1)
+      row = Epilogue::constant(double(offset));
+    else if (offset)
+      row = row + Epilogue::constant(double(offset));
+    return Epilogue::relBucket(
+        position(t, labelsOf, 1) - row, n.attr("num_buckets").getInt(),
+        n.attr("max_distance").getInt(), n.attr("bidirectional").getBool());
+  }
+  case OpKind::ExpandDims:
+  case OpKind::Transpose:
+  case OpKind::Reshape:
+    if (std::optional<std::string> in = inputLabels(n, t, labelsOf))
+      return expressIndices(n.inputs[0], std::move(*in), depth + 1);
+    [[fallthrough]];
+  default:
+    return makeError(fmt::format("its indices {} are computed by '{}', not "
+                                 "by relative_buckets",
+                                 g.describeTensor(t), opName(n.op).str()));
+  }
+}
+
+llvm::Expected<Epilogue>
+BiasExpressionBuilder::expressGather(TensorId t, llvm::StringRef labelsOf,
+                                     unsigned depth) {
+  const Node &n = g.node(g.producer(t));
+  TensorId table = n.inputs[0], indices = n.inputs[1];
+  const TensorType &tableType = g.type(table);
+  unsigned idxRank = g.type(indices).rank();
+  int64_t axisAttr = n.attr("axis").getInt();
+  unsigned axis =
+      unsigned(axisAttr < 0 ? axisAttr + tableType.rank() : axisAttr);
+  // The result's dimensions: table[:axis], indices, table[axis+1:].
+  llvm::Expected<Epilogue> bucket =
+      expressIndices(indices, labelsOf.substr(axis, idxRank).str(), depth + 1);
+  if (!bucket)
+    return bucket.takeError();
+  std::map<char, int64_t> sizes;
+  for (size_t d = 0; d < outLabels.size(); ++d)
+    sizes[outLabels[d]] = outShape[d];
+  // Every bucket must be a row of the table, as check() will demand.
+  llvm::Expected<IndexRange> range = integerRange(*bucket, outLabels, sizes);
+  if (!range)
+    return range.takeError();
+  if (range->lo < 0 || range->hi >= tableType.dim(axis))
+    return makeError(fmt::format("its buckets range over [{}, {}) but its "
+                                 "table {} ({}) has size {} along axis {}",
+                                 range->lo, range->hi + 1,
+                                 g.describeTensor(table), tableType.str(),
+                                 tableType.dim(axis), axis));
+  llvm::Expected<unsigned> k = operandIndex(table, "is the gathered table");
+  if (!k)
+    return k.takeError();
+  std::vector<Epilogue> at;
+  for (unsigned d = 0; d < tableType.rank(); ++d)
+    at.push_back(d < axis    ? Epilogue::label(labelsOf[d])
+                 : d == axis ? *bucket
+                             : Epilogue::label(labelsOf[d - 1 + idxRank]));
+  return Epilogue::operand(*k, std::move(at));
 }
 
 llvm::Expected<Epilogue>
@@ -128,44 +260,21 @@ BiasExpressionBuilder::express(TensorId t, std::string labelsOf,
                                               ? n.attr("axis").getInt() +
                                                     g.type(t).rank()
                                               : n.attr("axis").getInt()));
-  case OpKind::ExpandDims: {
-    // The input's dimensions are the result's without the inserted ones.
-    std::vector<bool> inserted(g.type(t).rank(), false);
-    for (int64_t a : n.attr("axes").getInts())
-      inserted[a < 0 ? a + g.type(t).rank() : a] = true;
-    std::string inLabels;
-    for (unsigned d = 0; d < inserted.size(); ++d)
-      if (!inserted[d])
-        inLabels += labelsOf[d];
-    return recurse(n.inputs[0], inLabels);
-  }
-  case OpKind::Transpose: {
-    const std::vector<int64_t> &perm = n.attr("perm").getInts();
-    std::string inLabels(perm.size(), ' ');
-    for (size_t d = 0; d < perm.size(); ++d)
-      inLabels[perm[d]] = labelsOf[d];
-    return recurse(n.inputs[0], inLabels);
-  }
-  case OpKind::Reshape: {
-    // Only reshapes that add or drop unit dimensions keep a label per
-    // dimension; a size-1 dimension reads index 0 whatever its label.
-    llvm::ArrayRef<int64_t> in = g.type(n.inputs[0]).shape();
-    llvm::ArrayRef<int64_t> out = g.type(t).shape();
-    std::string inLabels;
-    size_t o = 0;
-    for (int64_t size : in) {
-      while (o < out.size() && out[o] == 1 && size != 1)
-        ++o;
-      if (size == 1) {
-        inLabels += outLabels.front();
-        continue;
-      }
-      if (o == out.size() || out[o] != size)
-        return asOperand(t, labelsOf, "is a reshape that merges or splits "
-                                      "dimensions");
-      inLabels += labelsOf[o++];
-    }
-    return recurse(n.inputs[0], inLabels);
+  case OpKind::ExpandDims:
+  case OpKind::Transpose:
+  case OpKind::Reshape:
+    if (std::optional<std::string> in = inputLabels(n, t, labelsOf))
+      return recurse(n.inputs[0], std::move(*in));
+    return asOperand(t, labelsOf,
+                     "is a reshape that merges or splits dimensions");
+  case OpKind::Gather: {
+    llvm::Expected<Epilogue> read = expressGather(t, labelsOf, depth);
+    if (read)
+      return read;
+    return asOperand(t, labelsOf,
+                     fmt::format("is a gather with no closed form in an "
+                                 "epilogue ({})",
+                                 firstMessage(read.takeError())));
   }
   case OpKind::Neg:
   case OpKind::Abs:

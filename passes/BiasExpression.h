@@ -3,8 +3,9 @@
 // Epilogue fusion needs the value a contraction's consumer adds (or
 // multiplies, ...) as a scalar expression of the output element's loop
 // indices: a distance generator becomes `abs(i - j)`, a scale `0.125`, the
-// slopes `$0[h]`. This file does that translation, and says why when it
-// cannot.
+// slopes `$0[h]`, a T5 relative bias (a table gathered at relative_buckets)
+// `$0[rel_bucket(j - i, 32, 128, 1), h]`. This file does that translation,
+// and says why when it cannot.
 //
 //===----------------------------------------------------------------------===//
 #ifndef EINSUM_PASSES_BIASEXPRESSION_H
@@ -12,6 +13,8 @@
 
 #include "ir/Epilogue.h"
 #include "ir/Graph.h"
+
+#include <optional>
 
 namespace einsum {
 
@@ -43,6 +46,20 @@ private:
                                    unsigned depth);
   llvm::Expected<Epilogue> asOperand(TensorId t, llvm::StringRef labelsOf,
                                      llvm::StringRef why);
+  /// The table of a gather read at its indices' closed form.
+  llvm::Expected<Epilogue> expressGather(TensorId t, llvm::StringRef labelsOf,
+                                         unsigned depth);
+  /// Gather indices as an integer expression: only relative_buckets,
+  /// possibly relabelled.
+  llvm::Expected<Epilogue> expressIndices(TensorId t, std::string labelsOf,
+                                          unsigned depth);
+  /// For ops that only move dimensions around (expand_dims, transpose,
+  /// reshapes adding or dropping unit dimensions), the labels of the input's
+  /// dimensions; nullopt for a reshape that merges or splits dimensions.
+  std::optional<std::string> inputLabels(const Node &n, TensorId t,
+                                         llvm::StringRef labelsOf) const;
+  /// The registered index of operand `t`, or why it cannot be one.
+  llvm::Expected<unsigned> operandIndex(TensorId t, llvm::StringRef why);
   /// The index along dimension d as an expression: its label, or 0 where
   /// the tensor has size 1 there (a broadcast).
   Epilogue position(TensorId t, llvm::StringRef labelsOf, unsigned d) const;

@@ -3,12 +3,12 @@
 // 1. For each einsum and contraction, in topological order, ask
 //    checkEpilogueFusion for the next step.
 // 2. While there is one and the policy allows it, apply it: the scale, the
-//    ALiBi bias (any form; slopes from a generator or an input), masks and
-//    any other elementwise consumer with a closed form move into the
-//    epilogue.
+//    ALiBi bias (any form; slopes from a generator or an input), the T5
+//    relative bias (its table read at the computed bucket), masks and any
+//    other elementwise consumer with a closed form move into the epilogue.
 // 3. Record a remark per candidate: what it absorbed, or why nothing.
-// 4. Erase what the fusions left unused: the distance generators and the
-//    bias chains.
+// 4. Erase what the fusions left unused: the distance and bucket generators
+//    and the bias chains.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/EpilogueFusion.h"
@@ -29,8 +29,8 @@ public:
       : policy(std::move(policy)) {}
   llvm::StringRef name() const override { return "fuse-alibi-bias"; }
   llvm::StringRef summary() const override {
-    return "fuse the scale, ALiBi and other elementwise biases and masks "
-           "into the contraction's epilogue";
+    return "fuse the scale, ALiBi, T5 relative and other elementwise biases "
+           "and masks into the contraction's epilogue";
   }
 
   llvm::Expected<bool> run(Graph &g, PassContext &ctx) override {

@@ -1,11 +1,13 @@
 #include "ir/Epilogue.h"
 #include "ir/Diagnostic.h"
+#include "ir/RelativeBuckets.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
 #include <random>
+#include <set>
 
 using namespace einsum;
 
@@ -131,9 +133,17 @@ TEST(EpilogueParse, Diagnostics) {
       {"$x", "expected an operand number after '$' but found 'x' at column 2"},
       {"$1234567[h]", "operand number $1234567 is too large at column 1"},
       {"$0 h", "expected '[' after '$0' but found 'h' at column 4"},
-      {"$0[hh]", "expected a label but found 'hh' at column 4"},
-      {"$0[1]", "expected a label but found '1' at column 4"},
+      {"$0[hh]", "unknown name 'hh' at column 4"},
       {"$0[h;i]", "expected ',' or ']' but found ';' at column 5"},
+      {"$0[h", "expected ',' or ']' but found end of expression at column 5"},
+      {"$0[h,]", "unexpected ']' at column 6"},
+      {"$0[i < j]",
+       "comparison '<' is only allowed as the condition of select at column "
+       "6"},
+      {"rel_bucket(j - i, 32, 128)",
+       "'rel_bucket' takes 4 arguments, got 3 at column 1"},
+      {"$0[rel_bucket(j - i, 32, 128, 1, 0), h]",
+       "'rel_bucket' takes 4 arguments, got 5 at column 4"},
       {"acc <= 1",
        "comparison '<=' is only allowed as the condition of select at column "
        "5"},
@@ -209,6 +219,10 @@ TEST(EpiloguePrint, FixedPointOverManyExpressions) {
       "1e-300 + 123456789012345 + 1234567890123456 + 5e-324",
       "- 0.5 * acc",
       "acc * -i - -j",
+      "acc+$0[rel_bucket(j-i,32,128,1),h]",
+      "$0[rel_bucket(j - (i + 5), 16, 64, 0), h] * 2",
+      "$0[ i+1 , h ] - $1[-i + 4, 0]",
+      "rel_bucket(-(i - j), 8, 20, 1) + acc",
   };
   for (const char *t : texts) {
     Epilogue once = parseOk(t);
@@ -288,6 +302,31 @@ TEST(EpiloguePrint, RandomTreesSurviveTheRoundTrip) {
   std::mt19937 rng(1234);
   for (int n = 0; n < 2000; ++n) {
     Epilogue e = randomTree(rng, 5);
+    std::string text = e.str();
+    Epilogue back = parseOk(text);
+    ASSERT_EQ(back, e) << text << " reads back as " << back.str();
+    ASSERT_EQ(back.str(), text);
+  }
+}
+
+TEST(EpiloguePrint, ComputedIndicesSurviveTheRoundTrip) {
+  std::mt19937 rng(4321);
+  auto computed = [](std::mt19937 &r) {
+    Epilogue rel =
+        lbl("hij"[r() % 3]) - lbl('j') + num(double(int(r() % 9) - 4));
+    unsigned k = r() % 3;
+    switch (r() % 3) {
+    case 0:
+      return Epilogue::operand(
+          k, {Epilogue::relBucket(rel, 32, 128, r() % 2), lbl('h')});
+    case 1:
+      return Epilogue::operand(k, {rel});
+    default:
+      return Epilogue::operand(k, {lbl('i'), -lbl('j') + num(5)});
+    }
+  };
+  for (int n = 0; n < 1000; ++n) {
+    Epilogue e = randomTree(rng, 4, computed);
     std::string text = e.str();
     Epilogue back = parseOk(text);
     ASSERT_EQ(back, e) << text << " reads back as " << back.str();
@@ -497,28 +536,49 @@ TEST(EpilogueEval, ScalarSemantics) {
 TEST(EpilogueEval, ProgramMatchesTreeWalk) {
   // f64 operands indexed with broadcasting: $0 is [H], $1 is [1, J] (i
   // broadcast), $2 a scalar.
+  // $3 is a [8, 3] table read at a computed bucket, $4 a [7] vector read
+  // at i + 1.
   std::vector<TensorType> types = {
-      TensorType::f64({3}), TensorType::f64({1, 6}), TensorType::f64({})};
+      TensorType::f64({3}), TensorType::f64({1, 6}), TensorType::f64({}),
+      TensorType::f64({8, 3}), TensorType::f64({7})};
   std::vector<std::vector<double>> data = {
-      {0.5, 0.25, 0.125}, {1, -2, 3, -4, 5, -6}, {7}};
+      {0.5, 0.25, 0.125}, {1, -2, 3, -4, 5, -6}, {7}, {}, {}};
+  for (int n = 0; n < 24; ++n)
+    data[3].push_back(0.5 * n - 3);
+  for (int n = 0; n < 7; ++n)
+    data[4].push_back(10.0 + n);
   auto access = [&](unsigned k, llvm::ArrayRef<int64_t> idx) -> double {
     // The tree walk leaves broadcasting to the accessor.
     if (k == 0)
       return data[0][idx[0]];
     if (k == 1)
       return data[1][idx[1]];
+    if (k == 3)
+      return data[3][idx[0] * 3 + idx[1]];
+    if (k == 4)
+      return data[4][idx[0]];
     return data[2][0];
   };
   std::vector<const double *> ptrs = {data[0].data(), data[1].data(),
-                                      data[2].data()};
+                                      data[2].data(), data[3].data(),
+                                      data[4].data()};
   std::map<char, int64_t> sizes = {{'h', 3}, {'i', 5}, {'j', 6}};
   std::mt19937 rng(99);
   for (int n = 0; n < 300; ++n) {
-    Epilogue fixed = randomTree(rng, 4, [](std::mt19937 &r) {
-                       const char *refs[] = {"h", "ij", ""};
-                       unsigned k = r() % 3;
-                       return Epilogue::operand(k, refs[k]);
-                     }).renameLabels({{'b', 'h'}});
+    Epilogue fixed =
+        randomTree(rng, 4, [](std::mt19937 &r) {
+          const char *refs[] = {"h", "ij", ""};
+          unsigned k = r() % 5;
+          if (k == 3)
+            return Epilogue::operand(
+                3, {Epilogue::relBucket(lbl('j') - lbl('i') +
+                                            num(double(int(r() % 7) - 3)),
+                                        8, 20, r() % 2),
+                    lbl('b')});
+          if (k == 4)
+            return Epilogue::operand(4, {lbl('i') + num(1)});
+          return Epilogue::operand(k, refs[k]);
+        }).renameLabels({{'b', 'h'}});
     if (llvm::Error err = fixed.check("hij", types, sizes))
       FAIL() << fixed.str() << ": " << firstMessage(std::move(err));
     EpilogueProgram program(fixed, "hij", types);
@@ -535,6 +595,183 @@ TEST(EpilogueEval, ProgramMatchesTreeWalk) {
             ASSERT_EQ(got, want) << fixed.str();
         }
   }
+}
+
+//===--- Index expressions and rel_bucket ---------------------------------===//
+
+Epilogue relTable() {
+  return Epilogue::operand(
+      0, {Epilogue::relBucket(lbl('j') - lbl('i'), 32, 128, true), lbl('h')});
+}
+
+TEST(EpilogueIndex, ParsesAndPrints) {
+  EXPECT_EQ(parseOk("$0[rel_bucket(j - i, 32, 128, 1), h]"), relTable());
+  EXPECT_EQ(parseOk(" $0[ rel_bucket( j-i ,32,128,1.0 ),h ] "), relTable());
+  EXPECT_EQ(relTable().str(), "$0[rel_bucket(j - i, 32, 128, 1), h]");
+  // A plain label is the same tree whichever constructor built it.
+  EXPECT_EQ(Epilogue::operand(0, "hi"),
+            Epilogue::operand(0, {lbl('h'), lbl('i')}));
+  EXPECT_EQ(parseOk("$0[h,i]").str(), "$0[h,i]");
+  // Computed indices are spaced like call arguments.
+  EXPECT_EQ(canonical("$0[i+1,h]"), "$0[i + 1, h]");
+  EXPECT_EQ(canonical("$0[(i+1)]"), "$0[i + 1]");
+  EXPECT_EQ(canonical("$0[0]"), "$0[0]");
+  EXPECT_EQ(canonical("$2[rel_bucket(j-(i+7),16,64,0),h]"),
+            "$2[rel_bucket(j - (i + 7), 16, 64, 0), h]");
+  EXPECT_EQ(canonical("acc + rel_bucket(i, 8, 20, 1)"),
+            "acc + rel_bucket(i, 8, 20, 1)");
+  Epilogue nested = parseOk("$1[$0[h], i]");
+  EXPECT_EQ(nested.operandCount(), 2u);
+}
+
+TEST(EpilogueIndex, QueriesAndTransformsSeeInsideIndices) {
+  Epilogue e = parseOk("acc + $1[rel_bucket(j - i, 32, 128, 1), h] + $0[b]");
+  EXPECT_TRUE(e.usesLabel('j'));
+  EXPECT_TRUE(e.usesLabel('h'));
+  EXPECT_FALSE(e.usesLabel('k'));
+  EXPECT_EQ(e.operandCount(), 2u);
+  EXPECT_EQ(e.renameLabels({{'i', 'q'}, {'j', 'k'}, {'h', 'n'}}).str(),
+            "acc + $1[rel_bucket(k - q, 32, 128, 1), n] + $0[b]");
+  unsigned newIndex[] = {1, 0};
+  EXPECT_EQ(e.remapOperands(newIndex).str(),
+            "acc + $0[rel_bucket(j - i, 32, 128, 1), h] + $1[b]");
+  EXPECT_EQ(parseOk("acc * 2").substituteAcc(e).str(),
+            "(acc + $1[rel_bucket(j - i, 32, 128, 1), h] + $0[b]) * 2");
+}
+
+std::string checkTable(llvm::StringRef text, TensorType table) {
+  return checkError(parseOk(text), "bhij", {table});
+}
+
+TEST(EpilogueIndex, CheckAcceptsProvablyInRangeIndices) {
+  auto f32 = [](std::vector<int64_t> s) { return TensorType::f32(s); };
+  EXPECT_EQ(
+      checkTable("acc + $0[rel_bucket(j - i, 32, 128, 1), h]", f32({32, 4})),
+      "<ok>");
+  // A larger table is fine: only the first 32 rows are read. So is a
+  // broadcast head dimension.
+  EXPECT_EQ(
+      checkTable("$0[rel_bucket(j - (i + 3), 16, 64, 0), h]", f32({40, 1})),
+      "<ok>");
+  // i in [0, 5), so i + 1 in [1, 6); j - i + 4 in [0, 10).
+  EXPECT_EQ(checkTable("$0[i + 1]", f32({6})), "<ok>");
+  EXPECT_EQ(checkTable("$0[j - i + 4]", f32({10})), "<ok>");
+  EXPECT_EQ(checkTable("$0[-i + 4, 0]", f32({5, 1})), "<ok>");
+  EXPECT_EQ(checkTable("acc * rel_bucket(j - i, 8, 20, 1)", f32({1})), "<ok>");
+}
+
+TEST(EpilogueIndex, CheckDiagnostics) {
+  auto f32 = [](std::vector<int64_t> s) { return TensorType::f32(s); };
+  EXPECT_EQ(checkTable("$0[rel_bucket(j - i, 32, 128, 1), h]", f32({16, 4})),
+            "epilogue '$0[rel_bucket(j - i, 32, 128, 1), h]': index 0 of $0 "
+            "ranges over [0, 32) but the dimension has size 16");
+  EXPECT_EQ(checkTable("$0[i + 1]", f32({5})),
+            "epilogue '$0[i + 1]': index 0 of $0 ranges over [1, 6) but the "
+            "dimension has size 5");
+  EXPECT_EQ(checkTable("$0[j - i]", f32({6})),
+            "epilogue '$0[j - i]': index 0 of $0 ranges over [-4, 6) but the "
+            "dimension has size 6");
+  // A computed index never broadcasts.
+  EXPECT_EQ(checkTable("$0[i + 0]", f32({1})),
+            "epilogue '$0[i + 0]': index 0 of $0 ranges over [0, 5) but the "
+            "dimension has size 1");
+  EXPECT_EQ(checkTable("$0[i * 2]", f32({10})),
+            "epilogue '$0[i * 2]': index 0 of $0: 'i * 2' is not an integer "
+            "expression (labels, integer constants, +, - and rel_bucket)");
+  EXPECT_EQ(checkTable("$0[h, i + 0.5]", f32({4, 6})),
+            "epilogue '$0[h, i + 0.5]': index 1 of $0: '0.5' is not an "
+            "integer expression (labels, integer constants, +, - and "
+            "rel_bucket)");
+  EXPECT_EQ(checkTable("$0[abs(i)]", f32({5})),
+            "epilogue '$0[abs(i)]': index 0 of $0: 'abs(i)' is not an integer "
+            "expression (labels, integer constants, +, - and rel_bucket)");
+  EXPECT_EQ(checkTable("$0[$0[h]]", f32({5})),
+            "epilogue '$0[$0[h]]': index 0 of $0: '$0[h]' is not an integer "
+            "expression (labels, integer constants, +, - and rel_bucket)");
+  EXPECT_EQ(checkTable("$0[i + k]", f32({5})),
+            "epilogue '$0[i + k]': index 0 of $0: label 'k' is not a loop "
+            "label of the node (loop labels: bhij)");
+  EXPECT_EQ(checkTable("$0[i + 9007199254740992]", f32({5})),
+            "epilogue '$0[i + 9007199254740992]': index 0 of $0: 'i + "
+            "9007199254740992' may reach 9007199254740996, beyond 2^53 where "
+            "the arithmetic is no longer exact");
+  EXPECT_EQ(checkTable("$0[i + 1, h]", f32({6})),
+            "epilogue '$0[i + 1, h]': operand $0 has type f32[6] but is "
+            "indexed by 2 indices; expected 1");
+  EXPECT_EQ(checkTable("$0[rel_bucket(j - i, n, 128, 1)]", f32({32})),
+            "epilogue '$0[rel_bucket(j - i, n, 128, 1)]': index 0 of $0: "
+            "rel_bucket's num_buckets must be an integer constant, not 'n'");
+  EXPECT_EQ(checkTable("acc + rel_bucket(j - i, 32, 128, 0.5)", f32({1})),
+            "epilogue 'acc + rel_bucket(j - i, 32, 128, 0.5)': rel_bucket's "
+            "bidirectional must be an integer constant, not '0.5'");
+  EXPECT_EQ(checkTable("acc + rel_bucket(j - i, 32, 128, 2)", f32({1})),
+            "epilogue 'acc + rel_bucket(j - i, 32, 128, 2)': rel_bucket's "
+            "bidirectional is 2; expected 0 or 1");
+  EXPECT_EQ(checkTable("acc + rel_bucket(j - i, 3, 128, 1)", f32({1})),
+            "epilogue 'acc + rel_bucket(j - i, 3, 128, 1)': rel_bucket's "
+            "num_buckets is 3; expected at least 4 and at most 2^30");
+  EXPECT_EQ(checkTable("acc + rel_bucket(j - i, 32, 8, 1)", f32({1})),
+            "epilogue 'acc + rel_bucket(j - i, 32, 8, 1)': rel_bucket's "
+            "max_distance is 8; expected more than the 8 exact buckets and "
+            "at most 2^48");
+  EXPECT_EQ(checkTable("acc + rel_bucket(acc, 32, 128, 1)", f32({1})),
+            "epilogue 'acc + rel_bucket(acc, 32, 128, 1)': the first argument "
+            "of rel_bucket: 'acc' is not an integer expression (labels, "
+            "integer constants, +, - and rel_bucket)");
+  EpilogueExpr bad;
+  bad.op = EpilogueOp::RelBucket;
+  bad.children.resize(2);
+  EXPECT_EQ(checkError(Epilogue(bad), "bhij", {}),
+            "epilogue 'rel_bucket(acc, acc)': 'rel_bucket' has 2 operands; it "
+            "takes 4");
+}
+
+TEST(EpilogueIndex, EvaluatesTheBucketThenReads) {
+  // Distances up to 300 reach the logarithmic and the clamped buckets.
+  const int64_t n = 300, heads = 2;
+  for (bool bidirectional : {true, false}) {
+    SCOPED_TRACE(bidirectional);
+    std::vector<double> table;
+    for (int64_t r = 0; r < 32 * heads; ++r)
+      table.push_back(0.25 * double(r) - 1);
+    auto read = [&](unsigned k, llvm::ArrayRef<int64_t> idx) {
+      EXPECT_EQ(k, 0u);
+      return table[idx[0] * heads + idx[1]];
+    };
+    Epilogue e = parseOk(
+        bidirectional ? "acc + $0[rel_bucket(j - (i + 7), 32, 128, 1), h]"
+                      : "acc + $0[rel_bucket(j - (i + 7), 32, 128, 0), h]");
+    std::vector<TensorType> types = {TensorType::f64({32, heads})};
+    std::map<char, int64_t> sizes = {{'h', heads}, {'i', n}, {'j', n}};
+    ASSERT_FALSE(bool(e.check("hij", types, sizes)));
+    EpilogueProgram program(e, "hij", types);
+    const double *ptrs[] = {table.data()};
+    std::set<int64_t> seen;
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t i = 0; i < n; i += 7)
+        for (int64_t j = 0; j < n; j += 3) {
+          int64_t bucket =
+              relativePositionBucket(j - (i + 7), 32, 128, bidirectional);
+          seen.insert(bucket);
+          double want = 1.5 + table[bucket * heads + h];
+          int64_t at[] = {h, i, j};
+          ASSERT_EQ(e.evaluate(1.5, "hij", at, read), want) << i << "," << j;
+          ASSERT_EQ(program.run(1.5, at, ptrs), want) << i << "," << j;
+        }
+    // Exact, logarithmic and clamped buckets were all exercised.
+    EXPECT_TRUE(seen.count(0) && seen.count(20) && seen.count(31));
+  }
+}
+
+TEST(EpilogueIndex, RelBucketAsAValue) {
+  auto none = [](unsigned, llvm::ArrayRef<int64_t>) { return 0.0; };
+  Epilogue e = parseOk("rel_bucket(j - i, 8, 20, 1)");
+  for (int64_t i = 0; i < 40; ++i)
+    for (int64_t j = 0; j < 40; ++j) {
+      int64_t at[] = {i, j};
+      EXPECT_EQ(e.evaluate(0, "ij", at, none),
+                double(relativePositionBucket(j - i, 8, 20, true)));
+    }
 }
 
 } // namespace

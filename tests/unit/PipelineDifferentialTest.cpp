@@ -129,20 +129,40 @@ INSTANTIATE_TEST_SUITE_P(
              nn::AlibiForm::Symmetric, false},
         Case{"relative", 4, 4, 12, 12, 8, nn::PositionBias::Relative,
              nn::AlibiForm::Symmetric, false},
+        // Causal attention uses unidirectional buckets.
+        Case{"relative_causal", 4, 4, 12, 12, 8, nn::PositionBias::Relative,
+             nn::AlibiForm::Symmetric, true},
+        // Decoding: query i sits at position i + Sk - Sq.
+        Case{"relative_decode", 3, 3, 3, 19, 6, nn::PositionBias::Relative,
+             nn::AlibiForm::Symmetric, true},
+        Case{"relative_decode_bidirectional", 4, 4, 1, 17, 8,
+             nn::PositionBias::Relative, nn::AlibiForm::Symmetric, false},
+        // Distances past max_distance 128 reach the clamped last buckets.
+        Case{"relative_long", 2, 2, 140, 140, 4, nn::PositionBias::Relative,
+             nn::AlibiForm::Symmetric, false},
         Case{"rotary_causal", 4, 4, 10, 10, 8, nn::PositionBias::Rotary,
              nn::AlibiForm::Symmetric, true}),
     [](const ::testing::TestParamInfo<Case> &info) {
       return std::string(info.param.name);
     });
 
-/// After -O2, multi-head ALiBi attention has no distance generator and no
-/// intermediate of the scores' shape other than the contraction's result.
+/// After -O2, multi-head ALiBi and T5 relative attention have no distance,
+/// bucket or gather left and no intermediate of the scores' shape other
+/// than the contraction's result.
 TEST(FuseAlibiBias, LeavesNoDistanceAndNoBiasTensor) {
   registerAllPasses();
-  for (nn::AlibiForm form :
-       {nn::AlibiForm::Symmetric, nn::AlibiForm::KeyOnly}) {
-    Case c{"structure", 12, 12, 16, 16, 8, nn::PositionBias::Alibi, form,
-           true};
+  const Case cases[] = {
+      {"alibi_symmetric", 12, 12, 16, 16, 8, nn::PositionBias::Alibi,
+       nn::AlibiForm::Symmetric, true},
+      {"alibi_key_only", 12, 12, 16, 16, 8, nn::PositionBias::Alibi,
+       nn::AlibiForm::KeyOnly, true},
+      {"relative", 12, 12, 16, 16, 8, nn::PositionBias::Relative,
+       nn::AlibiForm::Symmetric, false},
+      {"relative_causal", 12, 12, 16, 16, 8, nn::PositionBias::Relative,
+       nn::AlibiForm::Symmetric, true},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.name);
     Graph g = build(c);
     PassManager pm;
     pm.addPasses(llvm::cantFail(parsePipeline(optLevelPipeline(2))));
@@ -152,6 +172,8 @@ TEST(FuseAlibiBias, LeavesNoDistanceAndNoBiasTensor) {
       const Node &n = g.node(id);
       EXPECT_NE(n.op, OpKind::Distance) << printGraph(g);
       EXPECT_NE(n.op, OpKind::CausalMask) << printGraph(g);
+      EXPECT_NE(n.op, OpKind::RelativeBuckets) << printGraph(g);
+      EXPECT_NE(n.op, OpKind::Gather) << printGraph(g);
       if (n.op == OpKind::Contraction)
         ++contractions;
       // Nothing but the contraction and the softmax is [..., Sq, Sk].
