@@ -12,7 +12,7 @@ SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
 if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
-    -DEG_ENABLE_FUZZERS=ON -DEG_ENABLE_TESTS=OFF
+    -DEG_ENABLE_FUZZERS=ON -DEG_ENABLE_TESTS=OFF -DEG_ENABLE_CPU_BACKEND=OFF
 fi
 cmake --build "$BUILD_DIR" -j "${JOBS:-2}" --target parser-fuzzer run-fuzzer
 

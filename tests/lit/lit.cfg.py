@@ -16,3 +16,7 @@ config.environment["PATH"] = os.pathsep.join(path)
 config.substitutions.append(("%examples", os.path.join(config.eg_src_root, "examples")))
 config.substitutions.append(("%python", "python3"))
 config.substitutions.append(("%eg_src", config.eg_src_root))
+
+# Tests of the MLIR cpu backend run only where it is built.
+if config.eg_cpu_backend.upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("cpu-backend")

@@ -1,0 +1,169 @@
+//===- CpuBackend.cpp - The cpu backend and its executables ---------------===//
+//
+// compile: verify, lower the graph to one function (Lowering.h), lower that
+// to the LLVM dialect and JIT it (Jit.h), all in a context of its own, so
+// compiles share no MLIR state. Diagnostics become the llvm::Error here.
+// run: one memref descriptor per buffer, the packed C-interface entry
+// called once, then the gather status turned into the reference's message.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/cpu/CpuBackend.h"
+#include "backends/cpu/Jit.h"
+#include "backends/cpu/Lowering.h"
+
+#include "ir/Diagnostic.h"
+#include "ir/Verifier.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+
+#include <fmt/format.h>
+
+namespace einsum {
+
+namespace {
+
+/// A strided memref descriptor of any rank, as the C interface lays it out:
+/// allocated and aligned pointers, offset, sizes, strides (all 8 bytes).
+std::vector<int64_t> descriptorFor(const void *data,
+                                   llvm::ArrayRef<int64_t> shape) {
+  std::vector<int64_t> d = {int64_t(reinterpret_cast<intptr_t>(data)),
+                            int64_t(reinterpret_cast<intptr_t>(data)), 0};
+  d.insert(d.end(), shape.begin(), shape.end());
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (size_t i = shape.size(); i-- > 1;)
+    strides[i - 1] = strides[i] * shape[i];
+  d.insert(d.end(), strides.begin(), strides.end());
+  return d;
+}
+
+/// The multi-index of element `flat` of `shape`, printed as `[1,2]`.
+std::string indexStr(int64_t flat, llvm::ArrayRef<int64_t> shape) {
+  std::vector<int64_t> index(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    index[d] = flat % shape[d];
+    flat /= shape[d];
+  }
+  return shapeStr(index);
+}
+
+class CpuExecutable : public Executable {
+public:
+  CpuExecutable(const Graph &g, cpu::EntrySignature signature,
+                std::unique_ptr<mlir::ExecutionEngine> engine,
+                void (*entry)(void **))
+      : Executable(g), graph(g), signature(std::move(signature)),
+        engine(std::move(engine)), entry(entry) {}
+
+protected:
+  llvm::Error runImpl(llvm::ArrayRef<const TensorData *> inputs,
+                      llvm::ArrayRef<TensorData *> outputs) override {
+    std::vector<std::vector<int64_t>> descriptors;
+    for (const TensorData *t : inputs)
+      descriptors.push_back(descriptorFor(t->raw(), t->type().shape()));
+    for (TensorData *t : outputs)
+      descriptors.push_back(descriptorFor(t->raw(), t->type().shape()));
+    size_t numGathers = signature.gathers.size();
+    std::vector<int64_t> status(2 * numGathers, -1);
+    if (numGathers)
+      descriptors.push_back(
+          descriptorFor(status.data(), {int64_t(numGathers), 2}));
+    // The packed entry takes a pointer to each argument, and each argument
+    // of the C interface is a pointer to a descriptor.
+    std::vector<void *> descriptorPtrs, args;
+    for (std::vector<int64_t> &d : descriptors)
+      descriptorPtrs.push_back(d.data());
+    for (void *&p : descriptorPtrs)
+      args.push_back(&p);
+    entry(args.data());
+
+    for (size_t k = 0; k < numGathers; ++k) {
+      if (status[2 * k] < 0)
+        continue;
+      const Node &node = graph.node(signature.gathers[k]);
+      const TensorType &table = graph.type(node.inputs[0]);
+      const TensorType &indices = graph.type(node.inputs[1]);
+      int64_t axis = node.attr("axis").getInt();
+      if (axis < 0)
+        axis += table.rank();
+      return makeError(fmt::format(
+          "{}: index {} at position {} of the indices is out of range for "
+          "axis {} of size {}",
+          graph.describeNode(signature.gathers[k]), status[2 * k + 1],
+          indexStr(status[2 * k], indices.shape()), axis, table.dim(axis)));
+    }
+    return llvm::Error::success();
+  }
+
+private:
+  /// For messages; the executable outlives the caller's graph.
+  Graph graph;
+  cpu::EntrySignature signature;
+  std::unique_ptr<mlir::ExecutionEngine> engine;
+  void (*entry)(void **);
+};
+
+class CpuBackend : public Backend {
+public:
+  llvm::StringRef name() const override { return "cpu"; }
+  llvm::StringRef description() const override {
+    return "native code for the host through MLIR (linalg, scf) and the "
+           "LLVM JIT";
+  }
+
+  llvm::Expected<std::unique_ptr<Executable>>
+  compile(const Graph &g, const CompileOptions &options) override {
+    if (llvm::Error err = verify(g))
+      return err;
+    mlir::DialectRegistry registry;
+    cpu::registerCpuDialects(registry);
+    mlir::MLIRContext ctx(registry, mlir::MLIRContext::Threading::DISABLED);
+    cpu::loadCpuDialects(ctx);
+    std::string firstError;
+    mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+      if (d.getSeverity() == mlir::DiagnosticSeverity::Error &&
+          firstError.empty())
+        firstError = d.str();
+      return mlir::success();
+    });
+    auto fail = [&](llvm::StringRef stage) {
+      return makeError(firstError.empty()
+                           ? fmt::format("cpu backend: {} failed", stage.str())
+                           : firstError);
+    };
+
+    cpu::EntrySignature signature;
+    mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>> module =
+        cpu::lowerGraph(ctx, g, signature);
+    if (mlir::failed(module))
+      return fail("lowering");
+    // An invalid module is our bug, not the user's: say so.
+    if (mlir::failed(mlir::verify(**module)))
+      return makeError("cpu backend: internal error: invalid module: " +
+                       firstError);
+    if (mlir::failed(cpu::lowerToLLVMDialect(**module)))
+      return makeError("cpu backend: internal error: lowering to LLVM: " +
+                       firstError);
+    llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>> engine =
+        cpu::jitCompile(**module);
+    if (!engine)
+      return makeError("cpu backend: jit: " +
+                       llvm::toString(engine.takeError()));
+    std::string name = std::string("_mlir_ciface_") + cpu::kEntryName;
+    llvm::Expected<void (*)(void **)> entry = (*engine)->lookupPacked(name);
+    if (!entry)
+      return makeError("cpu backend: jit: " +
+                       llvm::toString(entry.takeError()));
+    return std::make_unique<CpuExecutable>(g, std::move(signature),
+                                           std::move(*engine), *entry);
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Backend> createCpuBackend() {
+  return std::make_unique<CpuBackend>();
+}
+
+} // namespace einsum

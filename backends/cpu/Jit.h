@@ -1,0 +1,32 @@
+//===- Jit.h - From the lowered module to native code -----------*- C++ -*-===//
+#ifndef EINSUM_BACKENDS_CPU_JIT_H
+#define EINSUM_BACKENDS_CPU_JIT_H
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+
+#include "llvm/Support/Error.h"
+
+#include <memory>
+
+namespace einsum::cpu {
+
+/// The dialects the lowering emits, the ones its passes produce, and the
+/// LLVM IR translations: nothing more, so this stays cheap to compile.
+void registerCpuDialects(mlir::DialectRegistry &registry);
+
+/// Loads every dialect the lowering emits into the context.
+void loadCpuDialects(mlir::MLIRContext &ctx);
+
+/// linalg/scf/memref/arith/math on memrefs down to the LLVM dialect.
+/// Stage order leaves room for tiling and vectorization before loops.
+mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module);
+
+/// JIT-compiles an LLVM-dialect module for the host at O3.
+llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>
+jitCompile(mlir::ModuleOp module);
+
+} // namespace einsum::cpu
+
+#endif // EINSUM_BACKENDS_CPU_JIT_H

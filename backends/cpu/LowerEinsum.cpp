@@ -1,0 +1,118 @@
+//===- LowerEinsum.cpp - einsum and contraction ---------------------------===//
+//
+// 1. The loops are the output labels, then the summed ones; each input's
+//    indexing map names its labels (a repeated label walks a diagonal).
+// 2. The destination is zero-filled and one linalg.generic with reduction
+//    iterators for the summed labels adds every product into it. Sums are
+//    accumulated in the element type, in the loop order above.
+// 3. contraction: a second, all-parallel linalg.generic over the result
+//    applies the epilogue in place, with the output labels read from
+//    linalg.index and epilogue operands loaded at their computed indices.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/cpu/LowerEpilogue.h"
+#include "backends/cpu/Lowering.h"
+
+#include "ir/Diagnostic.h"
+#include "ir/EinsumSpec.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+using namespace mlir;
+
+namespace einsum::cpu {
+
+static LogicalResult emitSum(NodeLowering &n, const EinsumSpec &spec,
+                             ValueRange operands) {
+  MLIRContext *ctx = n.b.getContext();
+  std::string labels = spec.output + spec.reductionLabels();
+  auto mapOf = [&](const std::string &term) {
+    llvm::SmallVector<AffineExpr> exprs;
+    for (char c : term)
+      exprs.push_back(getAffineDimExpr(labels.find(c), ctx));
+    return AffineMap::get(labels.size(), 0, exprs, ctx);
+  };
+  llvm::SmallVector<AffineMap> maps;
+  for (const std::string &term : spec.inputs)
+    maps.push_back(mapOf(term));
+  maps.push_back(mapOf(spec.output));
+  llvm::SmallVector<utils::IteratorType> iterators(
+      labels.size(), utils::IteratorType::reduction);
+  std::fill_n(iterators.begin(), spec.output.size(),
+              utils::IteratorType::parallel);
+
+  Value zero = floatConstant(n.b, n.loc, n.elementType(), 0.0);
+  n.b.create<linalg::FillOp>(n.loc, zero, n.dest);
+  n.b.create<linalg::GenericOp>(
+      n.loc, TypeRange{}, operands, ValueRange{n.dest}, maps, iterators,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value product = args[0];
+        for (Value v : args.drop_front().drop_back())
+          product = b.create<arith::MulFOp>(loc, product, v);
+        b.create<linalg::YieldOp>(loc, ValueRange{b.create<arith::AddFOp>(
+                                           loc, args.back(), product)});
+      });
+  return success();
+}
+
+static FailureOr<EinsumSpec> parseSpec(NodeLowering &n, size_t terms) {
+  llvm::StringRef text = n.node().attr("spec").getString();
+  llvm::Expected<EinsumSpec> spec = EinsumSpec::parse(text, terms);
+  if (!spec)
+    return n.refuse(firstMessage(spec.takeError()));
+  return std::move(*spec);
+}
+
+LogicalResult lowerEinsum(NodeLowering &n) {
+  FailureOr<EinsumSpec> spec = parseSpec(n, n.inputs.size());
+  if (failed(spec))
+    return failure();
+  return emitSum(n, *spec, n.inputs);
+}
+
+LogicalResult lowerContraction(NodeLowering &n) {
+  size_t terms = EinsumSpec::countInputTerms(n.node().attr("spec").getString());
+  if (terms > n.inputs.size())
+    return n.refuse("the spec has more terms than the node has inputs");
+  FailureOr<EinsumSpec> spec = parseSpec(n, terms);
+  if (failed(spec))
+    return failure();
+
+  const TensorType &type = n.resultType();
+  std::map<char, int64_t> sizes;
+  for (size_t d = 0; d < spec->output.size(); ++d)
+    sizes[spec->output[d]] = type.dim(d);
+  llvm::SmallVector<TensorType> operandTypes;
+  for (unsigned k = terms; k < n.inputs.size(); ++k)
+    operandTypes.push_back(n.inputType(k));
+  FailureOr<Epilogue> epilogue =
+      parseNodeEpilogue(n, n.node().attr("epilogue").getString(), spec->output,
+                        operandTypes, sizes);
+  if (failed(epilogue))
+    return failure();
+
+  if (failed(emitSum(n, *spec, ValueRange(n.inputs).take_front(terms))))
+    return failure();
+  if (epilogue->isIdentity())
+    return success();
+
+  llvm::SmallVector<Value> operands(n.inputs.begin() + terms, n.inputs.end());
+  LogicalResult result = success();
+  buildParallelGeneric(
+      n.b, n.loc, {}, {}, n.dest,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        llvm::SmallVector<Value, 4> indices = loopIndices(b, loc, type.rank());
+        EpilogueEnv env{args[0],  spec->output, indices,
+                        operands, operandTypes, n.elementType()};
+        FailureOr<Value> v = emitEpilogue(n, b, loc, *epilogue, env);
+        if (failed(v)) {
+          result = failure();
+          v = args[0];
+        }
+        b.create<linalg::YieldOp>(loc, *v);
+      });
+  return result;
+}
+
+} // namespace einsum::cpu

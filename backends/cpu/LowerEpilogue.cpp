@@ -1,0 +1,314 @@
+//===- LowerEpilogue.cpp - Epilogue expressions as arith/math -------------===//
+//
+// 1. Value context: every node becomes one arith or math op in the compute
+//    type; labels are converted from their loop index, operands are loaded.
+// 2. Integer context (operand indices, rel_bucket's first argument): labels,
+//    integer constants, +, - and rel_bucket as index or i64 arithmetic.
+//    Epilogue::check proved every index within its dimension, so loads need
+//    no bounds check.
+// 3. Conditions: a comparison becomes cmpf; any other value v means v != 0.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/cpu/LowerEpilogue.h"
+
+#include "ir/Diagnostic.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace einsum::cpu {
+
+FailureOr<Epilogue> parseNodeEpilogue(const NodeLowering &n,
+                                      llvm::StringRef text,
+                                      llvm::StringRef labels,
+                                      llvm::ArrayRef<TensorType> operands,
+                                      const std::map<char, int64_t> &sizes) {
+  llvm::Expected<Epilogue> e = parseEpilogue(text);
+  if (!e)
+    return n.refuse(firstMessage(e.takeError()));
+  if (llvm::Error err = e->check(labels, operands, sizes))
+    return n.refuse(firstMessage(std::move(err)));
+  return std::move(*e);
+}
+
+Value emitRelativeBucket(OpBuilder &b, Location loc, Value rel,
+                         int64_t numBuckets, int64_t maxDistance,
+                         bool bidirectional) {
+  Type i64 = b.getI64Type();
+  FloatType f32 = b.getF32Type();
+  auto c = [&](int64_t v) {
+    return b.create<arith::ConstantIntOp>(loc, v, 64).getResult();
+  };
+  Value zero = c(0);
+  Value bucket = zero, distance;
+  Value negRel = b.create<arith::SubIOp>(loc, zero, rel);
+  if (bidirectional) {
+    numBuckets /= 2;
+    Value positive =
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, rel, zero);
+    bucket = b.create<arith::SelectOp>(loc, positive, c(numBuckets), zero);
+    distance = b.create<arith::MaxSIOp>(loc, rel, negRel);
+  } else {
+    distance = b.create<arith::MaxSIOp>(loc, negRel, zero);
+  }
+  int64_t exact = numBuckets / 2;
+  Value isSmall = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
+                                          distance, c(exact));
+  // The logarithmic branch sees at least `exact`, so it never takes log(0)
+  // and converts no infinity to an integer, even where it is not selected.
+  Value far = b.create<arith::MaxSIOp>(loc, distance, c(exact));
+  Value ratio = b.create<arith::DivFOp>(
+      loc, b.create<arith::SIToFPOp>(loc, f32, far),
+      b.create<arith::ConstantFloatOp>(loc, llvm::APFloat(float(exact)), f32));
+  float logRange = float(std::log(double(maxDistance) / double(exact)));
+  Value scaled = b.create<arith::MulFOp>(
+      loc,
+      b.create<arith::DivFOp>(
+          loc, b.create<math::LogOp>(loc, ratio),
+          b.create<arith::ConstantFloatOp>(loc, llvm::APFloat(logRange), f32)),
+      b.create<arith::ConstantFloatOp>(
+          loc, llvm::APFloat(float(numBuckets - exact)), f32));
+  Value large = b.create<arith::AddIOp>(
+      loc, c(exact), b.create<arith::FPToSIOp>(loc, i64, scaled));
+  large = b.create<arith::MinSIOp>(loc, large, c(numBuckets - 1));
+  Value within = b.create<arith::SelectOp>(loc, isSmall, distance, large);
+  return b.create<arith::AddIOp>(loc, bucket, within);
+}
+
+namespace {
+class Emitter {
+public:
+  Emitter(const NodeLowering &n, OpBuilder &b, Location loc,
+          const EpilogueEnv &env)
+      : n(n), b(b), loc(loc), env(env) {}
+
+  FailureOr<Value> value(const EpilogueExpr &e);
+
+private:
+  FailureOr<Value> integer(const EpilogueExpr &e);
+  FailureOr<Value> condition(const EpilogueExpr &e);
+  FailureOr<Value> load(const EpilogueExpr &e);
+  FailureOr<Value> labelIndex(char label) {
+    size_t p = env.labels.find(label);
+    if (p == llvm::StringRef::npos)
+      return n.refuse(llvm::Twine("epilogue label '") + llvm::Twine(label) +
+                      "' is not a loop label");
+    return env.labelValues[p];
+  }
+  FailureOr<llvm::SmallVector<Value, 3>>
+  values(llvm::ArrayRef<EpilogueExpr> children) {
+    llvm::SmallVector<Value, 3> out;
+    for (const EpilogueExpr &c : children) {
+      FailureOr<Value> v = value(c);
+      if (failed(v))
+        return failure();
+      out.push_back(*v);
+    }
+    return out;
+  }
+
+  const NodeLowering &n;
+  OpBuilder &b;
+  Location loc;
+  const EpilogueEnv &env;
+};
+} // namespace
+
+static std::optional<arith::CmpFPredicate> comparison(EpilogueOp op) {
+  // Ordered, as C++ compares doubles: NaN is false, except for !=.
+  switch (op) {
+  case EpilogueOp::Lt:
+    return arith::CmpFPredicate::OLT;
+  case EpilogueOp::Le:
+    return arith::CmpFPredicate::OLE;
+  case EpilogueOp::Gt:
+    return arith::CmpFPredicate::OGT;
+  case EpilogueOp::Ge:
+    return arith::CmpFPredicate::OGE;
+  case EpilogueOp::Eq:
+    return arith::CmpFPredicate::OEQ;
+  case EpilogueOp::Ne:
+    return arith::CmpFPredicate::UNE;
+  default:
+    return std::nullopt;
+  }
+}
+
+FailureOr<Value> Emitter::condition(const EpilogueExpr &e) {
+  std::optional<arith::CmpFPredicate> pred = comparison(e.op);
+  if (pred) {
+    FailureOr<llvm::SmallVector<Value, 3>> args = values(e.children);
+    if (failed(args))
+      return failure();
+    return b.create<arith::CmpFOp>(loc, *pred, (*args)[0], (*args)[1])
+        .getResult();
+  }
+  FailureOr<Value> v = value(e);
+  if (failed(v))
+    return failure();
+  return b
+      .create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, *v,
+                             floatConstant(b, loc, env.computeType, 0))
+      .getResult();
+}
+
+FailureOr<Value> Emitter::integer(const EpilogueExpr &e) {
+  switch (e.op) {
+  case EpilogueOp::Number:
+    return indexConstant(b, loc, int64_t(e.value));
+  case EpilogueOp::Label:
+    return labelIndex(e.label);
+  case EpilogueOp::Add:
+  case EpilogueOp::Sub: {
+    FailureOr<Value> l = integer(e.children[0]), r = integer(e.children[1]);
+    if (failed(l) || failed(r))
+      return failure();
+    if (e.op == EpilogueOp::Add)
+      return b.create<arith::AddIOp>(loc, *l, *r).getResult();
+    return b.create<arith::SubIOp>(loc, *l, *r).getResult();
+  }
+  case EpilogueOp::Neg: {
+    FailureOr<Value> x = integer(e.children[0]);
+    if (failed(x))
+      return failure();
+    return b.create<arith::SubIOp>(loc, indexConstant(b, loc, 0), *x)
+        .getResult();
+  }
+  case EpilogueOp::RelBucket: {
+    FailureOr<Value> rel = integer(e.children[0]);
+    if (failed(rel))
+      return failure();
+    for (unsigned k = 1; k < 4; ++k)
+      if (e.children[k].op != EpilogueOp::Number)
+        return n.refuse("rel_bucket takes integer constants after its "
+                        "first argument");
+    Value rel64 = b.create<arith::IndexCastOp>(loc, b.getI64Type(), *rel);
+    Value bucket = emitRelativeBucket(
+        b, loc, rel64, int64_t(e.children[1].value),
+        int64_t(e.children[2].value), e.children[3].value != 0);
+    return b.create<arith::IndexCastOp>(loc, b.getIndexType(), bucket)
+        .getResult();
+  }
+  default:
+    return n.refuse(llvm::Twine("'") + epilogueOpSpelling(e.op) +
+                    "' in an operand index is not an integer expression");
+  }
+}
+
+FailureOr<Value> Emitter::load(const EpilogueExpr &e) {
+  if (e.operand >= env.operands.size())
+    return n.refuse(llvm::Twine("epilogue reads $") + llvm::Twine(e.operand) +
+                    " but the node has " + llvm::Twine(env.operands.size()) +
+                    " epilogue operands");
+  const TensorType &type = env.operandTypes[e.operand];
+  llvm::SmallVector<Value, 4> index;
+  for (auto [d, c] : llvm::enumerate(e.children)) {
+    FailureOr<Value> i = c.op == EpilogueOp::Label && type.dim(d) == 1
+                             ? FailureOr<Value>(indexConstant(b, loc, 0))
+                             : integer(c);
+    if (failed(i))
+      return failure();
+    index.push_back(*i);
+  }
+  Value v = b.create<memref::LoadOp>(loc, env.operands[e.operand], index);
+  return castFloat(b, loc, v, env.computeType);
+}
+
+FailureOr<Value> Emitter::value(const EpilogueExpr &e) {
+  Type t = env.computeType;
+  switch (e.op) {
+  case EpilogueOp::Number:
+    return floatConstant(b, loc, t, e.value);
+  case EpilogueOp::Acc:
+    if (!env.acc)
+      return n.refuse("epilogue reads 'acc' where there is no sum");
+    return env.acc;
+  case EpilogueOp::Label: {
+    FailureOr<Value> i = labelIndex(e.label);
+    if (failed(i))
+      return failure();
+    return indexToFloat(b, loc, *i, t);
+  }
+  case EpilogueOp::Operand:
+    return load(e);
+  case EpilogueOp::Lt:
+  case EpilogueOp::Le:
+  case EpilogueOp::Gt:
+  case EpilogueOp::Ge:
+  case EpilogueOp::Eq:
+  case EpilogueOp::Ne: {
+    FailureOr<Value> c = condition(e);
+    if (failed(c))
+      return failure();
+    return b.create<arith::UIToFPOp>(loc, t, *c).getResult();
+  }
+  case EpilogueOp::Select: {
+    FailureOr<Value> c = condition(e.children[0]);
+    FailureOr<Value> x = value(e.children[1]), y = value(e.children[2]);
+    if (failed(c) || failed(x) || failed(y))
+      return failure();
+    return b.create<arith::SelectOp>(loc, *c, *x, *y).getResult();
+  }
+  case EpilogueOp::RelBucket: {
+    FailureOr<Value> i = integer(e);
+    if (failed(i))
+      return failure();
+    return indexToFloat(b, loc, *i, t);
+  }
+  case EpilogueOp::Neg:
+  case EpilogueOp::Add:
+  case EpilogueOp::Sub:
+  case EpilogueOp::Mul:
+  case EpilogueOp::Div:
+  case EpilogueOp::Abs:
+  case EpilogueOp::Exp:
+  case EpilogueOp::Log:
+  case EpilogueOp::Sqrt:
+  case EpilogueOp::Min:
+  case EpilogueOp::Max:
+    break;
+  }
+  FailureOr<llvm::SmallVector<Value, 3>> argsOr = values(e.children);
+  if (failed(argsOr))
+    return failure();
+  llvm::SmallVector<Value, 3> &a = *argsOr;
+  switch (e.op) {
+  case EpilogueOp::Neg:
+    return b.create<arith::NegFOp>(loc, a[0]).getResult();
+  case EpilogueOp::Add:
+    return b.create<arith::AddFOp>(loc, a[0], a[1]).getResult();
+  case EpilogueOp::Sub:
+    return b.create<arith::SubFOp>(loc, a[0], a[1]).getResult();
+  case EpilogueOp::Mul:
+    return b.create<arith::MulFOp>(loc, a[0], a[1]).getResult();
+  case EpilogueOp::Div:
+    return b.create<arith::DivFOp>(loc, a[0], a[1]).getResult();
+  case EpilogueOp::Abs:
+    return b.create<math::AbsFOp>(loc, a[0]).getResult();
+  case EpilogueOp::Exp:
+    return b.create<math::ExpOp>(loc, a[0]).getResult();
+  case EpilogueOp::Log:
+    return b.create<math::LogOp>(loc, a[0]).getResult();
+  case EpilogueOp::Sqrt:
+    return b.create<math::SqrtOp>(loc, a[0]).getResult();
+  // maximumf and minimumf propagate NaN, as the epilogue's max and min do.
+  case EpilogueOp::Min:
+    return b.create<arith::MinimumFOp>(loc, a[0], a[1]).getResult();
+  case EpilogueOp::Max:
+    return b.create<arith::MaximumFOp>(loc, a[0], a[1]).getResult();
+  default:
+    llvm_unreachable("leaves, comparisons and calls are handled above");
+  }
+}
+
+FailureOr<Value> emitEpilogue(const NodeLowering &n, OpBuilder &b, Location loc,
+                              const Epilogue &e, const EpilogueEnv &env) {
+  return Emitter(n, b, loc, env).value(e.root());
+}
+
+} // namespace einsum::cpu

@@ -1,0 +1,202 @@
+//===- LowerGraph.cpp - The whole graph as one function -------------------===//
+//
+// 1. The function takes every argument, then every output, as an identity-
+//    layout memref (plus the gather status, if any gather): results are
+//    written straight into the caller's buffers, with no bufferization.
+// 2. Nodes are lowered in topological order. A node whose result is a graph
+//    output writes into that output's buffer; any other node into a fresh
+//    64-byte aligned memref.alloc. expand_dims and reshape are views of
+//    their input's buffer.
+// 3. Each allocation is freed right after the last node reading it, or a
+//    view of it, so peak memory is the live set, as in the interpreter.
+// 4. Outputs not written in place (arguments, views, a tensor listed twice)
+//    are copied into their buffers at the end.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/cpu/Lowering.h"
+
+#include "ir/Diagnostic.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+// An op added to Ops.def must be lowered or refused here.
+#pragma GCC diagnostic error "-Wswitch"
+
+using namespace mlir;
+
+namespace einsum::cpu {
+
+static LogicalResult lowerNode(NodeLowering &n) {
+  switch (n.node().op) {
+  case OpKind::Einsum:
+    return lowerEinsum(n);
+  case OpKind::Contraction:
+    return lowerContraction(n);
+  case OpKind::Attention:
+    return lowerAttention(n);
+  case OpKind::Neg:
+  case OpKind::Abs:
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Rsqrt:
+  case OpKind::Recip:
+  case OpKind::Tanh:
+  case OpKind::Sigmoid:
+  case OpKind::Relu:
+  case OpKind::Gelu:
+  case OpKind::Square:
+  case OpKind::Sin:
+  case OpKind::Cos:
+    return lowerUnary(n);
+  case OpKind::Add:
+  case OpKind::Sub:
+  case OpKind::Mul:
+  case OpKind::Div:
+  case OpKind::Max:
+  case OpKind::Min:
+  case OpKind::Pow:
+    return lowerBinary(n);
+  case OpKind::Reduce:
+    return lowerReduce(n);
+  case OpKind::Softmax:
+    return lowerSoftmax(n);
+  case OpKind::ExpandDims:
+  case OpKind::Reshape:
+    llvm_unreachable("views are made by lowerGraph");
+  case OpKind::Transpose:
+    return lowerTranspose(n);
+  case OpKind::Gather:
+    return lowerGather(n);
+  case OpKind::Constant:
+  case OpKind::Iota:
+  case OpKind::Distance:
+  case OpKind::AlibiSlopes:
+  case OpKind::CausalMask:
+  case OpKind::RelativeBuckets:
+    return lowerGenerator(n);
+  }
+  llvm_unreachable("every op kind is handled above");
+}
+
+static bool isView(OpKind op) {
+  return op == OpKind::ExpandDims || op == OpKind::Reshape;
+}
+
+FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
+                                            EntrySignature &signature) {
+  Location unknown = UnknownLoc::get(&ctx);
+  llvm::Expected<std::vector<NodeId>> orderOr = g.topologicalOrder();
+  if (!orderOr)
+    return emitError(unknown) << firstMessage(orderOr.takeError());
+  const std::vector<NodeId> &order = *orderOr;
+
+  // Buffers are shared by a tensor and its views: root[t] owns the memory.
+  std::vector<TensorId> root(g.numTensors());
+  for (size_t t = 0; t < root.size(); ++t)
+    root[t] = TensorId(t);
+  for (NodeId id : order) {
+    const Node &node = g.node(id);
+    if (isView(node.op))
+      root[node.result().index()] = root[node.inputs[0].index()];
+    if (node.op == OpKind::Gather)
+      signature.gathers.push_back(id);
+  }
+  constexpr size_t kForever = std::numeric_limits<size_t>::max();
+  std::vector<size_t> lastUse(g.numTensors(), 0);
+  for (size_t step = 0; step < order.size(); ++step)
+    for (TensorId t : g.node(order[step]).inputs)
+      lastUse[root[t.index()].index()] =
+          std::max(lastUse[root[t.index()].index()], step);
+  for (TensorId t : g.outputs())
+    lastUse[root[t.index()].index()] = kForever;
+
+  // 1. The signature.
+  llvm::SmallVector<Type> argTypes;
+  for (TensorId t : g.arguments())
+    argTypes.push_back(toMemRefType(&ctx, g.type(t)));
+  for (TensorId t : g.outputs())
+    argTypes.push_back(toMemRefType(&ctx, g.type(t)));
+  if (!signature.gathers.empty())
+    argTypes.push_back(MemRefType::get({int64_t(signature.gathers.size()), 2},
+                                       IntegerType::get(&ctx, 64)));
+  signature.numArguments = g.arguments().size();
+  signature.numOutputs = g.outputs().size();
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(unknown);
+  OpBuilder b(&ctx);
+  b.setInsertionPointToEnd(module->getBody());
+  auto func = b.create<func::FuncOp>(unknown, kEntryName,
+                                     b.getFunctionType(argTypes, {}));
+  func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), b.getUnitAttr());
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+
+  std::vector<Value> buffers(g.numTensors());
+  for (auto [k, t] : llvm::enumerate(g.arguments()))
+    buffers[t.index()] = entry->getArgument(k);
+  auto outputArg = [&](TensorId t) -> Value {
+    for (auto [k, o] : llvm::enumerate(g.outputs()))
+      if (o == t)
+        return entry->getArgument(signature.numArguments + k);
+    return {};
+  };
+  Value status;
+  if (!signature.gathers.empty())
+    status = entry->getArguments().back();
+
+  // 2-3. The nodes, freeing what dies after each.
+  int64_t gatherSlot = 0;
+  for (size_t step = 0; step < order.size(); ++step) {
+    NodeId id = order[step];
+    const Node &node = g.node(id);
+    if (node.outputs.size() != 1)
+      return emitError(unknown)
+             << g.describeNode(id) << " has " << node.outputs.size()
+             << " results; every op has one";
+    TensorId out = node.result();
+    Location loc = NameLoc::get(b.getStringAttr(g.describeTensor(out)));
+    if (isView(node.op)) {
+      buffers[out.index()] =
+          viewAs(b, loc, buffers[node.inputs[0].index()], g.type(out));
+    } else {
+      Value dest = g.isArgument(out) ? Value() : outputArg(out);
+      if (!dest)
+        dest = b.create<memref::AllocOp>(loc, toMemRefType(&ctx, g.type(out)),
+                                         b.getI64IntegerAttr(64));
+      NodeLowering n{b, loc, g, id, {}, dest, status, 0};
+      for (TensorId t : node.inputs)
+        n.inputs.push_back(buffers[t.index()]);
+      if (node.op == OpKind::Gather)
+        n.statusSlot = gatherSlot++;
+      if (failed(lowerNode(n)))
+        return failure();
+      buffers[out.index()] = dest;
+    }
+    for (TensorId t : llvm::concat<const TensorId>(node.inputs, node.outputs)) {
+      TensorId r = root[t.index()];
+      if (lastUse[r.index()] <= step && !g.isArgument(r) && !outputArg(r) &&
+          buffers[r.index()]) {
+        b.create<memref::DeallocOp>(loc, buffers[r.index()]);
+        buffers[r.index()] = Value();
+      }
+    }
+  }
+
+  // 4. Outputs not already in place.
+  for (auto [k, t] : llvm::enumerate(g.outputs())) {
+    Value dest = entry->getArgument(signature.numArguments + k);
+    if (buffers[t.index()] != dest)
+      b.create<memref::CopyOp>(unknown, buffers[t.index()], dest);
+  }
+  for (size_t t = 0; t < root.size(); ++t)
+    if (root[t] == TensorId(t) && lastUse[t] == kForever && buffers[t] &&
+        !g.isArgument(TensorId(t)) && !outputArg(TensorId(t)))
+      b.create<memref::DeallocOp>(unknown, buffers[t]);
+  b.create<func::ReturnOp>(unknown);
+  return module;
+}
+
+} // namespace einsum::cpu

@@ -1,0 +1,135 @@
+//===- LowerShape.cpp - expand_dims, reshape, transpose, gather -----------===//
+//
+// expand_dims and reshape keep the row-major data, so they are views
+// (memref.reinterpret_cast), not copies. transpose is a linalg.generic
+// whose input map permutes the loops. gather is a loop nest that clamps
+// every index into range, so a bad index never reads out of bounds; a first
+// loop over the indices records the first bad one (row-major) in the
+// node's status row, which the executable turns into the reference's error.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/cpu/Lowering.h"
+
+#include "ir/Diagnostic.h"
+#include "ir/TypeInference.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+
+namespace einsum::cpu {
+
+Value viewAs(OpBuilder &b, Location loc, Value source, const TensorType &type) {
+  MemRefType target = toMemRefType(b.getContext(), type);
+  llvm::SmallVector<int64_t> strides(type.rank(), 1);
+  for (size_t d = type.rank(); d-- > 1;)
+    strides[d - 1] = strides[d] * type.dim(d);
+  return b.create<memref::ReinterpretCastOp>(loc, target, source, 0,
+                                             type.shape(), strides);
+}
+
+LogicalResult lowerTranspose(NodeLowering &n) {
+  const std::vector<int64_t> &perm = n.node().attr("perm").getInts();
+  unsigned rank = n.inputType(0).rank();
+  if (perm.size() != rank)
+    return n.refuse("perm has " + llvm::Twine(perm.size()) +
+                    " entries for rank " + llvm::Twine(rank));
+  // Result dim i reads input dim perm[i]: input dim perm[i] is loop i.
+  MLIRContext *ctx = n.b.getContext();
+  llvm::SmallVector<AffineExpr> exprs(rank);
+  for (unsigned i = 0; i < rank; ++i)
+    exprs[perm[i]] = getAffineDimExpr(i, ctx);
+  AffineMap map = AffineMap::get(rank, 0, exprs, ctx);
+  buildParallelGeneric(n.b, n.loc, n.inputs[0], map, n.dest,
+                       [](OpBuilder &b, Location loc, ValueRange args) {
+                         b.create<linalg::YieldOp>(loc, args[0]);
+                       });
+  return success();
+}
+
+/// Loops over `shape` (none for rank 0) calling `body` with the indices.
+static void
+forEachIndex(OpBuilder &b, Location loc, llvm::ArrayRef<int64_t> shape,
+             llvm::function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+  llvm::SmallVector<Value> lbs, ubs, steps;
+  for (int64_t size : shape) {
+    lbs.push_back(indexConstant(b, loc, 0));
+    ubs.push_back(indexConstant(b, loc, size));
+    steps.push_back(indexConstant(b, loc, 1));
+  }
+  scf::buildLoopNest(b, loc, lbs, ubs, steps, body);
+}
+
+LogicalResult lowerGather(NodeLowering &n) {
+  const TensorType &table = n.inputType(0), &indices = n.inputType(1);
+  llvm::Expected<unsigned> axisOr =
+      normalizeAxis(n.node().attr("axis").getInt(), table.rank());
+  if (!axisOr)
+    return n.refuse(firstMessage(axisOr.takeError()));
+  if (indices.elementType() != DType::I64)
+    return n.refuse("indices have type " + indices.str() + "; expected i64");
+  unsigned axis = *axisOr;
+  int64_t axisSize = table.dim(axis);
+  Value tableBuf = n.inputs[0], indexBuf = n.inputs[1];
+  Value slot = indexConstant(n.b, n.loc, n.statusSlot);
+  Value c0 = indexConstant(n.b, n.loc, 0), c1 = indexConstant(n.b, n.loc, 1);
+
+  // 1. Record the first out-of-range index and its row-major position.
+  forEachIndex(
+      n.b, n.loc, indices.shape(),
+      [&](OpBuilder &b, Location loc, ValueRange ivs) {
+        Value flat = indexConstant(b, loc, 0);
+        for (auto [d, iv] : llvm::enumerate(ivs))
+          flat = b.create<arith::AddIOp>(
+              loc,
+              b.create<arith::MulIOp>(loc, flat,
+                                      indexConstant(b, loc, indices.dim(d))),
+              iv);
+        Value idx = b.create<memref::LoadOp>(loc, indexBuf, ivs);
+        Value zero = b.create<arith::ConstantIntOp>(loc, 0, 64);
+        Value size = b.create<arith::ConstantIntOp>(loc, axisSize, 64);
+        Value low =
+            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, idx, zero);
+        Value high =
+            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, idx, size);
+        Value seen =
+            b.create<memref::LoadOp>(loc, n.status, ValueRange{slot, c0});
+        Value first =
+            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, seen, zero);
+        Value record = b.create<arith::AndIOp>(
+            loc, first, b.create<arith::OrIOp>(loc, low, high));
+        b.create<scf::IfOp>(loc, record, [&](OpBuilder &b, Location loc) {
+          Value pos = b.create<arith::IndexCastOp>(loc, b.getI64Type(), flat);
+          b.create<memref::StoreOp>(loc, pos, n.status, ValueRange{slot, c0});
+          b.create<memref::StoreOp>(loc, idx, n.status, ValueRange{slot, c1});
+          b.create<scf::YieldOp>(loc);
+        });
+      });
+
+  // 2. Result [outer..., index dims..., inner...] reads table
+  //    [outer..., clamp(indices[index dims]), inner...].
+  unsigned indexRank = indices.rank();
+  forEachIndex(
+      n.b, n.loc, n.resultType().shape(),
+      [&](OpBuilder &b, Location loc, ValueRange ivs) {
+        ValueRange outer = ivs.take_front(axis);
+        ValueRange at = ivs.slice(axis, indexRank);
+        ValueRange inner = ivs.drop_front(axis + indexRank);
+        Value idx = b.create<memref::LoadOp>(loc, indexBuf, at);
+        idx = b.create<arith::MaxSIOp>(
+            loc, idx, b.create<arith::ConstantIntOp>(loc, 0, 64));
+        idx = b.create<arith::MinSIOp>(
+            loc, idx, b.create<arith::ConstantIntOp>(loc, axisSize - 1, 64));
+        llvm::SmallVector<Value> src(outer.begin(), outer.end());
+        src.push_back(b.create<arith::IndexCastOp>(loc, b.getIndexType(), idx));
+        src.append(inner.begin(), inner.end());
+        Value v = b.create<memref::LoadOp>(loc, tableBuf, src);
+        b.create<memref::StoreOp>(loc, v, n.dest, ivs);
+      });
+  return success();
+}
+
+} // namespace einsum::cpu

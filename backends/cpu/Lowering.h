@@ -1,0 +1,110 @@
+//===- Lowering.h - Graph to MLIR, private to the cpu backend ---*- C++ -*-===//
+//
+// The graph becomes one func.func over caller-provided memrefs. Each node is
+// lowered by its family's function into a destination buffer the graph
+// lowering chose for it; the functions emit linalg on memrefs, or scf loop
+// nests where a row needs several passes (softmax, attention, gather), so a
+// later tiling and vectorization stage can work on the linalg ops as is.
+//
+//===----------------------------------------------------------------------===//
+#ifndef EINSUM_BACKENDS_CPU_LOWERING_H
+#define EINSUM_BACKENDS_CPU_LOWERING_H
+
+#include "ir/Graph.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/LogicalResult.h"
+
+#include "llvm/ADT/SmallVector.h"
+
+#include <string>
+
+namespace einsum::cpu {
+
+/// The name of the lowered function; the C interface adds _mlir_ciface_.
+inline constexpr const char *kEntryName = "eg_main";
+
+/// How the entry function is called: every graph argument, then every
+/// graph output, then (if the graph gathers) a memref<Gx2xi64> where gather
+/// g records the position and value of its first out-of-range index.
+struct EntrySignature {
+  unsigned numArguments = 0, numOutputs = 0;
+  /// The gather nodes in slot order, for messages.
+  std::vector<NodeId> gathers;
+};
+
+/// Builds the module for a verified graph, or emits an error diagnostic
+/// (naming the node) on the context and fails.
+mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
+lowerGraph(mlir::MLIRContext &ctx, const Graph &g, EntrySignature &signature);
+
+/// One node being lowered: its input buffers and the buffer to fill.
+struct NodeLowering {
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  const Graph &g;
+  NodeId id;
+  llvm::SmallVector<mlir::Value, 4> inputs;
+  mlir::Value dest;
+  /// gather: this node's row of the status memref.
+  mlir::Value status;
+  int64_t statusSlot = 0;
+
+  const Node &node() const { return g.node(id); }
+  const TensorType &inputType(unsigned k) const {
+    return g.type(node().inputs[k]);
+  }
+  const TensorType &resultType() const { return g.type(node().result()); }
+  mlir::Type elementType() const;
+  /// Emits "<node>: <why>" and fails: what the backend cannot lower.
+  mlir::LogicalResult refuse(const llvm::Twine &why) const;
+};
+
+mlir::Type toMlirType(mlir::MLIRContext *ctx, DType t);
+mlir::MemRefType toMemRefType(mlir::MLIRContext *ctx, const TensorType &t);
+
+//===--- Per-family lowerings (one file each) ---------------------------===//
+
+mlir::LogicalResult lowerUnary(NodeLowering &n);
+mlir::LogicalResult lowerBinary(NodeLowering &n);
+mlir::LogicalResult lowerEinsum(NodeLowering &n);
+mlir::LogicalResult lowerContraction(NodeLowering &n);
+mlir::LogicalResult lowerAttention(NodeLowering &n);
+mlir::LogicalResult lowerReduce(NodeLowering &n);
+mlir::LogicalResult lowerSoftmax(NodeLowering &n);
+mlir::LogicalResult lowerTranspose(NodeLowering &n);
+mlir::LogicalResult lowerGather(NodeLowering &n);
+/// constant, iota, distance, causal_mask, alibi_slopes, relative_buckets.
+mlir::LogicalResult lowerGenerator(NodeLowering &n);
+/// expand_dims and reshape: a row-major view of the input, no copy.
+mlir::Value viewAs(mlir::OpBuilder &b, mlir::Location loc, mlir::Value source,
+                   const TensorType &type);
+
+//===--- Scalar helpers -------------------------------------------------===//
+
+mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Type type, double value);
+mlir::Value indexConstant(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
+/// An index value as a float of `type` (exact below 2^24 in f32).
+mlir::Value indexToFloat(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value index, mlir::Type type);
+/// A float converted to `type` by extension or rounding.
+mlir::Value castFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                      mlir::Type type);
+/// The loop indices of the enclosing linalg.generic, one per loop.
+llvm::SmallVector<mlir::Value, 4>
+loopIndices(mlir::OpBuilder &b, mlir::Location loc, unsigned numLoops);
+/// A linalg.generic writing `dest` (identity map) from `inputs` read through
+/// `inputMaps`, every loop parallel.
+void buildParallelGeneric(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange inputs,
+    llvm::ArrayRef<mlir::AffineMap> inputMaps, mlir::Value dest,
+    llvm::function_ref<void(mlir::OpBuilder &, mlir::Location,
+                            mlir::ValueRange)>
+        body);
+
+} // namespace einsum::cpu
+
+#endif // EINSUM_BACKENDS_CPU_LOWERING_H

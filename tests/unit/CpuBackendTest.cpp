@@ -1,0 +1,326 @@
+// The cpu backend against the reference, op by op, on odd shapes. f32
+// tolerances follow from the cpu backend accumulating in f32 where the
+// reference accumulates in double: elementwise 1e-6 relative (one rounding
+// of libm results), sums of <= 128 terms of O(1) values 1e-4; f64 1e-12.
+#include "CpuTestUtil.h"
+#include "ir/Builder.h"
+
+#include <gtest/gtest.h>
+
+using namespace einsum;
+using namespace einsum::testing;
+
+namespace {
+
+using Attrs = std::vector<NamedAttribute>;
+NamedAttribute str(const char *n, std::string v) {
+  return {n, Attribute::ofString(std::move(v))};
+}
+
+TensorType f32(std::vector<int64_t> s) { return TensorType::f32(std::move(s)); }
+
+TEST(CpuBackend, IsRegistered) {
+  if (!cpuBackend())
+    GTEST_SKIP() << "cpu backend not built";
+  std::vector<std::string> names = registeredBackends();
+  EXPECT_NE(std::find(names.begin(), names.end(), "cpu"), names.end());
+}
+
+class CpuUnary : public ::testing::TestWithParam<OpKind> {};
+
+TEST_P(CpuUnary, MatchesReference) {
+  for (DType dt : {DType::F32, DType::F64}) {
+    Graph g;
+    Builder b(g);
+    TensorId x = b.input("x", TensorType(dt, {7, 13}));
+    b.output(b.unary(GetParam(), x, "y"));
+    ASSERT_FALSE(bool(b.takeError()));
+    // Positive inputs keep log, sqrt and rsqrt real.
+    double tol = dt == DType::F32 ? 2e-6 : 1e-12;
+    expectCpuMatches(g, randomInputs(g, 1, 0.05, 3), tol, tol);
+    expectCpuMatches(g, randomInputs(g, 2, -3, 3), tol, tol);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ops, CpuUnary,
+    ::testing::Values(OpKind::Neg, OpKind::Abs, OpKind::Exp, OpKind::Log,
+                      OpKind::Sqrt, OpKind::Rsqrt, OpKind::Recip, OpKind::Tanh,
+                      OpKind::Sigmoid, OpKind::Relu, OpKind::Gelu,
+                      OpKind::Square, OpKind::Sin, OpKind::Cos),
+    [](const auto &info) { return opInfo(info.param).name.str(); });
+
+class CpuBinary : public ::testing::TestWithParam<OpKind> {};
+
+TEST_P(CpuBinary, MatchesReferenceWithBroadcasting) {
+  for (DType dt : {DType::F32, DType::F64}) {
+    Graph g;
+    Builder b(g);
+    TensorId x = b.input("x", TensorType(dt, {3, 1, 13}));
+    TensorId y = b.input("y", TensorType(dt, {7, 1}));
+    TensorId z = b.input("z", TensorType(dt, {3, 7, 13}));
+    b.output(b.binary(GetParam(), x, y, "xy"));
+    b.output(b.binary(GetParam(), z, x, "zx"));
+    ASSERT_FALSE(bool(b.takeError()));
+    double tol = dt == DType::F32 ? 2e-6 : 1e-12;
+    expectCpuMatches(g, randomInputs(g, 3, 0.1, 2), tol, tol);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ops, CpuBinary,
+    ::testing::Values(OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div,
+                      OpKind::Max, OpKind::Min, OpKind::Pow),
+    [](const auto &info) { return opInfo(info.param).name.str(); });
+
+struct EinsumCase {
+  const char *name, *spec;
+  std::vector<std::vector<int64_t>> shapes;
+};
+
+class CpuEinsum : public ::testing::TestWithParam<EinsumCase> {};
+
+TEST_P(CpuEinsum, MatchesReference) {
+  for (DType dt : {DType::F32, DType::F64}) {
+    Graph g;
+    Builder b(g);
+    std::vector<TensorId> ins;
+    for (size_t k = 0; k < GetParam().shapes.size(); ++k)
+      ins.push_back(b.input("x" + std::to_string(k),
+                            TensorType(dt, GetParam().shapes[k])));
+    b.output(b.einsum(GetParam().spec, ins, "y"));
+    ASSERT_FALSE(bool(b.takeError()));
+    double tol = dt == DType::F32 ? 1e-4 : 1e-12;
+    expectCpuMatches(g, randomInputs(g, 4), tol, tol);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Specs, CpuEinsum,
+    ::testing::Values(
+        EinsumCase{"matmul", "ij,jk->ik", {{7, 13}, {13, 77}}},
+        EinsumCase{"scores", "bhid,bhjd->bhij", {{2, 3, 13, 7}, {2, 3, 77, 7}}},
+        EinsumCase{
+            "weighted", "bhij,bhjd->bhid", {{1, 2, 7, 128}, {1, 2, 128, 5}}},
+        EinsumCase{"three", "ij,jk,k->i", {{7, 13}, {13, 5}, {5}}},
+        EinsumCase{"diagonal", "ii->i", {{13, 13}}},
+        EinsumCase{"total", "ij->", {{7, 13}}},
+        EinsumCase{"outer", "i,j->ji", {{7}, {1}}},
+        EinsumCase{"scalar", ",->", {{}, {}}}),
+    [](const auto &info) { return std::string(info.param.name); });
+
+Graph contraction(const std::string &epilogue, int64_t sq, int64_t sk,
+                  bool withBuckets = false) {
+  Graph g;
+  Builder b(g);
+  TensorId q = b.input("q", f32({2, 3, sq, 8}));
+  TensorId k = b.input("k", f32({2, 3, sk, 8}));
+  TensorId m = b.input("m", f32({3}));
+  std::vector<TensorId> ins = {q, k, m};
+  if (withBuckets)
+    ins.push_back(b.input("rel", f32({32, 3})));
+  b.output(b.op(OpKind::Contraction, ins,
+                {str("spec", "bhid,bhjd->bhij"), str("epilogue", epilogue)},
+                "s"));
+  EXPECT_FALSE(bool(b.takeError()));
+  return g;
+}
+
+TEST(CpuContraction, Epilogues) {
+  for (int64_t s : {1, 7, 13, 77}) {
+    SCOPED_TRACE(s);
+    expectCpuMatches(contraction("acc", s, s),
+                     randomInputs(contraction("acc", s, s), 5), 1e-4, 1e-4);
+    for (const char *e :
+         {"acc * 0.125 - $0[h] * abs(i - j)",
+          "select(j <= i, acc * 0.125 - $0[h] * (i - j), -inf)",
+          "max(acc, 0) + exp($0[h]) - log(sqrt(abs(acc) + 1)) / (b + 1)",
+          "select(acc > 0, acc, min(acc, -$0[h]))"}) {
+      SCOPED_TRACE(e);
+      Graph g = contraction(e, s, s);
+      expectCpuMatches(g, randomInputs(g, 6), 1e-4, 1e-4);
+    }
+    Graph g = contraction("acc * 0.125 + $1[rel_bucket(j - i, 32, 128, 1), h]",
+                          s, s + 3, true);
+    expectCpuMatches(g, randomInputs(g, 7), 1e-4, 1e-4);
+  }
+}
+
+Graph attention(int64_t heads, int64_t kvHeads, int64_t sq, int64_t sk,
+                const std::string &epilogue, DType dt = DType::F32) {
+  Graph g;
+  Builder b(g);
+  TensorId q = b.input("q", TensorType(dt, {2, heads, sq, 16}));
+  TensorId k = b.input("k", TensorType(dt, {2, kvHeads, sk, 16}));
+  TensorId v = b.input("v", TensorType(dt, {2, kvHeads, sk, 9}));
+  TensorId m = b.input("m", TensorType(dt, {heads}));
+  b.output(b.op(OpKind::Attention, {q, k, v, m},
+                {str("score_epilogue", epilogue)}, "o"));
+  EXPECT_FALSE(bool(b.takeError()));
+  return g;
+}
+
+TEST(CpuAttention, ShapesAndEpilogues) {
+  struct Shape {
+    int64_t heads, kvHeads, sq, sk;
+  };
+  for (Shape s :
+       {Shape{1, 1, 1, 1}, Shape{3, 3, 7, 7}, Shape{4, 2, 13, 13},
+        Shape{4, 1, 77, 77}, Shape{6, 2, 1, 77}, Shape{2, 2, 3, 13}}) {
+    for (const char *e :
+         {"acc * 0.25", "acc * 0.25 - $0[h] * abs(i - j)", "select(j <= i + ",
+          "select(j <= i, acc * 0.25 - $0[h] * (i - j), -inf)"}) {
+      std::string text = e;
+      if (text == "select(j <= i + ")
+        text += std::to_string(s.sk - s.sq) + ", acc * 0.25, -inf)";
+      SCOPED_TRACE(text + " sq=" + std::to_string(s.sq));
+      Graph g = attention(s.heads, s.kvHeads, s.sq, s.sk, text);
+      expectCpuMatches(g, randomInputs(g, 8, -2, 2), 1e-4, 1e-4);
+    }
+  }
+  Graph g =
+      attention(4, 2, 13, 13, "acc * 0.25 - $0[h] * abs(i - j)", DType::F64);
+  expectCpuMatches(g, randomInputs(g, 9), 1e-12, 1e-12);
+}
+
+TEST(CpuReduce, KindsAxesKeepDims) {
+  for (const char *kind : {"sum", "max", "min", "mean"})
+    for (bool keep : {false, true})
+      for (std::vector<int64_t> axes :
+           {std::vector<int64_t>{1}, {0, 2}, {-1}, {0, 1, 2}}) {
+        Graph g;
+        Builder b(g);
+        TensorId x = b.input("x", f32({7, 13, 5}));
+        b.output(b.reduce(kind, x, axes, keep, "y"));
+        ASSERT_FALSE(bool(b.takeError()));
+        expectCpuMatches(g, randomInputs(g, 10), 1e-5, 1e-5);
+      }
+}
+
+TEST(CpuSoftmax, AxesAndMaskedRows) {
+  for (int64_t axis : {0, 1, -1}) {
+    Graph g;
+    Builder b(g);
+    TensorId x = b.input("x", f32({7, 13, 5}));
+    TensorId mask = b.causalMask(f32({13, 5}), 0, "mask");
+    b.output(b.softmax(b.add(x, mask), axis, "p"));
+    ASSERT_FALSE(bool(b.takeError()));
+    expectCpuMatches(g, randomInputs(g, 11, -3, 3), 1e-6, 1e-6);
+  }
+}
+
+TEST(CpuShape, ViewsTransposeAndOutputs) {
+  Graph g;
+  Builder b(g);
+  TensorId x = b.input("x", f32({7, 13}));
+  TensorId e = b.expandDims(x, {0, 2}, "e");
+  TensorId r = b.reshape(e, {13, 7}, "r");
+  b.output(r);
+  b.output(b.transpose(b.exp(e), {3, 1, 0, 2}, "t"));
+  b.output(b.transpose(x, {1, 0}, "xt"));
+  b.output(x);
+  b.output(b.reshape(b.neg(x), {91}, "flat"));
+  ASSERT_FALSE(bool(b.takeError()));
+  expectCpuMatches(g, randomInputs(g, 12), 0, 0);
+}
+
+TEST(CpuShape, Gather) {
+  for (int64_t axis : {0, 1, -1}) {
+    Graph g;
+    Builder b(g);
+    TensorId table = b.input("table", TensorType(DType::F64, {7, 5, 3}));
+    TensorId idx = b.input("idx", TensorType(DType::I64, {2, 3}));
+    b.output(b.gather(table, idx, axis, "y"));
+    ASSERT_FALSE(bool(b.takeError()));
+    expectCpuMatches(g, randomInputs(g, 13, -1, 1, 3), 0, 0);
+  }
+}
+
+TEST(CpuShape, GatherOutOfRangeIsTheReferenceError) {
+  std::unique_ptr<Backend> cpu = cpuBackend();
+  if (!cpu)
+    GTEST_SKIP();
+  Graph g;
+  Builder b(g);
+  TensorId table = b.input("table", f32({4, 3}));
+  TensorId idx = b.input("idx", TensorType(DType::I64, {2, 2}));
+  b.output(b.gather(table, idx, 0, "y"));
+  ASSERT_FALSE(bool(b.takeError()));
+  std::vector<TensorData> in = randomInputs(g, 14, -1, 1, 4);
+  for (int64_t bad : {int64_t(4), int64_t(-1), int64_t(1) << 40}) {
+    in[1].set(1, 0);
+    in[1].set(2, double(bad));
+    in[1].set(3, 99);
+    std::vector<const TensorData *> ptrs = {&in[0], &in[1]};
+    std::string expected = firstMessage(interpret(g, ptrs).takeError());
+    llvm::Expected<std::unique_ptr<Executable>> exe = cpu->compile(g, {});
+    ASSERT_TRUE(bool(exe));
+    TensorData out(g.type(g.outputs()[0]));
+    llvm::Error err = (*exe)->run(ptrs, {&out});
+    ASSERT_TRUE(bool(err));
+    EXPECT_EQ(firstMessage(std::move(err)), expected);
+  }
+}
+
+TEST(CpuGenerators, MatchReference) {
+  Graph g;
+  Builder b(g);
+  b.output(b.splat(0.375, f32({3, 5})));
+  b.output(b.constant({1, 2, 3, 4, 5, 6}, TensorType(DType::F64, {2, 3})));
+  b.output(b.constant({1, -2, 3}, TensorType(DType::I64, {3})));
+  b.output(b.iota(f32({4, 7}), 1));
+  b.output(b.iota(TensorType(DType::I64, {4, 7}), 0));
+  b.output(b.distance(f32({7, 13}), "symmetric", 6));
+  b.output(b.distance(TensorType(DType::F64, {7, 13}), "causal", 3));
+  b.output(b.causalMask(f32({7, 13}), 6));
+  b.output(b.alibiSlopes(12));
+  b.output(b.alibiSlopes(5, DType::F64, SlopeRecipe::Seed, 4.0, 3, 16));
+  for (bool bidirectional : {true, false})
+    b.output(b.op(OpKind::RelativeBuckets, {},
+                  {{"bidirectional", Attribute::ofBool(bidirectional)},
+                   {"query_offset", Attribute::ofInt(100)}},
+                  {}, TensorType(DType::I64, {77, 300})));
+  ASSERT_FALSE(bool(b.takeError()));
+  expectCpuMatches(g, {}, 0, 0);
+}
+
+TEST(CpuBackend, RunsTwiceWithoutRecompiling) {
+  std::unique_ptr<Backend> cpu = cpuBackend();
+  if (!cpu)
+    GTEST_SKIP();
+  Graph g = attention(2, 1, 5, 9, "acc * 0.5");
+  llvm::Expected<std::unique_ptr<Executable>> exe = cpu->compile(g, {});
+  ASSERT_TRUE(bool(exe)) << firstMessage(exe.takeError());
+  for (unsigned seed : {1u, 2u}) {
+    std::vector<TensorData> in = randomInputs(g, seed);
+    std::vector<const TensorData *> ptrs;
+    for (const TensorData &t : in)
+      ptrs.push_back(&t);
+    TensorData out(g.type(g.outputs()[0]));
+    ASSERT_FALSE(bool((*exe)->run(ptrs, {&out})));
+    llvm::Expected<std::vector<TensorData>> ref = interpret(g, ptrs);
+    ASSERT_TRUE(bool(ref));
+    EXPECT_TRUE(compareTensors(out, (*ref)[0], 1e-5, 1e-5).allClose);
+  }
+}
+
+TEST(CpuBackend, InvalidGraphIsADiagnostic) {
+  std::unique_ptr<Backend> cpu = cpuBackend();
+  if (!cpu)
+    GTEST_SKIP();
+  Graph g;
+  TensorId x = g.addInput("x", f32({4}));
+  TensorId y = g.addTensor("y", f32({4}));
+  Node n;
+  n.op = OpKind::Einsum;
+  n.inputs = {x};
+  n.outputs = {y};
+  n.attrs = {Attribute::ofString("i->q")};
+  g.addNodeUnchecked(n);
+  g.addOutput(y);
+  llvm::Expected<std::unique_ptr<Executable>> exe = cpu->compile(g, {});
+  ASSERT_FALSE(bool(exe));
+  EXPECT_NE(firstMessage(exe.takeError()).find("'q'"), std::string::npos);
+}
+
+} // namespace

@@ -1,0 +1,91 @@
+// Every named pipeline's output, compiled by the cpu backend, matches the
+// reference on the unpassed graph: ALiBi (symmetric, causal, decode, GQA),
+// T5 relative and plain attention. The cpu backend computes in f32 where
+// the reference fuses in double, hence 1e-4 on O(1) outputs.
+#include "CpuTestUtil.h"
+#include "ir/Builder.h"
+#include "ir/Verifier.h"
+#include "ir/nn/Attention.h"
+#include "passes/PassManager.h"
+#include "passes/PassRegistry.h"
+#include "passes/Pipeline.h"
+
+#include <gtest/gtest.h>
+
+using namespace einsum;
+using namespace einsum::testing;
+
+namespace {
+
+struct Case {
+  const char *name;
+  int64_t heads, kvHeads, sq, sk, d;
+  nn::PositionBias position;
+  nn::AlibiForm form;
+  bool causal;
+};
+
+Graph build(const Case &c) {
+  Graph g("attention");
+  Builder b(g);
+  TensorId q = b.input("q", TensorType::f32({2, c.heads, c.sq, c.d}));
+  TensorId k = b.input("k", TensorType::f32({2, c.kvHeads, c.sk, c.d}));
+  TensorId v = b.input("v", TensorType::f32({2, c.kvHeads, c.sk, c.d + 1}));
+  llvm::cantFail(b.takeError());
+  nn::AttentionOptions options;
+  options.position = c.position;
+  options.alibi.form = c.form;
+  options.causal = c.causal;
+  llvm::Expected<TensorId> out = nn::buildAttention(g, q, k, v, options);
+  EXPECT_TRUE(bool(out)) << firstMessage(out.takeError());
+  g.addOutput(*out);
+  return g;
+}
+
+class CpuPipeline : public ::testing::TestWithParam<Case> {
+protected:
+  void SetUp() override { registerAllPasses(); }
+};
+
+TEST_P(CpuPipeline, EveryNamedPipelineMatchesTheUnpassedReference) {
+  Graph original = build(GetParam());
+  ASSERT_FALSE(bool(verify(original)));
+  std::vector<TensorData> inputs = randomInputs(original, 21);
+  for (const NamedPipeline &p : namedPipelines()) {
+    SCOPED_TRACE(p.name.str());
+    Graph g = original;
+    PassManager pm;
+    pm.addPasses(llvm::cantFail(parsePipeline(p.pipeline)));
+    ASSERT_FALSE(bool(pm.run(g))) << printGraph(g);
+    expectCpuMatches(g, inputs, 1e-4, 1e-4, &original);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Attention, CpuPipeline,
+    ::testing::Values(
+        Case{"none", 4, 4, 13, 13, 8, nn::PositionBias::None,
+             nn::AlibiForm::Symmetric, false},
+        Case{"causal_none", 4, 4, 7, 7, 8, nn::PositionBias::None,
+             nn::AlibiForm::Symmetric, true},
+        Case{"alibi_symmetric", 12, 12, 13, 13, 7, nn::PositionBias::Alibi,
+             nn::AlibiForm::Symmetric, false},
+        Case{"alibi_causal", 8, 8, 77, 77, 8, nn::PositionBias::Alibi,
+             nn::AlibiForm::Symmetric, true},
+        Case{"alibi_decode", 4, 4, 1, 17, 8, nn::PositionBias::Alibi,
+             nn::AlibiForm::Symmetric, true},
+        Case{"alibi_gqa", 8, 2, 9, 9, 8, nn::PositionBias::Alibi,
+             nn::AlibiForm::Symmetric, true},
+        Case{"relative", 4, 4, 12, 12, 8, nn::PositionBias::Relative,
+             nn::AlibiForm::Symmetric, false},
+        Case{"relative_causal_decode", 3, 3, 3, 19, 6,
+             nn::PositionBias::Relative, nn::AlibiForm::Symmetric, true},
+        Case{"relative_long", 2, 2, 140, 140, 4, nn::PositionBias::Relative,
+             nn::AlibiForm::Symmetric, false},
+        Case{"rotary_causal", 4, 4, 10, 10, 8, nn::PositionBias::Rotary,
+             nn::AlibiForm::Symmetric, true}),
+    [](const ::testing::TestParamInfo<Case> &info) {
+      return std::string(info.param.name);
+    });
+
+} // namespace

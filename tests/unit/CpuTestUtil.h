@@ -1,0 +1,98 @@
+//===- CpuTestUtil.h - Differential checks of the cpu backend ---*- C++ -*-===//
+#ifndef EINSUM_TESTS_UNIT_CPUTESTUTIL_H
+#define EINSUM_TESTS_UNIT_CPUTESTUTIL_H
+
+#include "backends/Backend.h"
+#include "backends/reference/ReferenceBackend.h"
+#include "ir/Diagnostic.h"
+#include "ir/Printer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace einsum::testing {
+
+/// The cpu backend, or nullptr (the test skips) when it is not built.
+inline std::unique_ptr<Backend> cpuBackend() {
+  registerBuiltinBackends();
+  llvm::Expected<std::unique_ptr<Backend>> b = createBackend("cpu");
+  if (!b) {
+    llvm::consumeError(b.takeError());
+    return nullptr;
+  }
+  return std::move(*b);
+}
+
+/// Uniform values in [lo, hi) for float arguments; i64 arguments get
+/// `indexRange` values in [0, indexRange).
+inline std::vector<TensorData> randomInputs(const Graph &g, unsigned seed,
+                                            double lo = -1, double hi = 1,
+                                            int64_t indexRange = 1) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> real(lo, hi);
+  std::vector<TensorData> inputs;
+  for (TensorId a : g.arguments()) {
+    TensorData t(g.type(a));
+    for (int64_t i = 0; i < t.numElements(); ++i)
+      t.set(i, isFloat(t.type().elementType())
+                   ? real(rng)
+                   : double(int64_t(rng() % uint64_t(indexRange))));
+    inputs.push_back(std::move(t));
+  }
+  return inputs;
+}
+
+inline std::vector<TensorData> runOn(Backend &backend, const Graph &g,
+                                     const std::vector<TensorData> &inputs) {
+  llvm::Expected<std::unique_ptr<Executable>> exe = backend.compile(g, {});
+  if (!exe) {
+    ADD_FAILURE() << backend.name().str()
+                  << " compile: " << firstMessage(exe.takeError()) << "\n"
+                  << printGraph(g);
+    return {};
+  }
+  std::vector<TensorData> outs;
+  for (const TensorType &t : (*exe)->resultTypes())
+    outs.emplace_back(t);
+  std::vector<const TensorData *> in;
+  for (const TensorData &t : inputs)
+    in.push_back(&t);
+  std::vector<TensorData *> out;
+  for (TensorData &t : outs)
+    out.push_back(&t);
+  if (llvm::Error err = (*exe)->run(in, out)) {
+    ADD_FAILURE() << "run: " << firstMessage(std::move(err));
+    return {};
+  }
+  return outs;
+}
+
+/// Runs `expectedGraph` on the reference and `g` on the cpu backend with the
+/// same inputs and compares every output within atol + rtol * |expected|.
+inline void expectCpuMatches(const Graph &g, const std::vector<TensorData> &in,
+                             double rtol, double atol,
+                             const Graph *expectedGraph = nullptr) {
+  std::unique_ptr<Backend> cpu = cpuBackend();
+  if (!cpu)
+    GTEST_SKIP() << "cpu backend not built";
+  std::unique_ptr<Backend> ref = createReferenceBackend();
+  std::vector<TensorData> expected =
+      runOn(*ref, expectedGraph ? *expectedGraph : g, in);
+  std::vector<TensorData> actual = runOn(*cpu, g, in);
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t k = 0; k < actual.size(); ++k) {
+    Comparison c = compareTensors(actual[k], expected[k], rtol, atol);
+    EXPECT_TRUE(c.allClose)
+        << "output " << k << ": max |error| " << c.maxAbsError << " at "
+        << c.worstIndex << " (got "
+        << actual[k].get(std::max<int64_t>(c.worstIndex, 0)) << ", expected "
+        << expected[k].get(std::max<int64_t>(c.worstIndex, 0)) << ")\n"
+        << printGraph(g);
+  }
+}
+
+} // namespace einsum::testing
+
+#endif // EINSUM_TESTS_UNIT_CPUTESTUTIL_H
