@@ -3,7 +3,8 @@
 # example: build it with the C++ API, print, verify and run it on the
 # reference backend against a direct loop implementation; then compile its
 # text form at -O0..-O3, showing the graph before and after fusion, and run
-# every level against the unoptimized result.
+# every level on the reference and the cpu backend against the unoptimized
+# result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,5 +37,13 @@ for level in O1 O2 O3; do
   echo "-$level:"
   "$BIN/alibi-opt" "$EXAMPLE" "-$level" --run --random-inputs --seed=1 \
     --expected-dir "$OUT/O0"
+done
+
+echo
+echo "== 6. Every -O level compiled by the cpu backend (MLIR -> LLVM JIT), checked against the reference"
+for level in O0 O1 O2 O3; do
+  echo "-$level:"
+  "$BIN/alibi-opt" "$EXAMPLE" "-$level" --run --backend=cpu --random-inputs \
+    --seed=1 --expected-dir "$OUT/O0"
 done
 echo "outputs written to $OUT/"
