@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/Backend.h"
 
+#include "ir/ByteSize.h"
 #include "ir/Diagnostic.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -14,6 +15,8 @@
 
 #include <mutex>
 #include <set>
+
+#include <unistd.h>
 
 namespace einsum {
 
@@ -31,6 +34,32 @@ Executable::Executable(const Graph &g) {
     resTypes.push_back(g.type(id));
     resNames.push_back(tensorName(g, id));
   }
+}
+
+uint64_t physicalMemoryBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return 0;
+  return uint64_t(pages) * uint64_t(pageSize);
+}
+
+uint64_t memoryLimit(const CompileOptions &options) {
+  if (options.maxMemoryBytes)
+    return options.maxMemoryBytes;
+  uint64_t physical = physicalMemoryBytes();
+  return physical ? physical / 2 : UINT64_MAX;
+}
+
+llvm::Error memoryLimitError(uint64_t peakBytes, llvm::StringRef largestHolder,
+                             uint64_t largestBytes,
+                             const CompileOptions &options) {
+  std::string limit = formatBytes(memoryLimit(options));
+  if (!options.maxMemoryBytes)
+    limit += ", half the physical memory";
+  return makeError(fmt::format("running this graph needs {} at its peak ({} "
+                               "holds {}); the limit is {} (--max-memory)",
+                               formatBytes(peakBytes), largestHolder.str(),
+                               formatBytes(largestBytes), limit));
 }
 
 static std::string plural(size_t n, llvm::StringRef word) {

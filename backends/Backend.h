@@ -23,7 +23,26 @@ namespace einsum {
 struct CompileOptions {
   /// Worker threads; 0 means one per core.
   unsigned threads = 0;
+  /// The most memory one run may hold in tensors (inputs, outputs and the
+  /// intermediates alive at once). A backend works out its peak when it
+  /// compiles and refuses a graph above this with a diagnostic, so a run
+  /// never starts only to be killed part-way. 0 means half the machine's
+  /// physical memory (see `memoryLimit`).
+  uint64_t maxMemoryBytes = 0;
 };
+
+/// Physical memory, sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGE_SIZE), or 0
+/// where the system does not say.
+uint64_t physicalMemoryBytes();
+/// `options.maxMemoryBytes`, or half the physical memory when that is 0 (no
+/// limit if the physical memory is unknown).
+uint64_t memoryLimit(const CompileOptions &options);
+/// The error a backend returns when a graph needs more than the limit:
+/// "running this graph needs 4.0 GiB at its peak ('einsum' producing %s
+/// holds 2.0 GiB); the limit is 1.0 GiB (--max-memory)".
+llvm::Error memoryLimitError(uint64_t peakBytes, llvm::StringRef largestHolder,
+                             uint64_t largestBytes,
+                             const CompileOptions &options);
 
 class Executable {
 public:

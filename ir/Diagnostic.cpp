@@ -1,6 +1,10 @@
 //===- Diagnostic.cpp -----------------------------------------------------===//
 #include "ir/Diagnostic.h"
 
+#include "llvm/Support/ConvertUTF.h"
+
+#include <fmt/format.h>
+
 namespace einsum {
 
 char DiagnosticError::ID = 0;
@@ -17,14 +21,41 @@ llvm::StringRef severityName(Severity s) {
   return "error";
 }
 
+/// `text` with the bytes a terminal must not see (control characters, which
+/// can be escape sequences, and bytes that are not UTF-8) replaced: by
+/// `\xNN` in messages, by '?' in an echoed source line so the caret still
+/// lines up. Input files, and strings through their escapes, can hold any.
+static std::string printable(llvm::StringRef text, bool keepWidth) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    unsigned n = 1;
+    bool ok = c == '\t' || c == '\n' || (c >= 0x20 && c < 0x7f);
+    if (c >= 0x80) {
+      const auto *p = reinterpret_cast<const llvm::UTF8 *>(text.data() + i);
+      n = llvm::getNumBytesForUTF8(c);
+      ok = n <= text.size() - i && llvm::isLegalUTF8Sequence(p, p + n);
+      if (!ok)
+        n = 1;
+    }
+    if (ok)
+      out.append(text.data() + i, n);
+    else
+      out += keepWidth ? std::string("?") : fmt::format("\\x{:02X}", c);
+    i += n;
+  }
+  return out;
+}
+
 void Diagnostic::print(llvm::raw_ostream &os) const {
   if (loc.isValid())
-    os << (loc.file.empty() ? "<input>" : loc.file) << ':' << loc.line << ':'
-       << loc.col << ": ";
-  os << severityName(severity) << ": " << message << '\n';
+    os << printable(loc.file.empty() ? "<input>" : loc.file, false) << ':'
+       << loc.line << ':' << loc.col << ": ";
+  os << severityName(severity) << ": " << printable(message, false) << '\n';
   if (!loc.isValid() || loc.lineText.empty())
     return;
-  os << loc.lineText << '\n';
+  os << printable(loc.lineText, true) << '\n';
   // Tabs are kept so the caret lines up under tab-indented text.
   std::string pad;
   for (unsigned i = 1; i < loc.col && i - 1 < loc.lineText.size(); ++i)

@@ -305,6 +305,15 @@ static bool anyNode(const EpilogueExpr &e,
 
 bool Epilogue::isIdentity() const { return tree.op == EpilogueOp::Acc; }
 
+static unsigned depthOf(const EpilogueExpr &e) {
+  unsigned d = 0;
+  for (const EpilogueExpr &c : e.children)
+    d = std::max(d, depthOf(c));
+  return d + 1;
+}
+
+unsigned Epilogue::depth() const { return depthOf(tree); }
+
 bool Epilogue::usesAcc() const {
   return anyNode(tree,
                  [](const EpilogueExpr &e) { return e.op == EpilogueOp::Acc; });

@@ -134,6 +134,13 @@ public:
   std::string str() const;
   /// Just `acc`.
   bool isIdentity() const;
+  /// Levels of the tree (acc alone is 1).
+  unsigned depth() const;
+
+  /// The deepest expression the parser accepts and fusion builds: every
+  /// walk over the tree (printing, checking, destroying) recurses once per
+  /// level, and real epilogues are a handful of levels deep.
+  static constexpr unsigned kMaxDepth = 256;
   bool usesAcc() const;
   /// Whether `c` appears as a value or as an operand index.
   bool usesLabel(char c) const;

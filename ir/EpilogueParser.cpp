@@ -24,6 +24,9 @@ namespace {
 
 struct Parsed {
   EpilogueExpr expr;
+  /// Levels of the tree: bounded, since printing, checking and even
+  /// destroying an expression recurse once per level.
+  unsigned height = 1;
   /// For a comparison, the 1-based column of its operator; 0 for numbers.
   size_t cmpCol = 0;
 };
@@ -40,7 +43,11 @@ public:
         return Epilogue(std::move(p->expr));
       fail(pos, "unexpected " + describeAt(pos));
     }
-    return makeError(fmt::format("epilogue '{}': {}", text.str(), error));
+    // A hostile expression can be megabytes long: quote its start only.
+    std::string quoted = text.size() <= 80
+                             ? text.str()
+                             : text.take_front(60).str() + "...";
+    return makeError(fmt::format("epilogue '{}': {}", quoted, error));
   }
 
 private:
@@ -106,15 +113,37 @@ private:
                         size_t cmpCol = 0) {
     Parsed p;
     p.expr.op = op;
-    for (Parsed &a : args)
+    for (Parsed &a : args) {
+      p.height = std::max(p.height, a.height + 1);
       p.expr.children.push_back(std::move(a.expr));
+    }
     p.cmpCol = cmpCol;
     return p;
   }
 
+  /// Refuses a tree deeper than Epilogue::kMaxDepth before it grows further.
+  std::optional<Parsed> bounded(Parsed p) {
+    if (p.height <= Epilogue::kMaxDepth)
+      return p;
+    fail(pos, fmt::format("expression nested more than {} levels deep",
+                          Epilogue::kMaxDepth));
+    return std::nullopt;
+  }
+
   //===--- Grammar --------------------------------------------------------===//
 
-  std::optional<Parsed> parseExpr() { return parseCmp(); }
+  std::optional<Parsed> parseExpr() {
+    // Parentheses, call arguments and indices recurse through here.
+    if (nesting >= Epilogue::kMaxDepth) {
+      fail(pos, fmt::format("expression nested more than {} levels deep",
+                            Epilogue::kMaxDepth));
+      return std::nullopt;
+    }
+    ++nesting;
+    std::optional<Parsed> p = parseCmp();
+    --nesting;
+    return p;
+  }
 
   std::optional<EpilogueOp> comparisonOp() {
     static const std::pair<llvm::StringRef, EpilogueOp> ops[] = {
@@ -140,7 +169,8 @@ private:
     std::optional<Parsed> rhs = parseSum();
     if (!rhs || !requireNumber(*rhs))
       return std::nullopt;
-    return combine(*op, {std::move(*lhs), std::move(*rhs)}, opPos + 1);
+    return bounded(
+        combine(*op, {std::move(*lhs), std::move(*rhs)}, opPos + 1));
   }
 
   /// One left-associative level: operands from `next`, joined by the
@@ -160,7 +190,7 @@ private:
       std::optional<Parsed> rhs = (this->*next)();
       if (!rhs || !requireNumber(*rhs))
         return std::nullopt;
-      lhs = combine(it->second, {std::move(*lhs), std::move(*rhs)});
+      lhs = bounded(combine(it->second, {std::move(*lhs), std::move(*rhs)}));
     }
     return std::nullopt;
   }
@@ -180,14 +210,20 @@ private:
   std::optional<Parsed> parseUnary() {
     if (!consume("-"))
       return parseAtom();
+    if (++unaryRun > Epilogue::kMaxDepth) {
+      fail(pos, fmt::format("expression nested more than {} levels deep",
+                            Epilogue::kMaxDepth));
+      return std::nullopt;
+    }
     std::optional<Parsed> operand = parseUnary();
+    --unaryRun;
     if (!operand || !requireNumber(*operand))
       return std::nullopt;
     if (operand->expr.op == EpilogueOp::Number) {
       operand->expr.value = -operand->expr.value;
       return operand;
     }
-    return combine(EpilogueOp::Neg, {std::move(*operand)});
+    return bounded(combine(EpilogueOp::Neg, {std::move(*operand)}));
   }
 
   std::optional<Parsed> parseAtom() {
@@ -290,9 +326,10 @@ private:
       std::optional<Parsed> index = parseExpr();
       if (!index || !requireNumber(*index))
         return std::nullopt;
+      p.height = std::max(p.height, index->height + 1);
       p.expr.children.push_back(std::move(index->expr));
       if (consume("]"))
-        return p;
+        return bounded(std::move(p));
       if (!expect(",", " or ']'"))
         return std::nullopt;
     }
@@ -337,12 +374,14 @@ private:
                               want, want == 1 ? "" : "s", args.size()));
       return std::nullopt;
     }
-    return combine(op, std::move(args));
+    return bounded(combine(op, std::move(args)));
   }
 
   llvm::StringRef text;
   size_t pos = 0;
   std::string error;
+  /// Recursion guards: open parentheses/calls/indices, and a run of '-'.
+  unsigned nesting = 0, unaryRun = 0;
 };
 
 } // namespace

@@ -39,6 +39,9 @@ TensorId Graph::addTensor(std::string name) {
   tensors.push_back(Tensor{std::move(name), std::nullopt, {}});
   producers.emplace_back();
   users.emplace_back();
+  argumentFlags.push_back(0);
+  outputCount.push_back(0);
+  numbering.invalidate();
   return id;
 }
 
@@ -48,16 +51,22 @@ TensorId Graph::addTensor(std::string name, TensorType type) {
   return id;
 }
 
+enum : uint8_t { kArgument = 1, kParameter = 2 };
+
 void Graph::addInput(TensorId id) {
   assert(isValid(id) && "addInput of an unknown tensor");
   args.push_back(id);
   argIsParameter.push_back(false);
+  argumentFlags[id.index()] |= kArgument;
+  numbering.invalidate();
 }
 
 void Graph::addParameter(TensorId id) {
   assert(isValid(id) && "addParameter of an unknown tensor");
   args.push_back(id);
   argIsParameter.push_back(true);
+  argumentFlags[id.index()] |= kArgument | kParameter;
+  numbering.invalidate();
 }
 
 TensorId Graph::addInput(std::string name, TensorType type) {
@@ -72,9 +81,11 @@ TensorId Graph::addParameter(std::string name, TensorType type) {
   return id;
 }
 
-void Graph::addOutput(TensorId id) {
+void Graph::addOutput(TensorId id, SourceLoc loc) {
   assert(isValid(id) && "addOutput of an unknown tensor");
   outs.push_back(id);
+  outLocs.push_back(std::move(loc));
+  ++outputCount[id.index()];
 }
 
 llvm::Expected<Graph::CheckedNode> Graph::checkedNode(OpKind op,
@@ -163,18 +174,14 @@ llvm::Expected<NodeId> Graph::replaceNode(NodeId id, OpKind op,
   if (!checked)
     return checked.takeError();
   Node *fresh = &checked->node;
-  for (TensorId in : old.inputs) {
-    auto &u = users[in.index()];
-    u.erase(std::remove(u.begin(), u.end(), id), u.end());
-  }
-  for (TensorId in : fresh->inputs) {
-    auto &u = users[in.index()];
-    // Kept sorted, so consumers() stays in node order.
-    auto pos = std::lower_bound(u.begin(), u.end(), id);
-    if (pos == u.end() || *pos != id)
-      u.insert(pos, id);
-  }
+  // New readers are appended and old ones left for the queries to skip:
+  // keys and constants can have most of the graph as readers, and keeping
+  // their lists exact and sorted on every fusion made -O3 quadratic.
+  for (TensorId in : fresh->inputs)
+    if (!llvm::is_contained(old.inputs, in))
+      addUser(in, id);
   old = std::move(*fresh);
+  numbering.invalidate();
   return id;
 }
 
@@ -189,17 +196,28 @@ llvm::Expected<NodeId> Graph::addNode(llvm::StringRef op,
   return addNode(*kind, inputs, outputs, attrs, std::move(loc));
 }
 
+void Graph::addUser(TensorId t, NodeId user) {
+  auto &u = users[t.index()];
+  if (u.empty() || u.back() != user)
+    u.push_back(user);
+}
+
+bool Graph::reads(NodeId user, TensorId t) const {
+  const Node &n = node(user);
+  return !n.erased && llvm::is_contained(n.inputs, t);
+}
+
 NodeId Graph::addNodeUnchecked(Node node) {
   NodeId id(nodes.size());
   // Tolerate out-of-range ids here: the verifier reports them.
   for (TensorId in : node.inputs)
-    if (isValid(in) &&
-        (users[in.index()].empty() || users[in.index()].back() != id))
-      users[in.index()].push_back(id);
+    if (isValid(in))
+      addUser(in, id);
   for (TensorId out : node.outputs)
     if (isValid(out))
       producers[out.index()].push_back(id);
   nodes.push_back(std::move(node));
+  numbering.invalidate();
   return id;
 }
 
@@ -224,18 +242,15 @@ std::vector<TensorId> Graph::parameters() const {
 }
 
 bool Graph::isArgument(TensorId id) const {
-  return std::find(args.begin(), args.end(), id) != args.end();
+  return isValid(id) && (argumentFlags[id.index()] & kArgument);
 }
 
 bool Graph::isParameter(TensorId id) const {
-  for (size_t i = 0; i < args.size(); ++i)
-    if (args[i] == id && argIsParameter[i])
-      return true;
-  return false;
+  return isValid(id) && (argumentFlags[id.index()] & kParameter);
 }
 
 bool Graph::isOutput(TensorId id) const {
-  return std::find(outs.begin(), outs.end(), id) != outs.end();
+  return isValid(id) && outputCount[id.index()] > 0;
 }
 
 std::vector<NodeId> Graph::liveNodes() const {
@@ -257,8 +272,10 @@ NodeId Graph::producer(TensorId id) const {
 std::vector<NodeId> Graph::consumers(TensorId id) const {
   std::vector<NodeId> r;
   for (NodeId n : users[id.index()])
-    if (!nodes[n.index()].erased)
+    if (reads(n, id))
       r.push_back(n);
+  std::sort(r.begin(), r.end());
+  r.erase(std::unique(r.begin(), r.end()), r.end());
   return r;
 }
 
@@ -290,6 +307,9 @@ llvm::Expected<std::vector<NodeId>> Graph::topologicalOrder() const {
   std::make_heap(ready.begin(), ready.end(), later);
   std::vector<NodeId> order;
   order.reserve(live.size());
+  // A use list may name a reader twice (see addUser): visit it once per
+  // tensor, since its pending count has one entry per input, not per listing.
+  std::vector<uint32_t> visitedFrom(nodes.size(), UINT32_MAX);
   while (!ready.empty()) {
     std::pop_heap(ready.begin(), ready.end(), later);
     NodeId n = ready.back();
@@ -299,8 +319,9 @@ llvm::Expected<std::vector<NodeId>> Graph::topologicalOrder() const {
       if (!isValid(out) || producer(out) != n)
         continue;
       for (NodeId user : users[out.index()]) {
-        if (node(user).erased)
+        if (node(user).erased || visitedFrom[user.index()] == out.index())
           continue;
+        visitedFrom[user.index()] = out.index();
         // A node reading the same tensor twice was counted twice.
         for (TensorId in : node(user).inputs)
           if (in == out && --pending[user.index()] == 0) {
@@ -339,6 +360,7 @@ void Graph::compact() {
     u.clear();
   for (NodeId id : order)
     addNodeUnchecked(std::move(old[id.index()]));
+  numbering.invalidate();
 }
 
 TensorId Graph::findTensor(llvm::StringRef name) const {
@@ -354,24 +376,50 @@ std::string Graph::describeTensor(TensorId id) const {
   const std::string &n = tensor(id).name;
   if (!n.empty())
     return "%" + n;
-  // The printer's number: anonymous tensors counted in definition order,
-  // arguments first. Linear, but only diagnostics ask.
-  int64_t number = 0;
-  for (TensorId a : args) {
-    if (a == id)
-      return fmt::format("%{}", number);
-    if (isValid(a) && tensor(a).name.empty())
-      ++number;
+  int64_t number = numbering.get(*this, id);
+  if (number < 0)
+    return fmt::format("%<undefined {}>", id.index());
+  return fmt::format("%{}", number);
+}
+
+std::vector<int64_t> Graph::AnonymousNumbering::compute(const Graph &g) {
+  // The printer's numbers: anonymous tensors counted in definition order,
+  // arguments first; a tensor defined twice keeps its first number.
+  std::vector<int64_t> numbers(g.numTensors(), -1);
+  int64_t next = 0;
+  auto count = [&](TensorId t) {
+    if (!g.isValid(t))
+      return;
+    if (numbers[t.index()] < 0)
+      numbers[t.index()] = next;
+    if (g.tensor(t).name.empty())
+      ++next;
+  };
+  for (TensorId a : g.arguments())
+    count(a);
+  for (NodeId n : g.definitionOrder())
+    for (TensorId out : g.node(n).outputs)
+      count(out);
+  return numbers;
+}
+
+void Graph::AnonymousNumbering::freeze(const Graph &g) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!valid)
+    numbers = compute(g);
+  valid = frozen = true;
+}
+
+int64_t Graph::AnonymousNumbering::get(const Graph &g, TensorId id) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!valid) {
+    numbers = compute(g);
+    valid = true;
   }
-  for (NodeId nodeId : definitionOrder()) {
-    for (TensorId out : node(nodeId).outputs) {
-      if (out == id)
-        return fmt::format("%{}", number);
-      if (isValid(out) && tensor(out).name.empty())
-        ++number;
-    }
-  }
-  return fmt::format("%<undefined {}>", id.index());
+  if (id.index() < numbers.size() && numbers[id.index()] >= 0)
+    return numbers[id.index()];
+  // Only a frozen numbering can miss a defined tensor: one defined since.
+  return frozen ? compute(g)[id.index()] : -1;
 }
 
 std::string Graph::describeNode(NodeId id) const {
@@ -386,25 +434,33 @@ std::string Graph::describeNode(NodeId id) const {
 // Mutation
 //===----------------------------------------------------------------------===//
 
-void Graph::eraseNode(NodeId id) { node(id).erased = true; }
+void Graph::eraseNode(NodeId id) {
+  node(id).erased = true;
+  numbering.invalidate();
+}
 
 void Graph::replaceAllUsesWith(TensorId from, TensorId to) {
-  for (NodeId user : users[from.index()]) {
-    Node &n = node(user);
-    if (n.erased)
+  if (from == to)
+    return;
+  // Appended, not merged in order (see addUser): merging k tensors into one,
+  // as cse does, costs O(k) rather than O(k^2).
+  llvm::SmallVector<NodeId, 2> moved = std::move(users[from.index()]);
+  users[from.index()].clear();
+  for (NodeId user : moved) {
+    if (!reads(user, from))
       continue;
-    for (TensorId &in : n.inputs)
+    for (TensorId &in : node(user).inputs)
       if (in == from)
         in = to;
-    auto &toUsers = users[to.index()];
-    if (std::find(toUsers.begin(), toUsers.end(), user) == toUsers.end())
-      toUsers.push_back(user);
+    addUser(to, user);
   }
-  std::sort(users[to.index()].begin(), users[to.index()].end());
-  users[from.index()].clear();
   for (TensorId &out : outs)
-    if (out == from)
+    if (out == from) {
       out = to;
+      --outputCount[from.index()];
+      ++outputCount[to.index()];
+    }
+  numbering.invalidate();
 }
 
 } // namespace einsum

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -106,7 +107,12 @@ public:
   void addParameter(TensorId id);
   TensorId addInput(std::string name, TensorType type);
   TensorId addParameter(std::string name, TensorType type);
-  void addOutput(TensorId id);
+  /// `loc`: where the output is listed, for the verifier's messages.
+  void addOutput(TensorId id, SourceLoc loc = {});
+  /// Where the parser found the `return`: the place of messages about the
+  /// output list as a whole.
+  void setReturnLoc(SourceLoc loc) { retLoc = std::move(loc); }
+  const SourceLoc &returnLoc() const { return retLoc; }
 
   /// Adds a node reading `inputs` and defining `outputs`. Attributes are
   /// checked against the op table and defaults filled in; the result type is
@@ -141,7 +147,12 @@ public:
   /// Including erased nodes; use `liveNodes()` to skip them.
   size_t numNodes() const { return nodes.size(); }
   const Tensor &tensor(TensorId id) const { return tensors[id.index()]; }
-  Tensor &tensor(TensorId id) { return tensors[id.index()]; }
+  /// A tensor's name may change through this: describeTensor's numbering is
+  /// recomputed on its next call.
+  Tensor &tensor(TensorId id) {
+    numbering.invalidate();
+    return tensors[id.index()];
+  }
   const Node &node(NodeId id) const { return nodes[id.index()]; }
   Node &node(NodeId id) { return nodes[id.index()]; }
   const TensorType &type(TensorId id) const { return *tensor(id).type; }
@@ -159,6 +170,8 @@ public:
   bool isArgument(TensorId id) const;
   bool isParameter(TensorId id) const;
   llvm::ArrayRef<TensorId> outputs() const { return outs; }
+  /// Where output i is listed in the source (nothing for built graphs).
+  const SourceLoc &outputLoc(size_t i) const { return outLocs[i]; }
   bool isOutput(TensorId id) const;
 
   /// Ids of the nodes not erased, in insertion order.
@@ -170,7 +183,7 @@ public:
   /// nobody defines yet. With several producers (an invalid graph the
   /// verifier reports), the first.
   NodeId producer(TensorId id) const;
-  /// Live nodes reading `id`, each once, in insertion order.
+  /// Live nodes reading `id`, each once, in node order.
   std::vector<NodeId> consumers(TensorId id) const;
   TensorRole role(TensorId id) const;
 
@@ -195,8 +208,19 @@ public:
   /// `'op' producing %name` (or `'op' node N` without outputs), the subject
   /// of diagnostics about a node.
   std::string describeNode(NodeId id) const;
-  /// `%name`, or `%N` for anonymous tensors.
+  /// `%name`, or `%N` for anonymous tensors. The numbers are computed for
+  /// all tensors at once and kept until the graph changes, so describing
+  /// every node of a graph is linear; a node's inputs, outputs and erased
+  /// flag must change only through Graph's methods (as the use lists need).
   std::string describeTensor(TensorId id) const;
+
+  /// Until `thawNumbering`, anonymous tensors keep the numbers they have
+  /// now, whatever changes: the pass manager freezes them while a pass runs,
+  /// so its messages name tensors as its input graph prints, and describing
+  /// k nodes while rewriting does not cost k renumberings. Tensors that had
+  /// no number yet are numbered as the graph is at the time.
+  void freezeNumbering() { numbering.freeze(*this); }
+  void thawNumbering() { numbering.thaw(); }
 
   //===--- Mutation for passes -------------------------------------------===//
 
@@ -205,6 +229,35 @@ public:
   void replaceAllUsesWith(TensorId from, TensorId to);
 
 private:
+  /// The printer's numbers of anonymous tensors (-1 for the others and for
+  /// tensors nothing defines), computed on first use. Const methods may run
+  /// concurrently, hence the lock; a copy starts empty.
+  class AnonymousNumbering {
+  public:
+    AnonymousNumbering() = default;
+    AnonymousNumbering(const AnonymousNumbering &) {}
+    AnonymousNumbering &operator=(const AnonymousNumbering &) {
+      invalidate();
+      return *this;
+    }
+    void invalidate() {
+      if (!frozen)
+        valid = false;
+    }
+    void freeze(const Graph &g);
+    void thaw() {
+      frozen = false;
+      valid = false;
+    }
+    int64_t get(const Graph &g, TensorId id);
+
+  private:
+    static std::vector<int64_t> compute(const Graph &g);
+    std::mutex mutex;
+    bool valid = false, frozen = false;
+    std::vector<int64_t> numbers;
+  };
+
   struct CheckedNode {
     Node node;
     TensorType resultType;
@@ -216,14 +269,30 @@ private:
                                    llvm::ArrayRef<NamedAttribute> attrs,
                                    SourceLoc loc, NodeId replacing) const;
 
+  /// Appends `user` to t's readers unless it was the last one added.
+  void addUser(TensorId t, NodeId user);
+  /// Whether live node `user` reads t.
+  bool reads(NodeId user, TensorId t) const;
+
   std::string graphName;
   std::vector<Tensor> tensors;
   std::vector<Node> nodes;
   std::vector<TensorId> args;
   std::vector<bool> argIsParameter;
   std::vector<TensorId> outs;
+  std::vector<SourceLoc> outLocs;
+  SourceLoc retLoc;
+  /// Per tensor: listed as an argument, as a parameter, how often as an
+  /// output; so that the is* queries do not scan lists that can be long.
+  std::vector<uint8_t> argumentFlags;
+  std::vector<uint32_t> outputCount;
+  mutable AnonymousNumbering numbering;
   /// producers[t]: nodes defining tensor t (more than one only if invalid).
   std::vector<llvm::SmallVector<NodeId, 1>> producers;
+  /// users[t]: every node that reads t, and maybe more: nodes erased or
+  /// rewritten since (replaceNode) and repeats, which the queries skip and
+  /// compact() drops. Exact lists would cost a search per rewrite in lists
+  /// that can hold most of the graph.
   std::vector<llvm::SmallVector<NodeId, 2>> users;
 };
 

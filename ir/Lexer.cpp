@@ -247,6 +247,22 @@ bool Lexer::lexString(size_t &pos, std::string &out, std::string &error,
       ++pos;
       return true;
     }
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      // Raw bytes must be text; others are written as escapes, which is
+      // also how the printer writes them.
+      unsigned n = utf8Length(buf.data() + pos, buf.data() + buf.size());
+      if (n == 0) {
+        error = fmt::format("invalid UTF-8 in string: byte 0x{:02X}; write "
+                            "bytes that are not text as escapes such as "
+                            "\\{:02X}",
+                            unsigned(uint8_t(c)), unsigned(uint8_t(c)));
+        errorPos = pos;
+        return false;
+      }
+      out.append(buf.data() + pos, n);
+      pos += n;
+      continue;
+    }
     if (c != '\\') {
       out += c;
       ++pos;

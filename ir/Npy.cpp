@@ -291,11 +291,15 @@ llvm::Expected<TensorData> parseNpy(llvm::StringRef bytes,
                                  "but the file holds {} bytes of data",
                                  name.str(), pythonShape(shape), *header->descr,
                                  type.sizeInBytes(), data.size()));
-  TensorData t(std::move(type));
+  // The file holds that many bytes, but the copy may still be refused.
+  llvm::Expected<TensorData> t = TensorData::allocate(std::move(type));
+  if (!t)
+    return makeError(
+        fmt::format("{}: {}", name.str(), firstMessage(t.takeError())));
   // The data may sit at any offset in `bytes`; copying also aligns it.
   static_assert(llvm::sys::IsLittleEndianHost,
                 ".npy data is read as little-endian");
-  std::memcpy(t.raw(), data.data(), data.size());
+  std::memcpy(t->raw(), data.data(), data.size());
   return t;
 }
 

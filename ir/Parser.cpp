@@ -308,6 +308,7 @@ llvm::Error Parser::parseArgument() {
 }
 
 llvm::Error Parser::parseReturn() {
+  g.setReturnLoc(loc(tok));
   consume(); // 'return'
   if (tok.is(TokenKind::TensorName)) {
     while (true) {
@@ -316,7 +317,7 @@ llvm::Error Parser::parseReturn() {
       llvm::Expected<TensorId> id = resolve(tok);
       if (!id)
         return id.takeError();
-      g.addOutput(*id);
+      g.addOutput(*id, loc(tok));
       consume();
       if (!tok.is(TokenKind::Comma))
         break;
@@ -336,7 +337,10 @@ llvm::Expected<OpKind> Parser::parseOpName() {
     return expected("an op name after '='");
   if (std::optional<OpKind> op = lookupOp(tok.spelling))
     return *op;
-  std::string message = fmt::format("unknown op '{}'", tok.spelling.str());
+  llvm::StringRef name = tok.spelling;
+  std::string message = fmt::format(
+      "unknown op '{}'",
+      name.size() > 40 ? name.take_front(40).str() + "..." : name.str());
   unsigned best = 3;
   llvm::StringRef suggestion;
   for (const OpInfo &info : allOps()) {

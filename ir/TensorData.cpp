@@ -1,7 +1,12 @@
 //===- TensorData.cpp -----------------------------------------------------===//
 #include "ir/TensorData.h"
 
+#include "ir/ByteSize.h"
+#include "ir/Diagnostic.h"
+
 #include "llvm/Support/ErrorHandling.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,16 +20,23 @@ namespace einsum {
 /// that the CPU backend hands these buffers to.
 static constexpr size_t kAlignment = 64;
 
-static std::byte *allocateZeroed(int64_t bytes) {
+/// Null if the system refuses.
+static std::byte *tryAllocateZeroed(int64_t bytes) {
   // aligned_alloc wants a size that is a multiple of the alignment, and a
   // zero-byte request may return null, so round up with a floor of one line.
   size_t size = std::max<size_t>(kAlignment, (size_t(bytes) + kAlignment - 1) /
                                                  kAlignment * kAlignment);
   void *p = std::aligned_alloc(kAlignment, size);
+  if (p)
+    std::memset(p, 0, size);
+  return static_cast<std::byte *>(p);
+}
+
+static std::byte *allocateZeroed(int64_t bytes) {
+  std::byte *p = tryAllocateZeroed(bytes);
   if (!p)
     llvm::report_bad_alloc_error("cannot allocate tensor storage");
-  std::memset(p, 0, size);
-  return static_cast<std::byte *>(p);
+  return p;
 }
 
 void TensorData::FreeDeleter::operator()(std::byte *p) const { std::free(p); }
@@ -33,6 +45,26 @@ TensorData::TensorData(TensorType type) : ty(std::move(type)) {
   assert(checkShape(ty.shape()).empty() && "invalid tensor shape");
   count = ty.numElements();
   storage.reset(allocateZeroed(sizeInBytes()));
+}
+
+llvm::Expected<TensorData> TensorData::allocate(TensorType type) {
+  if (std::string problem = checkShape(type.shape()); !problem.empty())
+    return makeError(problem);
+  TensorData t;
+  t.ty = std::move(type);
+  t.count = t.ty.numElements();
+  t.storage.reset(tryAllocateZeroed(t.sizeInBytes()));
+  if (!t.storage)
+    return makeError(fmt::format("cannot allocate {} for a tensor of type {}",
+                                 formatBytes(t.sizeInBytes()), t.ty.str()));
+  return t;
+}
+
+llvm::Expected<TensorData> TensorData::clone() const {
+  llvm::Expected<TensorData> copy = allocate(ty);
+  if (copy && storage)
+    std::memcpy(copy->raw(), raw(), sizeInBytes());
+  return copy;
 }
 
 TensorData::TensorData(const TensorData &other)

@@ -9,6 +9,8 @@
 
 #include "ir/TensorType.h"
 
+#include "llvm/Support/Error.h"
+
 #include <cassert>
 #include <cstddef>
 #include <memory>
@@ -18,8 +20,15 @@ namespace einsum {
 class TensorData {
 public:
   TensorData() = default;
-  /// A zero-filled tensor; the shape must have passed `checkShape`.
+  /// A zero-filled tensor; the shape must have passed `checkShape`. Running
+  /// out of memory ends the process: use `allocate` for sizes that come from
+  /// user input.
   explicit TensorData(TensorType type);
+  /// A zero-filled tensor, or an error naming the size when the shape is
+  /// invalid or the system refuses the memory.
+  static llvm::Expected<TensorData> allocate(TensorType type);
+  /// A copy, with `allocate`'s error instead of the copy constructor's end.
+  llvm::Expected<TensorData> clone() const;
   TensorData(const TensorData &other);
   TensorData &operator=(const TensorData &other);
   TensorData(TensorData &&) = default;

@@ -151,19 +151,23 @@ private:
                              "definition is {}",
                              g.describeTensor(out), g.describeNode(id)),
                  g.node(id).loc);
-    auto requireDefined = [&](TensorId t, const std::string &user,
+    // The reader is described only on failure: building the text for
+    // every input of every node would be most of the verifier's time.
+    auto requireDefined = [&](TensorId t, auto describeUser,
                               const SourceLoc &loc) {
       if (g.isValid(t) && defs[t.index()] == 0)
         report(fmt::format("{} reads {}, which is neither a graph argument "
                            "nor defined by a node",
-                           user, g.describeTensor(t)),
+                           describeUser(), g.describeTensor(t)),
                loc);
     };
     for (NodeId id : g.liveNodes())
       for (TensorId in : g.node(id).inputs)
-        requireDefined(in, g.describeNode(id), g.node(id).loc);
+        requireDefined(
+            in, [&] { return g.describeNode(id); }, g.node(id).loc);
     for (TensorId out : g.outputs())
-      requireDefined(out, "the graph's return", {});
+      requireDefined(
+          out, [] { return std::string("the graph's return"); }, {});
   }
 
   void checkNamesAndOutputs() {
@@ -185,18 +189,21 @@ private:
         checkName(out);
 
     if (g.outputs().empty())
-      report("the graph has no outputs: nothing would be computed", {});
+      report("the graph has no outputs: nothing would be computed",
+             g.returnLoc());
     std::vector<bool> seen(g.numTensors(), false);
-    for (TensorId out : g.outputs()) {
+    for (size_t i = 0; i < g.outputs().size(); ++i) {
+      TensorId out = g.outputs()[i];
       if (!g.isValid(out)) {
         report(fmt::format("graph output is tensor id {}, but the graph has "
                            "{} tensors",
                            out.index(), g.numTensors()),
-               {});
+               g.outputLoc(i));
         continue;
       }
       if (seen[out.index()])
-        report(fmt::format("{} is returned twice", g.describeTensor(out)), {});
+        report(fmt::format("{} is returned twice", g.describeTensor(out)),
+               g.outputLoc(i));
       seen[out.index()] = true;
     }
   }

@@ -149,6 +149,10 @@ checkEpilogueFusion(const Graph &g, NodeId producer,
   step.producer = producer;
   step.consumer = readers.front();
   step.epilogue = combined.substituteAcc(*inner);
+  if (step.epilogue.depth() > Epilogue::kMaxDepth)
+    return makeError(fmt::format("the epilogue would be nested more than {} "
+                                 "levels deep",
+                                 Epilogue::kMaxDepth));
   step.operands = builder.operands();
   return step;
 }

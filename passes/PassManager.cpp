@@ -66,7 +66,10 @@ llvm::Error PassManager::run(Graph &g) {
   for (std::unique_ptr<Pass> &pass : pipeline) {
     for (auto &instr : instrumentations)
       instr->beforePass(*pass, g);
+    // Messages and remarks name tensors as the pass's input prints them.
+    g.freezeNumbering();
     llvm::Expected<bool> changed = pass->run(g, ctx);
+    g.thawNumbering();
     if (!changed) {
       Diagnostic d;
       d.message = fmt::format("pass '{}' failed", pass->name().str());

@@ -98,10 +98,14 @@ runSchedule(const Graph &g, const Schedule &schedule,
       return makeError(fmt::format("{} has {} results; every op has one",
                                    g.describeNode(id), node.outputs.size()));
     TensorId out = node.outputs.front();
-    TensorData result(g.type(out));
-    if (llvm::Error err = evalNode(g, id, operands, result))
+    // Sizes come from the user's graph: within the compile-time limit, but
+    // the system may still refuse.
+    llvm::Expected<TensorData> result = TensorData::allocate(g.type(out));
+    if (!result)
+      return result.takeError();
+    if (llvm::Error err = evalNode(g, id, operands, *result))
       return err;
-    owned[out.index()] = std::move(result);
+    owned[out.index()] = std::move(*result);
     values[out.index()] = &*owned[out.index()];
 
     for (TensorId t : node.inputs)
@@ -126,10 +130,14 @@ runSchedule(const Graph &g, const Schedule &schedule,
           fmt::format("output {} has no value", g.describeTensor(t)));
     bool listedAgain =
         std::find(outs.begin() + i + 1, outs.end(), t) != outs.end();
-    if (owned[t.index()] && !listedAgain)
+    if (owned[t.index()] && !listedAgain) {
       results.push_back(std::move(*owned[t.index()]));
-    else
-      results.push_back(*values[t.index()]);
+      continue;
+    }
+    llvm::Expected<TensorData> copy = values[t.index()]->clone();
+    if (!copy)
+      return copy.takeError();
+    results.push_back(std::move(*copy));
   }
   return results;
 }

@@ -52,6 +52,10 @@ public:
     llvm::Expected<reference::Schedule> schedule = reference::makeSchedule(g);
     if (!schedule)
       return schedule.takeError();
+    reference::PeakMemory peak = reference::peakMemory(g, *schedule);
+    if (peak.bytes > memoryLimit(options))
+      return memoryLimitError(peak.bytes, peak.largestHolder,
+                              peak.largestBytes, options);
     return std::make_unique<ReferenceExecutable>(g, std::move(*schedule));
   }
 };
@@ -69,8 +73,12 @@ interpret(const Graph &g, llvm::ArrayRef<const TensorData *> inputs) {
   if (!exe)
     return exe.takeError();
   std::vector<TensorData> results;
-  for (const TensorType &t : (*exe)->resultTypes())
-    results.emplace_back(t);
+  for (const TensorType &t : (*exe)->resultTypes()) {
+    llvm::Expected<TensorData> r = TensorData::allocate(t);
+    if (!r)
+      return r.takeError();
+    results.push_back(std::move(*r));
+  }
   std::vector<TensorData *> outputs;
   for (TensorData &r : results)
     outputs.push_back(&r);

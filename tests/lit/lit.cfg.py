@@ -20,3 +20,9 @@ config.substitutions.append(("%eg_src", config.eg_src_root))
 # Tests of the MLIR cpu backend run only where it is built.
 if config.eg_cpu_backend.upper() in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("cpu-backend")
+
+# Tests that time big graphs (tests/lit/hostile) need an optimized build
+# without sanitizers: a Debug or ASan build is ten times slower or more.
+if (config.eg_build_type in ("Release", "RelWithDebInfo", "MinSizeRel")
+        and config.eg_sanitizers.upper() not in ("ON", "1", "TRUE", "YES")):
+    config.available_features.add("optimized")

@@ -16,6 +16,7 @@
 
 #include "backends/Backend.h"
 #include "passes/PassRegistry.h"
+#include "ir/ByteSize.h"
 #include "ir/Dot.h"
 #include "ir/Npy.h"
 #include "ir/Parser.h"
@@ -104,6 +105,14 @@ struct Options {
                             cl::desc("Worker threads for --run (0: one per "
                                      "core)"),
                             cl::init(0), cl::cat(category)};
+  cl::opt<std::string> maxMemory{
+      "max-memory",
+      cl::desc("Refuse to --run a graph needing more memory than this at its "
+               "peak: bytes, or a number with K, M, G or T (default: half "
+               "the physical memory)"),
+      cl::value_desc("size"), cl::cat(category)};
+  /// --max-memory in bytes; 0 for the default.
+  uint64_t maxMemoryBytes = 0;
 
   // --build and the options that shape the built graph.
   cl::opt<BuildKind> build{
@@ -235,8 +244,9 @@ static int fail(llvm::Error err) {
   return 1;
 }
 
-/// Refuses options that would be silently ignored.
-static llvm::Error checkOptionCombinations(const Options &opts) {
+/// Refuses options that would be silently ignored, and reads the ones given
+/// as text.
+static llvm::Error checkOptions(Options &opts) {
   for (const cl::Option *o : std::initializer_list<const cl::Option *>{
            &opts.batch, &opts.heads, &opts.kvHeads, &opts.seq, &opts.kvSeq,
            &opts.headDim, &opts.position, &opts.slopes, &opts.maxBias,
@@ -247,10 +257,18 @@ static llvm::Error checkOptionCombinations(const Options &opts) {
                     opts.randomInputs || !opts.expectedDir.empty()))
     return makeError("--input, --random-inputs, --output-dir and "
                      "--expected-dir need --run");
+  if (opts.maxMemory.getNumOccurrences() && !opts.run)
+    return makeError("--max-memory needs --run");
   if (opts.build.getNumOccurrences() &&
       (opts.splitInputFile || opts.verifyDiagnostics))
     return makeError("--split-input-file and --verify-diagnostics read an "
                      "input file; --build makes its own graph");
+  if (opts.maxMemory.getNumOccurrences()) {
+    llvm::Expected<uint64_t> bytes = parseByteSize(opts.maxMemory);
+    if (!bytes)
+      return makeError("--max-memory: " + firstMessage(bytes.takeError()));
+    opts.maxMemoryBytes = *bytes;
+  }
   return llvm::Error::success();
 }
 
@@ -269,6 +287,7 @@ static llvm::Expected<std::string> processGraph(Graph &g, Options &opts) {
     run.randomSeed = opts.seed;
   run.outputDir = opts.outputDir;
   run.compile.threads = opts.threads;
+  run.compile.maxMemoryBytes = opts.maxMemoryBytes;
   run.expectedDir = opts.expectedDir;
   run.rtol = opts.rtol;
   run.atol = opts.atol;
@@ -334,7 +353,7 @@ int alibiOptMain(int argc, char **argv) {
     printPassList(llvm::outs());
     return 0;
   }
-  if (llvm::Error err = checkOptionCombinations(opts))
+  if (llvm::Error err = checkOptions(opts))
     return fail(std::move(err));
 
   std::string output;

@@ -14,9 +14,12 @@
 
 namespace einsum {
 
-TensorData randomTensor(const TensorType &type, unsigned seed,
-                        llvm::StringRef name) {
-  TensorData t(type);
+llvm::Expected<TensorData> randomTensor(const TensorType &type, unsigned seed,
+                                        llvm::StringRef name) {
+  llvm::Expected<TensorData> allocated = TensorData::allocate(type);
+  if (!allocated)
+    return allocated.takeError();
+  TensorData &t = *allocated;
   // splitmix64 seeded from the seed and the name: no dependence on the
   // standard library's distributions, which differ between implementations.
   uint64_t state = llvm::xxh3_64bits(name) ^ (uint64_t(seed) << 32 | seed);
@@ -31,7 +34,7 @@ TensorData randomTensor(const TensorType &type, unsigned seed,
     t.set(i, type.elementType() == DType::I64 ? std::floor(u * 8)
                                               : 2 * u - 1);
   }
-  return t;
+  return allocated;
 }
 
 /// Reads every --input, checking names and types against the executable's
@@ -83,7 +86,11 @@ bindInputs(const Executable &exe, const RunOptions &options) {
                                    "({}); pass --input {}=PATH.npy or "
                                    "--random-inputs",
                                    names[i], type.str(), names[i]));
-    inputs.push_back(randomTensor(type, *options.randomSeed, names[i]));
+    llvm::Expected<TensorData> random =
+        randomTensor(type, *options.randomSeed, names[i]);
+    if (!random)
+      return random.takeError();
+    inputs.push_back(std::move(*random));
   }
   return inputs;
 }
@@ -109,9 +116,9 @@ static std::string summarize(llvm::StringRef name, const TensorData &t) {
   return fmt::format("{}: {} {}", name.str(), t.type().str(), stats);
 }
 
-static llvm::Error writeOutputs(const std::vector<std::string> &names,
-                                const std::vector<TensorData> &outputs,
-                                llvm::StringRef dir) {
+/// Checked before anything runs, so a typo costs no computation.
+static llvm::Error checkOutputDir(llvm::ArrayRef<std::string> names,
+                                  llvm::StringRef dir) {
   if (!llvm::sys::fs::is_directory(dir))
     return makeError(fmt::format("--output-dir '{}' is not an existing "
                                  "directory",
@@ -122,6 +129,12 @@ static llvm::Error writeOutputs(const std::vector<std::string> &names,
       return makeError(fmt::format("output '{}' cannot be used as a file "
                                    "name in --output-dir",
                                    name));
+  return llvm::Error::success();
+}
+
+static llvm::Error writeOutputs(const std::vector<std::string> &names,
+                                const std::vector<TensorData> &outputs,
+                                llvm::StringRef dir) {
   // Each file is written atomically; a failure part-way removes the files
   // already written so the directory is left as it was.
   std::vector<std::string> written;
@@ -138,36 +151,53 @@ static llvm::Error writeOutputs(const std::vector<std::string> &names,
   return llvm::Error::success();
 }
 
+static std::string expectedPath(llvm::StringRef dir, llvm::StringRef name) {
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, name + ".npy");
+  return path.str().str();
+}
+
+/// Reads `<dir>/<output name>.npy` for every output, checking types, before
+/// anything runs: a bad file costs no computation and leaves no outputs.
+static llvm::Expected<std::vector<TensorData>>
+readExpected(const Executable &exe, llvm::StringRef dir) {
+  std::vector<TensorData> expected;
+  for (size_t i = 0; i < exe.resultNames().size(); ++i) {
+    const std::string &name = exe.resultNames()[i];
+    std::string path = expectedPath(dir, name);
+    llvm::Expected<TensorData> t = readNpy(path);
+    if (!t)
+      return t.takeError();
+    if (t->type() != exe.resultTypes()[i])
+      return makeError(fmt::format("output '{}' is {} but {} holds {}", name,
+                                   exe.resultTypes()[i].str(), path,
+                                   t->type().str()));
+    expected.push_back(std::move(*t));
+  }
+  return expected;
+}
+
 static llvm::Error compareWithExpected(const std::vector<std::string> &names,
                                        const std::vector<TensorData> &outputs,
+                                       const std::vector<TensorData> &expected,
                                        const RunOptions &options,
                                        llvm::raw_ostream &os) {
   std::vector<Diagnostic> mismatches;
   for (size_t i = 0; i < outputs.size(); ++i) {
-    llvm::SmallString<256> path(options.expectedDir);
-    llvm::sys::path::append(path, names[i] + ".npy");
-    llvm::Expected<TensorData> expected = readNpy(path);
-    if (!expected)
-      return expected.takeError();
-    if (expected->type() != outputs[i].type())
-      return makeError(fmt::format("output '{}' is {} but {} holds {}",
-                                   names[i], outputs[i].type().str(),
-                                   path.str().str(),
-                                   expected->type().str()));
-    Comparison cmp = compareTensors(outputs[i], *expected, options.rtol,
+    std::string path = expectedPath(options.expectedDir, names[i]);
+    Comparison cmp = compareTensors(outputs[i], expected[i], options.rtol,
                                     options.atol);
     os << fmt::format("{}: max |error| vs {} = {:.3g} (rtol {:g}, atol "
                       "{:g}): {}\n",
-                      names[i], path.str().str(), cmp.maxAbsError,
-                      options.rtol, options.atol,
-                      cmp.allClose ? "ok" : "MISMATCH");
+                      names[i], path, cmp.maxAbsError, options.rtol,
+                      options.atol, cmp.allClose ? "ok" : "MISMATCH");
     if (!cmp.allClose) {
       Diagnostic d;
       d.message = fmt::format("output '{}' differs from {} at element {} "
                               "(got {}, expected {})",
-                              names[i], path.str().str(), cmp.worstIndex,
+                              names[i], path, cmp.worstIndex,
                               outputs[i].get(cmp.worstIndex),
-                              expected->get(cmp.worstIndex));
+                              expected[i].get(cmp.worstIndex));
       mismatches.push_back(std::move(d));
     }
   }
@@ -185,29 +215,44 @@ llvm::Error runGraph(const Graph &g, const RunOptions &options,
       (*backend)->compile(g, options.compile);
   if (!exe)
     return exe.takeError();
+  std::vector<std::string> names((*exe)->resultNames().begin(),
+                                 (*exe)->resultNames().end());
+  if (!options.outputDir.empty())
+    if (llvm::Error err = checkOutputDir(names, options.outputDir))
+      return err;
   llvm::Expected<std::vector<TensorData>> inputs = bindInputs(**exe, options);
   if (!inputs)
     return inputs.takeError();
+  std::vector<TensorData> expected;
+  if (!options.expectedDir.empty()) {
+    llvm::Expected<std::vector<TensorData>> read =
+        readExpected(**exe, options.expectedDir);
+    if (!read)
+      return read.takeError();
+    expected = std::move(*read);
+  }
   std::vector<const TensorData *> inputPtrs;
   for (const TensorData &t : *inputs)
     inputPtrs.push_back(&t);
   std::vector<TensorData> outputs;
-  for (const TensorType &t : (*exe)->resultTypes())
-    outputs.emplace_back(t);
+  for (const TensorType &t : (*exe)->resultTypes()) {
+    llvm::Expected<TensorData> out = TensorData::allocate(t);
+    if (!out)
+      return out.takeError();
+    outputs.push_back(std::move(*out));
+  }
   std::vector<TensorData *> outputPtrs;
   for (TensorData &t : outputs)
     outputPtrs.push_back(&t);
   if (llvm::Error err = (*exe)->run(inputPtrs, outputPtrs))
     return err;
-  std::vector<std::string> names((*exe)->resultNames().begin(),
-                                 (*exe)->resultNames().end());
   if (!options.outputDir.empty())
     if (llvm::Error err = writeOutputs(names, outputs, options.outputDir))
       return err;
   for (size_t i = 0; i < outputs.size(); ++i)
     os << summarize(names[i], outputs[i]) << '\n';
   if (!options.expectedDir.empty())
-    return compareWithExpected(names, outputs, options, os);
+    return compareWithExpected(names, outputs, expected, options, os);
   return llvm::Error::success();
 }
 

@@ -23,23 +23,26 @@ struct RunOptions {
   std::string outputDir;
   CompileOptions compile;
   /// Compare each output with `<dir>/<output name>.npy` and fail if any
-  /// element differs by more than atol + rtol * |expected|.
+  /// element differs by more than atol + rtol * |expected|. The files are
+  /// read before anything runs; outputs that differ are still written to
+  /// outputDir, for inspection.
   std::string expectedDir;
   double rtol = 1e-5, atol = 1e-5;
 };
 
 /// Binds inputs, compiles and runs `g` on the chosen backend, writes the
-/// outputs and prints one summary line per output to `os`. Every input is
-/// read and checked before anything runs, and outputs are written only when
-/// all of them were computed, so an error leaves no output files.
+/// outputs and prints one summary line per output to `os`. Every input, the
+/// output directory and the expected outputs are checked before anything
+/// runs, and outputs are written only when all of them were computed, so an
+/// error leaves no output files (a mismatch with --expected-dir keeps them).
 llvm::Error runGraph(const Graph &g, const RunOptions &options,
                      llvm::raw_ostream &os);
 
 /// Deterministic pseudo-random data in [-1, 1] for a tensor of `type`
 /// (integers 0..7 for i64): the same seed and name give the same values on
-/// every machine.
-TensorData randomTensor(const TensorType &type, unsigned seed,
-                        llvm::StringRef name);
+/// every machine. An error if the memory is refused.
+llvm::Expected<TensorData> randomTensor(const TensorType &type, unsigned seed,
+                                        llvm::StringRef name);
 
 } // namespace einsum
 
