@@ -26,8 +26,8 @@ namespace {
 std::string layersText(int64_t nodes) {
   int64_t blocks = std::max<int64_t>(1, nodes * 2 / 21);
   const char *shape = "f32[1,2,4,8]", *scores = "f32[1,2,4,4]";
-  std::string text = fmt::format("graph @layers(%x: {0}, %k: {0}, %v: {0}) {{\n",
-                                 shape);
+  std::string text =
+      fmt::format("graph @layers(%x: {0}, %k: {0}, %v: {0}) {{\n", shape);
   std::string prev = "%x";
   int64_t t = 0;
   auto fresh = [&] { return fmt::format("%{}", t++); };

@@ -10,8 +10,8 @@ namespace einsum {
 std::string formatBytes(uint64_t bytes) {
   if (bytes < 1024)
     return fmt::format("{} byte{}", bytes, bytes == 1 ? "" : "s");
-  static const char *const kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB",
-                                       "EiB"};
+  static const char *const kUnits[] = {"KiB", "MiB", "GiB",
+                                       "TiB", "PiB", "EiB"};
   double value = double(bytes) / 1024;
   size_t unit = 0;
   // Rounded as printed, so 1023.96 KiB reads "1.0 MiB", not "1024.0 KiB".
@@ -24,11 +24,11 @@ std::string formatBytes(uint64_t bytes) {
 
 llvm::Expected<uint64_t> parseByteSize(llvm::StringRef text) {
   auto bad = [&](llvm::StringRef why) {
-    return makeError(fmt::format("'{}' is not a size: {}", text.str(),
-                                 why.str()));
+    return makeError(
+        fmt::format("'{}' is not a size: {}", text.str(), why.str()));
   };
-  llvm::StringRef digits = text.take_while(
-      [](char c) { return c >= '0' && c <= '9'; });
+  llvm::StringRef digits =
+      text.take_while([](char c) { return c >= '0' && c <= '9'; });
   llvm::StringRef unit = text.drop_front(digits.size());
   if (digits.empty())
     return bad("expected a number of bytes, or a whole number followed by "
@@ -52,14 +52,14 @@ llvm::Expected<uint64_t> parseByteSize(llvm::StringRef text) {
       shift = 40;
       break;
     default:
-      return bad(fmt::format("unknown unit '{}'; use K, M, G or T",
-                             unit.str()));
+      return bad(
+          fmt::format("unknown unit '{}'; use K, M, G or T", unit.str()));
     }
     llvm::StringRef suffix = unit.drop_front();
     if (!suffix.empty() && !suffix.equals_insensitive("b") &&
         !suffix.equals_insensitive("ib"))
-      return bad(fmt::format("unknown unit '{}'; use K, M, G or T",
-                             unit.str()));
+      return bad(
+          fmt::format("unknown unit '{}'; use K, M, G or T", unit.str()));
   }
   uint64_t value = 0;
   // getAsInteger fails on overflow as well as on anything not a number.

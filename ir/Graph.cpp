@@ -454,12 +454,15 @@ void Graph::replaceAllUsesWith(TensorId from, TensorId to) {
         in = to;
     addUser(to, user);
   }
-  for (TensorId &out : outs)
-    if (out == from) {
-      out = to;
-      --outputCount[from.index()];
-      ++outputCount[to.index()];
-    }
+  // Checked first: scanning the outputs on every merge would make merging
+  // k tensors in a graph with k outputs quadratic.
+  if (outputCount[from.index()] > 0)
+    for (TensorId &out : outs)
+      if (out == from) {
+        out = to;
+        --outputCount[from.index()];
+        ++outputCount[to.index()];
+      }
   numbering.invalidate();
 }
 

@@ -122,14 +122,16 @@ runSchedule(const Graph &g, const Schedule &schedule,
   // Computed outputs are moved out; arguments returned as outputs, and any
   // tensor listed again later, are copied.
   llvm::ArrayRef<TensorId> outs = g.outputs();
+  std::vector<size_t> lastListing(g.numTensors(), 0);
+  for (size_t i = 0; i < outs.size(); ++i)
+    lastListing[outs[i].index()] = i;
   std::vector<TensorData> results;
   for (size_t i = 0; i < outs.size(); ++i) {
     TensorId t = outs[i];
     if (!values[t.index()])
       return makeError(
           fmt::format("output {} has no value", g.describeTensor(t)));
-    bool listedAgain =
-        std::find(outs.begin() + i + 1, outs.end(), t) != outs.end();
+    bool listedAgain = lastListing[t.index()] != i;
     if (owned[t.index()] && !listedAgain) {
       results.push_back(std::move(*owned[t.index()]));
       continue;

@@ -78,13 +78,14 @@ PeakMemory peakMemory(const Graph &g, const Schedule &schedule) {
     sweep.release(step);
   }
   // At the end the outputs are gathered: arguments returned and outputs
-  // listed again are copied.
+  // listed again are copied (all but one listing of a computed output).
   Bytes copies = 0;
-  llvm::ArrayRef<TensorId> outs = g.outputs();
-  for (size_t i = 0; i < outs.size(); ++i)
-    if (g.isArgument(outs[i]) ||
-        std::find(outs.begin() + i + 1, outs.end(), outs[i]) != outs.end())
-      copies += bytesOf(g, outs[i]);
+  std::vector<bool> listed(g.numTensors(), false);
+  for (TensorId o : g.outputs()) {
+    if (g.isArgument(o) || listed[o.index()])
+      copies += bytesOf(g, o);
+    listed[o.index()] = true;
+  }
   if (base + sweep.held + copies > peak) {
     peak = base + sweep.held + copies;
     peakStep = schedule.order.size();

@@ -31,8 +31,7 @@ TEST(GraphNumbering, AnonymousTensorsFollowDefinitionOrder) {
   std::vector<std::string> names;
   for (size_t i = 0; i < g.numTensors(); ++i)
     names.push_back(g.describeTensor(TensorId(i)));
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"%x", "%0", "%1", "%y", "%2"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"%x", "%0", "%1", "%y", "%2"}));
 }
 
 TEST(GraphNumbering, ChangesRenumber) {
