@@ -1,4 +1,5 @@
-//===- ElementwiseSemantics.h - What each elementwise op computes -*- C++ -*-===//
+//===- ElementwiseSemantics.h - What each elementwise op computes -*- C++
+//-*-===//
 //
 // The scalar function of every unary and binary op, in double precision: the
 // reference interpreter applies them element by element and fold-constants

@@ -44,9 +44,8 @@ public:
       fail(pos, "unexpected " + describeAt(pos));
     }
     // A hostile expression can be megabytes long: quote its start only.
-    std::string quoted = text.size() <= 80
-                             ? text.str()
-                             : text.take_front(60).str() + "...";
+    std::string quoted =
+        text.size() <= 80 ? text.str() : text.take_front(60).str() + "...";
     return makeError(fmt::format("epilogue '{}': {}", quoted, error));
   }
 
@@ -169,8 +168,7 @@ private:
     std::optional<Parsed> rhs = parseSum();
     if (!rhs || !requireNumber(*rhs))
       return std::nullopt;
-    return bounded(
-        combine(*op, {std::move(*lhs), std::move(*rhs)}, opPos + 1));
+    return bounded(combine(*op, {std::move(*lhs), std::move(*rhs)}, opPos + 1));
   }
 
   /// One left-associative level: operands from `next`, joined by the

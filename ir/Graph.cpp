@@ -88,11 +88,11 @@ void Graph::addOutput(TensorId id, SourceLoc loc) {
   ++outputCount[id.index()];
 }
 
-llvm::Expected<Graph::CheckedNode> Graph::checkedNode(OpKind op,
-                                       llvm::ArrayRef<TensorId> inputs,
-                                       llvm::ArrayRef<TensorId> outputs,
-                                       llvm::ArrayRef<NamedAttribute> attrs,
-                                       SourceLoc loc, NodeId replacing) const {
+llvm::Expected<Graph::CheckedNode>
+Graph::checkedNode(OpKind op, llvm::ArrayRef<TensorId> inputs,
+                   llvm::ArrayRef<TensorId> outputs,
+                   llvm::ArrayRef<NamedAttribute> attrs, SourceLoc loc,
+                   NodeId replacing) const {
   const OpInfo &info = opInfo(op);
   auto fail = [&](std::string msg) -> llvm::Error {
     return makeError(fmt::format("'{}': {}", info.name.str(), msg), loc);
@@ -164,9 +164,9 @@ llvm::Expected<NodeId> Graph::addNode(OpKind op,
   return addNodeUnchecked(std::move(checked->node));
 }
 
-llvm::Expected<NodeId> Graph::replaceNode(NodeId id, OpKind op,
-                                          llvm::ArrayRef<TensorId> inputs,
-                                          llvm::ArrayRef<NamedAttribute> attrs) {
+llvm::Expected<NodeId>
+Graph::replaceNode(NodeId id, OpKind op, llvm::ArrayRef<TensorId> inputs,
+                   llvm::ArrayRef<NamedAttribute> attrs) {
   Node &old = node(id);
   assert(!old.erased && old.outputs.size() == 1 && "replacing a dead node");
   llvm::Expected<CheckedNode> checked =

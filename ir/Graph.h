@@ -264,10 +264,12 @@ private:
   };
   /// The checks of addNode and replaceNode: a complete node and its result
   /// type, or why not. `replacing` may already define the output.
-  llvm::Expected<CheckedNode> checkedNode(OpKind op, llvm::ArrayRef<TensorId> inputs,
-                                   llvm::ArrayRef<TensorId> outputs,
-                                   llvm::ArrayRef<NamedAttribute> attrs,
-                                   SourceLoc loc, NodeId replacing) const;
+  llvm::Expected<CheckedNode> checkedNode(OpKind op,
+                                          llvm::ArrayRef<TensorId> inputs,
+                                          llvm::ArrayRef<TensorId> outputs,
+                                          llvm::ArrayRef<NamedAttribute> attrs,
+                                          SourceLoc loc,
+                                          NodeId replacing) const;
 
   /// Appends `user` to t's readers unless it was the last one added.
   void addUser(TensorId t, NodeId user);

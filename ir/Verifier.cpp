@@ -64,9 +64,9 @@ private:
                t.loc);
       seen[a.index()] = true;
       if (!t.type) {
-        report(fmt::format("graph argument {} has no type",
-                           g.describeTensor(a)),
-               t.loc);
+        report(
+            fmt::format("graph argument {} has no type", g.describeTensor(a)),
+            t.loc);
         continue;
       }
       std::string bad = checkShape(t.type->shape());
@@ -166,8 +166,7 @@ private:
         requireDefined(
             in, [&] { return g.describeNode(id); }, g.node(id).loc);
     for (TensorId out : g.outputs())
-      requireDefined(
-          out, [] { return std::string("the graph's return"); }, {});
+      requireDefined(out, [] { return std::string("the graph's return"); }, {});
   }
 
   void checkNamesAndOutputs() {

@@ -60,16 +60,15 @@ static llvm::Error notMatched(std::string why) {
   return makeError(std::move(why));
 }
 
-llvm::Expected<AttentionMatch> matchAttention(const Graph &g,
-                                              NodeId softmax) {
+llvm::Expected<AttentionMatch> matchAttention(const Graph &g, NodeId softmax) {
   const Node &sm = g.node(softmax);
   if (sm.op != OpKind::Softmax)
     return notMatched("not a softmax");
   TensorId probs = sm.result();
   const TensorType &pt = g.type(probs);
   if (pt.rank() != 4)
-    return notMatched(fmt::format("the softmax is over {}, not [b, h, i, j]",
-                                  pt.str()));
+    return notMatched(
+        fmt::format("the softmax is over {}, not [b, h, i, j]", pt.str()));
   int64_t axis = sm.attr("axis").getInt();
   if (axis != -1 && axis != 3)
     return notMatched(fmt::format("the softmax runs over axis {}, not the "
@@ -80,8 +79,8 @@ llvm::Expected<AttentionMatch> matchAttention(const Graph &g,
                                   g.describeTensor(probs)));
   std::vector<NodeId> readers = g.consumers(probs);
   if (readers.size() != 1)
-    return notMatched(fmt::format("the probabilities have {} readers",
-                                  readers.size()));
+    return notMatched(
+        fmt::format("the probabilities have {} readers", readers.size()));
   const Node &vn = g.node(readers.front());
   if (vn.op == OpKind::Reshape)
     return notMatched("the probabilities are reshaped before the value "
@@ -96,8 +95,8 @@ llvm::Expected<AttentionMatch> matchAttention(const Graph &g,
 
   TensorId scores = sm.inputs[0];
   NodeId sn = g.producer(scores);
-  if (!sn || (g.node(sn).op != OpKind::Einsum &&
-              g.node(sn).op != OpKind::Contraction))
+  if (!sn ||
+      (g.node(sn).op != OpKind::Einsum && g.node(sn).op != OpKind::Contraction))
     return notMatched("the softmax input is not computed by an einsum or "
                       "contraction");
   const Node &s = g.node(sn);
@@ -140,9 +139,9 @@ NodeId applyAttentionFusion(Graph &g, const AttentionMatch &m) {
   inputs.insert(inputs.end(), m.operands.begin(), m.operands.end());
   g.eraseNode(m.scores);
   g.eraseNode(m.softmax);
-  llvm::cantFail(redefine(
-      g, out, OpKind::Attention, inputs,
-      {{"score_epilogue", Attribute::ofString(m.epilogue.str())}}));
+  llvm::cantFail(
+      redefine(g, out, OpKind::Attention, inputs,
+               {{"score_epilogue", Attribute::ofString(m.epilogue.str())}}));
   return g.producer(out);
 }
 

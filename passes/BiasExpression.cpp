@@ -25,8 +25,7 @@ namespace einsum {
 /// recursing deeply.
 static constexpr unsigned kMaxDepth = 32;
 
-BiasExpressionBuilder::BiasExpressionBuilder(const Graph &g,
-                                             std::string labels,
+BiasExpressionBuilder::BiasExpressionBuilder(const Graph &g, std::string labels,
                                              std::vector<int64_t> shape,
                                              DType dtype,
                                              int64_t maxOperandElements)
@@ -216,15 +215,15 @@ BiasExpressionBuilder::expressGather(TensorId t, llvm::StringRef labelsOf,
   return Epilogue::operand(*k, std::move(at));
 }
 
-llvm::Expected<Epilogue>
-BiasExpressionBuilder::express(TensorId t, std::string labelsOf,
-                               unsigned depth) {
+llvm::Expected<Epilogue> BiasExpressionBuilder::express(TensorId t,
+                                                        std::string labelsOf,
+                                                        unsigned depth) {
   if (depth > kMaxDepth)
     return makeError("the bias expression is nested too deeply");
   if (std::optional<double> v = splatValue(g, t)) {
     // The value the unfused graph would have used: rounded to the type.
-    double value = g.type(t).elementType() == DType::F32 ? double(float(*v))
-                                                         : *v;
+    double value =
+        g.type(t).elementType() == DType::F32 ? double(float(*v)) : *v;
     return Epilogue::constant(value);
   }
   NodeId p = g.producer(t);
@@ -256,10 +255,10 @@ BiasExpressionBuilder::express(TensorId t, std::string labelsOf,
     return Epilogue::call(EpilogueOp::Abs, {row - col});
   }
   case OpKind::Iota:
-    return position(t, labelsOf, unsigned(n.attr("axis").getInt() < 0
-                                              ? n.attr("axis").getInt() +
-                                                    g.type(t).rank()
-                                              : n.attr("axis").getInt()));
+    return position(t, labelsOf,
+                    unsigned(n.attr("axis").getInt() < 0
+                                 ? n.attr("axis").getInt() + g.type(t).rank()
+                                 : n.attr("axis").getInt()));
   case OpKind::ExpandDims:
   case OpKind::Transpose:
   case OpKind::Reshape:
@@ -312,10 +311,12 @@ BiasExpressionBuilder::express(TensorId t, std::string labelsOf,
   case OpKind::Div:
   case OpKind::Max:
   case OpKind::Min: {
-    llvm::Expected<Epilogue> a = recurse(n.inputs[0], alignedLabels(n.inputs[0]));
+    llvm::Expected<Epilogue> a =
+        recurse(n.inputs[0], alignedLabels(n.inputs[0]));
     if (!a)
       return a.takeError();
-    llvm::Expected<Epilogue> b = recurse(n.inputs[1], alignedLabels(n.inputs[1]));
+    llvm::Expected<Epilogue> b =
+        recurse(n.inputs[1], alignedLabels(n.inputs[1]));
     if (!b)
       return b.takeError();
     switch (n.op) {

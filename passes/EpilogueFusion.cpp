@@ -57,8 +57,8 @@ checkEpilogueFusion(const Graph &g, NodeId producer,
   const Node &c = g.node(readers.front());
   OpCategory cat = c.info().category;
   if (cat != OpCategory::Unary && cat != OpCategory::Binary)
-    return makeError(fmt::format("its reader '{}' is not elementwise",
-                                 opName(c.op).str()));
+    return makeError(
+        fmt::format("its reader '{}' is not elementwise", opName(c.op).str()));
   const TensorType &type = g.type(scores);
   if (g.type(c.result()) != type)
     return makeError(fmt::format("its reader '{}' broadcasts the result "
@@ -66,23 +66,23 @@ checkEpilogueFusion(const Graph &g, NodeId producer,
                                  opName(c.op).str(), type.str(),
                                  g.type(c.result()).str()));
   if (cat == OpCategory::Binary && c.inputs[0] == c.inputs[1])
-    return makeError(fmt::format("its reader '{}' reads it twice",
-                                 opName(c.op).str()));
+    return makeError(
+        fmt::format("its reader '{}' reads it twice", opName(c.op).str()));
 
   llvm::Expected<Epilogue> inner = currentEpilogue(p);
   if (!inner)
     return inner.takeError();
-  llvm::Expected<EinsumSpec> spec = EinsumSpec::parse(
-      p.attr("spec").getString(), numContractionOperands(p));
+  llvm::Expected<EinsumSpec> spec =
+      EinsumSpec::parse(p.attr("spec").getString(), numContractionOperands(p));
   if (!spec)
     return spec.takeError();
   size_t numEinsumOperands = spec->inputs.size();
   BiasExpressionBuilder builder(
-      g, spec->output, std::vector<int64_t>(type.shape().begin(),
-                                            type.shape().end()),
+      g, spec->output,
+      std::vector<int64_t>(type.shape().begin(), type.shape().end()),
       type.elementType(), options.maxOperandElements);
-  builder.addExistingOperands(llvm::ArrayRef<TensorId>(p.inputs).drop_front(
-      numEinsumOperands));
+  builder.addExistingOperands(
+      llvm::ArrayRef<TensorId>(p.inputs).drop_front(numEinsumOperands));
 
   Epilogue acc = Epilogue::acc();
   Epilogue combined;
@@ -167,10 +167,10 @@ NodeId applyEpilogueFusion(Graph &g, const EpilogueFusionStep &step) {
   TensorId result = g.node(step.consumer).result();
   g.eraseNode(step.producer);
   // The checks above made the new node well typed; redefine re-checks.
-  llvm::cantFail(redefine(
-      g, result, OpKind::Contraction, inputs,
-      {{"spec", Attribute::ofString(spec)},
-       {"epilogue", Attribute::ofString(step.epilogue.str())}}));
+  llvm::cantFail(
+      redefine(g, result, OpKind::Contraction, inputs,
+               {{"spec", Attribute::ofString(spec)},
+                {"epilogue", Attribute::ofString(step.epilogue.str())}}));
   return g.producer(result);
 }
 

@@ -1,4 +1,5 @@
-//===- EpilogueFusion.h - Elementwise consumers into contractions -*- C++ -*-===//
+//===- EpilogueFusion.h - Elementwise consumers into contractions -*- C++
+//-*-===//
 //
 // Split as MLIR's Linalg fusion: a legality check that returns the reason it
 // refuses, the rewrite, and a policy hook a caller can use to veto; the
@@ -43,9 +44,8 @@ checkEpilogueFusion(const Graph &g, NodeId producer,
 NodeId applyEpilogueFusion(Graph &g, const EpilogueFusionStep &step);
 
 /// Decides whether a legal step is taken; return a reason to veto.
-using EpilogueFusionPolicy =
-    std::function<std::optional<std::string>(const Graph &,
-                                             const EpilogueFusionStep &)>;
+using EpilogueFusionPolicy = std::function<std::optional<std::string>(
+    const Graph &, const EpilogueFusionStep &)>;
 
 } // namespace einsum
 

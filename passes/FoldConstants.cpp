@@ -48,8 +48,8 @@ double roundTo(DType t, double v) {
 
 /// Flat index into `in` of the element that broadcasts to flat index `i`
 /// of `out` (numpy rules: shapes aligned right, size-1 dimensions repeat).
-int64_t broadcastIndex(llvm::ArrayRef<int64_t> out,
-                       llvm::ArrayRef<int64_t> in, int64_t i) {
+int64_t broadcastIndex(llvm::ArrayRef<int64_t> out, llvm::ArrayRef<int64_t> in,
+                       int64_t i) {
   int64_t index = 0, stride = 1;
   for (size_t d = 0; d < in.size(); ++d) {
     size_t od = out.size() - 1 - d, id = in.size() - 1 - d;
@@ -98,8 +98,9 @@ private:
     }
     TensorId result = n.result();
     const TensorType &type = g.type(result);
-    bool splat = std::all_of(ins.begin(), ins.end(),
-                             [](const ConstantValue &c) { return c.isSplat(); });
+    bool splat =
+        std::all_of(ins.begin(), ins.end(),
+                    [](const ConstantValue &c) { return c.isSplat(); });
     int64_t count = splat ? 1 : type.numElements();
     if (count > maxElements) {
       ++numSkipped;
@@ -108,10 +109,10 @@ private:
     std::vector<double> values(count);
     for (int64_t i = 0; i < count; ++i) {
       auto input = [&](size_t k) {
-        return ins[k].at(ins[k].isSplat() ? 0
-                                          : broadcastIndex(type.shape(),
-                                                           ins[k].type.shape(),
-                                                           i));
+        return ins[k].at(
+            ins[k].isSplat()
+                ? 0
+                : broadcastIndex(type.shape(), ins[k].type.shape(), i));
       };
       double v;
       if (cat == OpCategory::Unary)

@@ -42,8 +42,7 @@ public:
     bool changed = false;
     for (NodeId id : *order) {
       const Node &n = g.node(id);
-      if (n.erased ||
-          (n.op != OpKind::Einsum && n.op != OpKind::Contraction))
+      if (n.erased || (n.op != OpKind::Einsum && n.op != OpKind::Contraction))
         continue;
       NodeId current = id;
       std::vector<std::string> absorbed;

@@ -51,7 +51,8 @@ void IRPrinter::afterPass(const Pass &pass, const Graph &g, bool changed) {
   // A tree dump records every step that changed the graph (every step with
   // afterAll); the stream gets what the flags ask for.
   bool print = opts.treeDir.empty()
-                   ? opts.afterAll || opts.afterPasses.count(pass.name().str()) ||
+                   ? opts.afterAll ||
+                         opts.afterPasses.count(pass.name().str()) ||
                          (opts.afterChange && changed)
                    : changed || opts.afterAll;
   if (print)
@@ -80,13 +81,9 @@ void PassTimer::stop(const Pass &pass) {
   entries.push_back({pass.name().str(), d.count()});
 }
 
-void PassTimer::afterPass(const Pass &pass, const Graph &, bool) {
-  stop(pass);
-}
+void PassTimer::afterPass(const Pass &pass, const Graph &, bool) { stop(pass); }
 
-void PassTimer::afterPassFailed(const Pass &pass, const Graph &) {
-  stop(pass);
-}
+void PassTimer::afterPassFailed(const Pass &pass, const Graph &) { stop(pass); }
 
 void PassTimer::afterPipeline(const Graph &) {
   std::chrono::duration<double> total = Clock::now() - pipelineStart;
@@ -103,8 +100,7 @@ void PassTimer::afterPipeline(const Graph &) {
   os << "===" << std::string(73, '-') << "===\n"
      << "                      ... Pass execution timing report ...\n"
      << "===" << std::string(73, '-') << "===\n"
-     << fmt::format("  Total Execution Time: {:.4f} seconds\n\n",
-                    total.count())
+     << fmt::format("  Total Execution Time: {:.4f} seconds\n\n", total.count())
      << "   Wall Time  Name\n";
   for (const Entry &e : entries)
     os << fmt::format("  {:9.4f}s  {}\n", e.seconds, e.pass);

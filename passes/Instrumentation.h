@@ -1,4 +1,5 @@
-//===- Instrumentation.h - Printing, timing, statistics, remarks -*- C++ -*-===//
+//===- Instrumentation.h - Printing, timing, statistics, remarks -*- C++
+//-*-===//
 #ifndef EINSUM_PASSES_INSTRUMENTATION_H
 #define EINSUM_PASSES_INSTRUMENTATION_H
 

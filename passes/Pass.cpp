@@ -63,8 +63,7 @@ template <typename T> llvm::StringRef Pass::Option<T>::kindName() const {
     return "string";
 }
 
-template <typename T>
-llvm::Error Pass::Option<T>::parse(llvm::StringRef text) {
+template <typename T> llvm::Error Pass::Option<T>::parse(llvm::StringRef text) {
   auto bad = [&](llvm::StringRef expected) {
     return makeError(fmt::format("option '{}' expects {}, got '{}'", name(),
                                  expected.str(), text.str()));
@@ -105,8 +104,7 @@ template class Pass::Option<double>;
 template class Pass::Option<bool>;
 template class Pass::Option<std::string>;
 
-llvm::Error Pass::setOption(llvm::StringRef optionName,
-                            llvm::StringRef value) {
+llvm::Error Pass::setOption(llvm::StringRef optionName, llvm::StringRef value) {
   for (OptionBase *o : opts)
     if (o->name() == optionName)
       return o->parse(value);

@@ -39,15 +39,15 @@ llvm::Error PassManager::fail(const Pass &pass, const Graph &g,
     instr->afterPassFailed(pass, g);
   std::vector<Diagnostic> diags = takeDiagnostics(std::move(cause));
   if (!reproducer.empty()) {
-    std::string text = fmt::format(
-        "// Reproducer: pass '{}' failed on this graph.\n"
-        "// alibi-opt --pass-pipeline='{}' <this file>\n",
-        pass.name().str(), pipelineText());
+    std::string text =
+        fmt::format("// Reproducer: pass '{}' failed on this graph.\n"
+                    "// alibi-opt --pass-pipeline='{}' <this file>\n",
+                    pass.name().str(), pipelineText());
     Diagnostic note;
     note.severity = Severity::Note;
     if (llvm::Error err = writeFileAtomically(reproducer, text + input)) {
-      note.message = "could not write a reproducer: " +
-                     firstMessage(std::move(err));
+      note.message =
+          "could not write a reproducer: " + firstMessage(std::move(err));
     } else {
       note.message = "reproducer written to " + reproducer;
     }

@@ -42,8 +42,8 @@ llvm::Expected<std::unique_ptr<Pass>> createPass(llvm::StringRef name) {
     }
   }
   if (!best.empty())
-    return makeError(fmt::format("unknown pass '{}'; did you mean '{}'?",
-                                 name.str(), best));
+    return makeError(
+        fmt::format("unknown pass '{}'; did you mean '{}'?", name.str(), best));
   return makeError(fmt::format("unknown pass '{}'; registered passes: {}",
                                name.str(),
                                llvm::join(registeredPasses(), ", ")));

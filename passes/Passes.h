@@ -16,7 +16,8 @@ std::unique_ptr<Pass> createDeadCodeEliminationPass();
 std::unique_ptr<Pass> createFoldConstantsPass();
 /// A policy, if given, can veto each fusion with a reason.
 std::unique_ptr<Pass> createFuseAlibiBiasPass(EpilogueFusionPolicy policy = {});
-std::unique_ptr<Pass> createFuseAttentionPass(AttentionFusionPolicy policy = {});
+std::unique_ptr<Pass>
+createFuseAttentionPass(AttentionFusionPolicy policy = {});
 
 } // namespace einsum
 

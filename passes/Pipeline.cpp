@@ -26,8 +26,8 @@ public:
       if (pos == text.size())
         return passes;
       if (text[pos] != ',')
-        return error(fmt::format("expected ',' between passes, found '{}'",
-                                 text[pos]));
+        return error(
+            fmt::format("expected ',' between passes, found '{}'", text[pos]));
       ++pos;
       skipSpaces();
     }
@@ -60,10 +60,10 @@ private:
     size_t start = pos;
     llvm::StringRef passName = name();
     if (passName.empty())
-      return error(pos < text.size()
-                       ? fmt::format("expected a pass name, found '{}'",
-                                     text[pos])
-                       : std::string("expected a pass name"));
+      return error(
+          pos < text.size()
+              ? fmt::format("expected a pass name, found '{}'", text[pos])
+              : std::string("expected a pass name"));
     llvm::Expected<std::unique_ptr<Pass>> pass = createPass(passName);
     if (!pass) {
       pos = start;
@@ -90,8 +90,8 @@ private:
       size_t start = pos;
       llvm::StringRef option = name();
       if (option.empty())
-        return error(fmt::format("expected an option name, found '{}'",
-                                 text[pos]));
+        return error(
+            fmt::format("expected an option name, found '{}'", text[pos]));
       llvm::StringRef value;
       if (pos < text.size() && text[pos] == '=') {
         size_t valueStart = ++pos;

@@ -87,8 +87,8 @@ public:
   }
 
   llvm::Error error(std::string message) const {
-    return makeError(fmt::format("rewrite rule '{}': column {}: {}",
-                                 text.str(), pos + 1, message));
+    return makeError(fmt::format("rewrite rule '{}': column {}: {}", text.str(),
+                                 pos + 1, message));
   }
 
 private:
@@ -340,10 +340,10 @@ bool RewriteRule::apply(Graph &g, TensorId root) const {
   }
   std::vector<TensorId> inputs;
   for (const TermPtr &c : replacement->children)
-    inputs.push_back(c->kind == Term::Var
-                         ? b.tensors.at(c->name)
-                         : addSplat(g, constantType(g, *c, b, type),
-                                    evaluate(*c, b)));
+    inputs.push_back(
+        c->kind == Term::Var
+            ? b.tensors.at(c->name)
+            : addSplat(g, constantType(g, *c, b, type), evaluate(*c, b)));
   if (llvm::Error err = redefine(g, root, replacement->op, inputs)) {
     // The replacement would change the type (a broadcast): not this rule.
     llvm::consumeError(std::move(err));

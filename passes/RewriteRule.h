@@ -1,4 +1,5 @@
-//===- RewriteRule.h - Rewrite rules written as one line of text -*- C++ -*-===//
+//===- RewriteRule.h - Rewrite rules written as one line of text -*- C++
+//-*-===//
 //
 // A rule reads `pattern => replacement`:
 //

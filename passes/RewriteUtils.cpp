@@ -38,9 +38,8 @@ llvm::Error redefine(Graph &g, TensorId result, OpKind op,
                      llvm::ArrayRef<NamedAttribute> attrs) {
   // In the old node's place when there is one, so printed order stays put.
   NodeId old = g.producer(result);
-  llvm::Expected<NodeId> node =
-      old ? g.replaceNode(old, op, inputs, attrs)
-          : g.addNode(op, inputs, {result}, attrs);
+  llvm::Expected<NodeId> node = old ? g.replaceNode(old, op, inputs, attrs)
+                                    : g.addNode(op, inputs, {result}, attrs);
   return node ? llvm::Error::success() : node.takeError();
 }
 

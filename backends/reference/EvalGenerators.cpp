@@ -2,8 +2,8 @@
 #include "backends/reference/Interpreter.h"
 
 #include "ir/AlibiSlopes.h"
-#include "ir/RelativeBuckets.h"
 #include "ir/Diagnostic.h"
+#include "ir/RelativeBuckets.h"
 #include "ir/TypeInference.h"
 
 #include <fmt/format.h>

@@ -54,8 +54,8 @@ public:
       return schedule.takeError();
     reference::PeakMemory peak = reference::peakMemory(g, *schedule);
     if (peak.bytes > memoryLimit(options))
-      return memoryLimitError(peak.bytes, peak.largestHolder,
-                              peak.largestBytes, options);
+      return memoryLimitError(peak.bytes, peak.largestHolder, peak.largestBytes,
+                              options);
     return std::make_unique<ReferenceExecutable>(g, std::move(*schedule));
   }
 };

@@ -41,8 +41,7 @@ struct PositionEncodingConfig {
                                          int64_t maxDistance);
   static PositionEncodingConfig rotary(int64_t dModel, int64_t maxSeqLen);
   static PositionEncodingConfig rotaryScaled(int64_t dModel, int64_t maxSeqLen,
-                                             double base,
-                                             double scalingFactor);
+                                             double base, double scalingFactor);
   static PositionEncodingConfig alibi(int64_t dModel, int64_t nHeads,
                                       int64_t maxSeqLen);
 

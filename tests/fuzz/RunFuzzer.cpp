@@ -34,8 +34,8 @@ static bool smallEnough(const Graph &g) {
       continue;
     int64_t product = 1;
     for (TensorId in : n.inputs)
-      product = std::min<int64_t>(product * g.type(in).numElements(),
-                                  kMaxWork + 1);
+      product =
+          std::min<int64_t>(product * g.type(in).numElements(), kMaxWork + 1);
     work += product;
   }
   return work <= kMaxWork;

@@ -67,8 +67,7 @@ TEST_P(BuilderTypes, InfersOrRefuses) {
   }
 }
 
-TensorId in(Builder &b, std::vector<int64_t> shape,
-            DType dt = DType::F32) {
+TensorId in(Builder &b, std::vector<int64_t> shape, DType dt = DType::F32) {
   return b.input("x" + std::to_string(b.graph().numTensors()),
                  TensorType(dt, std::move(shape)));
 }
@@ -107,7 +106,9 @@ INSTANTIATE_TEST_SUITE_P(
                  "'reduce': attribute 'kind' is 'prod'; expected one of sum, "
                  "max, min, mean"},
         TypeCase{"reduce bad axis",
-                 [](Builder &b) { return b.reduce("sum", in(b, {2, 3}), {2}); },
+                 [](Builder &b) {
+                   return b.reduce("sum", in(b, {2, 3}), {2});
+                 },
                  "'reduce': axis 2 is out of range for rank 2 (expected -2 to "
                  "1)"},
         TypeCase{"reduce repeated axis",
@@ -115,19 +116,30 @@ INSTANTIATE_TEST_SUITE_P(
                    return b.reduce("sum", in(b, {2, 3}), {1, -1});
                  },
                  "'reduce': axis -1 is listed twice"},
-        TypeCase{"softmax", [](Builder &b) { return b.softmax(in(b, {2, 5})); },
+        TypeCase{"softmax",
+                 [](Builder &b) {
+                   return b.softmax(in(b, {2, 5}));
+                 },
                  "f32[2,5]"},
         TypeCase{"expand_dims",
-                 [](Builder &b) { return b.expandDims(in(b, {4}), {1, -1}); },
+                 [](Builder &b) {
+                   return b.expandDims(in(b, {4}), {1, -1});
+                 },
                  "f32[4,1,1]"},
         TypeCase{"expand_dims front",
-                 [](Builder &b) { return b.expandDims(in(b, {4, 5}), {0}); },
+                 [](Builder &b) {
+                   return b.expandDims(in(b, {4, 5}), {0});
+                 },
                  "f32[1,4,5]"},
         TypeCase{"reshape with -1",
-                 [](Builder &b) { return b.reshape(in(b, {2, 3, 4}), {-1, 4}); },
+                 [](Builder &b) {
+                   return b.reshape(in(b, {2, 3, 4}), {-1, 4});
+                 },
                  "f32[6,4]"},
         TypeCase{"reshape size mismatch",
-                 [](Builder &b) { return b.reshape(in(b, {2, 3}), {4, 2}); },
+                 [](Builder &b) {
+                   return b.reshape(in(b, {2, 3}), {4, 2});
+                 },
                  "'reshape': cannot reshape f32[2,3] (6 elements) to [4,2] (8 "
                  "elements)"},
         TypeCase{"transpose",
@@ -136,7 +148,9 @@ INSTANTIATE_TEST_SUITE_P(
                  },
                  "f32[4,2,3]"},
         TypeCase{"transpose not a permutation",
-                 [](Builder &b) { return b.transpose(in(b, {2, 3}), {0, 0}); },
+                 [](Builder &b) {
+                   return b.transpose(in(b, {2, 3}), {0, 0});
+                 },
                  "'transpose': perm [0,0] is not a permutation of 0..1"},
         TypeCase{"gather",
                  [](Builder &b) {
@@ -157,7 +171,9 @@ INSTANTIATE_TEST_SUITE_P(
                  },
                  "f32[]"},
         TypeCase{"einsum diagonal",
-                 [](Builder &b) { return b.einsum("ii->i", {in(b, {3, 3})}); },
+                 [](Builder &b) {
+                   return b.einsum("ii->i", {in(b, {3, 3})});
+                 },
                  "f32[3]"},
         TypeCase{"alibi slopes shard",
                  [](Builder &b) {
@@ -180,9 +196,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "'alibi_slopes': max_bias is -1.0; expected a positive finite "
                  "number"},
         TypeCase{"distance rank",
-                 [](Builder &b) {
-                   return b.distance(TensorType::f32({8}));
-                 },
+                 [](Builder &b) { return b.distance(TensorType::f32({8})); },
                  "'distance': result type f32[8] must have rank 2 ([queries, "
                  "keys])"},
         TypeCase{"causal mask i64",
@@ -197,12 +211,11 @@ INSTANTIATE_TEST_SUITE_P(
                  },
                  "'constant': 'data' has 3 values but the result f32[2,2] has "
                  "4 elements"},
-        TypeCase{"constant i64 fraction",
-                 [](Builder &b) {
-                   return b.constant({1.5}, TensorType::i64({1}));
-                 },
-                 "'constant': value 1.5 is not an integer exactly "
-                 "representable in i64 data"},
+        TypeCase{
+            "constant i64 fraction",
+            [](Builder &b) { return b.constant({1.5}, TensorType::i64({1})); },
+            "'constant': value 1.5 is not an integer exactly "
+            "representable in i64 data"},
         TypeCase{"iota scalar",
                  [](Builder &b) { return b.iota(TensorType::f32({})); },
                  "'iota': the result of 'iota' must have rank 1 or more"},

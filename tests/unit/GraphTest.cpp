@@ -72,8 +72,8 @@ TEST(Graph, AddNodeChecksArityIdsAndOps) {
   auto redefine = g.addNode(OpKind::Neg, {a}, {a});
   EXPECT_EQ(firstMessage(redefine.takeError()),
             "'neg': output %a is already defined");
-  auto attr = g.addNode(OpKind::Neg, {a}, {out},
-                        {{"axis", Attribute::ofInt(1)}});
+  auto attr =
+      g.addNode(OpKind::Neg, {a}, {out}, {{"axis", Attribute::ofInt(1)}});
   EXPECT_EQ(firstMessage(attr.takeError()),
             "'neg': unknown attribute 'axis': 'neg' takes no attributes");
 }

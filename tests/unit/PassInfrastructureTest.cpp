@@ -68,8 +68,8 @@ TEST_F(PassInfrastructure, PipelineDiagnostics) {
 TEST_F(PassInfrastructure, NamedPipelinesParse) {
   for (const NamedPipeline &p : namedPipelines()) {
     auto passes = parsePipeline(p.pipeline);
-    EXPECT_TRUE(bool(passes)) << p.name.str() << ": "
-                              << firstMessage(passes.takeError());
+    EXPECT_TRUE(bool(passes))
+        << p.name.str() << ": " << firstMessage(passes.takeError());
   }
 }
 
@@ -109,10 +109,9 @@ TEST_F(PassInfrastructure, InstrumentationSeesEveryPass) {
   std::vector<std::string> log;
   pm.addInstrumentation(std::make_unique<Recorder>(log));
   ASSERT_FALSE(bool(pm.run(g)));
-  EXPECT_EQ(log, (std::vector<std::string>{
-                     "start", "before canonicalize",
-                     "after canonicalize changed", "before cse", "after cse",
-                     "end"}));
+  EXPECT_EQ(log, (std::vector<std::string>{"start", "before canonicalize",
+                                           "after canonicalize changed",
+                                           "before cse", "after cse", "end"}));
   EXPECT_EQ(pm.pipelineText(), "canonicalize,cse");
 }
 
@@ -133,8 +132,7 @@ TEST_F(PassInfrastructure, VerifierCatchesABrokenGraphAndWritesAReproducer) {
   Graph g = doubleNegation();
   std::string before = printGraph(g);
   llvm::SmallString<128> path;
-  ASSERT_FALSE(
-      llvm::sys::fs::createTemporaryFile("repro-test", "eg", path));
+  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("repro-test", "eg", path));
   PassManager pm;
   pm.addPass(std::make_unique<Breaker>());
   pm.setReproducerPath(path.str().str());

@@ -96,8 +96,7 @@ TEST_P(PipelineDifferential, EveryNamedPipelineKeepsTheResults) {
     // O(1) outputs.
     Comparison cmp = compareTensors(actual[0], expected[0], 1e-5, 1e-5);
     EXPECT_TRUE(cmp.allClose)
-        << "max |error| " << cmp.maxAbsError << " at " << cmp.worstIndex
-        << "\n"
+        << "max |error| " << cmp.maxAbsError << " at " << cmp.worstIndex << "\n"
         << printGraph(g);
   }
 }

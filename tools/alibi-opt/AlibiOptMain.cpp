@@ -15,13 +15,13 @@
 #include "tools/alibi-opt/RunGraph.h"
 
 #include "backends/Backend.h"
-#include "passes/PassRegistry.h"
 #include "ir/ByteSize.h"
 #include "ir/Dot.h"
 #include "ir/Npy.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
+#include "passes/PassRegistry.h"
 
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"

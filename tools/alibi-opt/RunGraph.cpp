@@ -31,8 +31,7 @@ llvm::Expected<TensorData> randomTensor(const TensorType &type, unsigned seed,
   };
   for (int64_t i = 0; i < t.numElements(); ++i) {
     double u = double(next() >> 11) / double(1ULL << 53);
-    t.set(i, type.elementType() == DType::I64 ? std::floor(u * 8)
-                                              : 2 * u - 1);
+    t.set(i, type.elementType() == DType::I64 ? std::floor(u * 8) : 2 * u - 1);
   }
   return allocated;
 }
@@ -55,8 +54,7 @@ bindInputs(const Executable &exe, const RunOptions &options) {
       std::sort(sorted.begin(), sorted.end());
       return makeError(fmt::format("--input '{}': the graph has no argument "
                                    "named '{}'; its arguments are: {}",
-                                   spec, name.str(),
-                                   llvm::join(sorted, ", ")));
+                                   spec, name.str(), llvm::join(sorted, ", ")));
     }
     size_t index = it - names.begin();
     if (bound[index])
@@ -107,10 +105,10 @@ static std::string summarize(llvm::StringRef name, const TensorData &t) {
     sum += v;
     ++finite;
   }
-  std::string stats =
-      finite == 0 ? "no finite values"
-                  : fmt::format("min={:.6g} max={:.6g} mean={:.6g}", lo, hi,
-                                sum / double(finite));
+  std::string stats = finite == 0
+                          ? "no finite values"
+                          : fmt::format("min={:.6g} max={:.6g} mean={:.6g}", lo,
+                                        hi, sum / double(finite));
   if (finite != t.numElements())
     stats += fmt::format(" non-finite={}", t.numElements() - finite);
   return fmt::format("{}: {} {}", name.str(), t.type().str(), stats);
@@ -185,8 +183,8 @@ static llvm::Error compareWithExpected(const std::vector<std::string> &names,
   std::vector<Diagnostic> mismatches;
   for (size_t i = 0; i < outputs.size(); ++i) {
     std::string path = expectedPath(options.expectedDir, names[i]);
-    Comparison cmp = compareTensors(outputs[i], expected[i], options.rtol,
-                                    options.atol);
+    Comparison cmp =
+        compareTensors(outputs[i], expected[i], options.rtol, options.atol);
     os << fmt::format("{}: max |error| vs {} = {:.3g} (rtol {:g}, atol "
                       "{:g}): {}\n",
                       names[i], path, cmp.maxAbsError, options.rtol,
