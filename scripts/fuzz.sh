@@ -14,13 +14,13 @@ if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
     -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
     -DEG_ENABLE_FUZZERS=ON -DEG_ENABLE_TESTS=OFF -DEG_ENABLE_CPU_BACKEND=OFF
 fi
-cmake --build "$BUILD_DIR" -j "${JOBS:-2}" --target parser-fuzzer run-fuzzer
+cmake --build "$BUILD_DIR" -j "${JOBS:-2}" --target parser-fuzzer pass-fuzzer run-fuzzer
 
 seeds="$BUILD_DIR/seeds"
 rm -rf "$seeds" && mkdir -p "$seeds" "$BUILD_DIR/findings"
 find examples tests -name '*.eg' -exec cp {} "$seeds/" \;
 
-for target in parser-fuzzer run-fuzzer; do
+for target in parser-fuzzer pass-fuzzer run-fuzzer; do
   corpus="$BUILD_DIR/corpus/$target"
   mkdir -p "$corpus"
   echo "== $target for ${SECONDS_PER_TARGET}s"
