@@ -8,7 +8,12 @@ PACKAGES=(
   libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   clang-19 libclang-rt-19-dev libfuzzer-19-dev
+  libomp-19-dev libopenblas-dev libdnnl-dev
 )
+# Only scripts/bench-report.py needs these (the plot).
+if [[ "${1:-}" == "--bench" ]]; then
+  PACKAGES+=(python3-matplotlib)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
