@@ -1,0 +1,94 @@
+// The diagonal mask analysis: every proof is checked by evaluating the
+// epilogue (Epilogue::evaluate, the reference's semantics) over a grid of
+// positions beyond the proven diagonal, and the offset checked minimal where
+// the form has scores that are not -inf on the diagonal itself.
+#include "ir/EpilogueMask.h"
+#include "ir/Diagnostic.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace einsum;
+
+namespace {
+
+Epilogue parsed(llvm::StringRef text) {
+  llvm::Expected<Epilogue> e = parseEpilogue(text);
+  if (!e) {
+    ADD_FAILURE() << firstMessage(e.takeError());
+    return Epilogue();
+  }
+  return std::move(*e);
+}
+
+/// The epilogue at (h, i, j) with random finite acc and positive $0[h].
+double evaluateAt(const Epilogue &e, int64_t i, int64_t j, std::mt19937 &rng) {
+  std::uniform_real_distribution<double> acc(-50, 50), slope(1e-3, 2);
+  double s = slope(rng);
+  int64_t labels[] = {0, i, j};
+  return e.evaluate(acc(rng), "hij", labels,
+                    [&](unsigned, llvm::ArrayRef<int64_t>) { return s; });
+}
+
+void expectMaskedBeyond(llvm::StringRef text, int64_t expected,
+                        bool minimal = true) {
+  SCOPED_TRACE(text.str());
+  Epilogue e = parsed(text);
+  std::optional<int64_t> offset =
+      maskedBeyondDiagonal(e, 'i', 'j', {OperandFact::PositiveFinite});
+  ASSERT_TRUE(offset.has_value());
+  EXPECT_EQ(*offset, expected);
+  std::mt19937 rng(7);
+  for (int64_t i = 0; i < 40; ++i)
+    for (int64_t j = std::max<int64_t>(0, i + *offset + 1); j < 60; ++j)
+      EXPECT_EQ(evaluateAt(e, i, j, rng), -INFINITY) << "at " << i << "," << j;
+  if (minimal) {
+    bool someFinite = false;
+    for (int64_t i = 0; i < 40; ++i)
+      if (i + *offset >= 0)
+        someFinite |= std::isfinite(evaluateAt(e, i, i + *offset, rng));
+    EXPECT_TRUE(someFinite) << "offset " << *offset << " is not the smallest";
+  }
+}
+
+void expectNotProven(llvm::StringRef text, llvm::ArrayRef<OperandFact> facts = {
+                                               OperandFact::PositiveFinite}) {
+  SCOPED_TRACE(text.str());
+  EXPECT_FALSE(maskedBeyondDiagonal(parsed(text), 'i', 'j', facts));
+}
+
+TEST(EpilogueMaskTest, CausalFormsTheBuilderAndFusionEmit) {
+  expectMaskedBeyond("select(j <= i, acc * 0.125, -inf)", 0);
+  expectMaskedBeyond("acc * 0.5 - $0[h] * select(j <= i, i - j, inf)", 0);
+  expectMaskedBeyond("(acc - $0[h] * select(j <= i, i - j, inf)) * 0.125", 0);
+  // Fewer queries than keys (decode, chunked prefill): the diagonal moves.
+  expectMaskedBeyond("acc * 0.5 - $0[h] * select(j <= i + 7, i + 7 - j, inf)",
+                     7);
+  expectMaskedBeyond("select(j - i < 3, acc, -inf)", 2);
+  expectMaskedBeyond("select(i >= j, acc, -inf) + $0[h] * abs(i - j)", 0);
+  expectMaskedBeyond("min(acc, select(j > i, -inf, inf))", 0);
+  expectMaskedBeyond("max(select(j <= i, acc, -inf), -inf)", 0);
+}
+
+TEST(EpilogueMaskTest, RefusesWhatItCannotProve) {
+  // Symmetric ALiBi and plain scores are never -inf.
+  expectNotProven("acc * 0.5 - $0[h] * abs(i - j)");
+  expectNotProven("acc");
+  // The slope's sign is unknown: -m * inf may be +inf.
+  expectNotProven("acc - $0[h] * select(j <= i, i - j, inf)",
+                  {OperandFact::Unknown});
+  // Masked below the diagonal, not above it.
+  expectNotProven("select(j >= i, acc, -inf)");
+  // inf - inf is NaN, not -inf.
+  expectNotProven("select(j <= i, acc, -inf) + select(j <= i, 0, inf)");
+  // 0 * inf is NaN.
+  expectNotProven("acc - 0 * select(j <= i, i - j, inf)");
+  // A mask read from a tensor is data.
+  expectNotProven("acc + $0[i, j]", {OperandFact::Unknown});
+  // exp(-inf) is 0, not -inf.
+  expectNotProven("exp(select(j <= i, acc, -inf))");
+}
+
+} // namespace
