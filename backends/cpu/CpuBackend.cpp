@@ -134,22 +134,24 @@ public:
     };
 
     cpu::EntrySignature signature;
+    cpu::KernelOptions kernelOptions = cpu::hostKernelOptions(options.threads);
     mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>> module =
-        cpu::lowerGraph(ctx, g, signature);
+        cpu::lowerGraph(ctx, g, kernelOptions, signature);
     if (mlir::failed(module))
       return fail("lowering");
     // An invalid module is our bug, not the user's: say so.
     if (mlir::failed(mlir::verify(**module)))
       return makeError("cpu backend: internal error: invalid module: " +
                        firstError);
-    if (mlir::failed(cpu::lowerToLLVMDialect(**module)))
+    if (mlir::failed(cpu::lowerToLLVMDialect(**module, kernelOptions.threads)))
       return makeError("cpu backend: internal error: lowering to LLVM: " +
                        firstError);
     llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>> engine =
         cpu::jitCompile(**module);
     if (!engine)
-      return makeError("cpu backend: jit: " +
-                       llvm::toString(engine.takeError()));
+      return makeError(
+          "cpu backend: jit: " + llvm::toString(engine.takeError()) +
+          (firstError.empty() ? "" : ": " + firstError));
     std::string name = std::string("_mlir_ciface_") + cpu::kEntryName;
     llvm::Expected<void (*)(void **)> entry = (*engine)->lookupPacked(name);
     if (!entry)

@@ -4,13 +4,17 @@
 // named here, never InitAll* (41 s and 2.7 GB to compile).
 //
 // Pipeline, in stages:
-// 1. structured ops to loops: convert-linalg-to-loops (tiling and
-//    vectorization will run before this stage);
-// 2. loops to a CFG: lower-affine, convert-scf-to-cf, canonicalize, cse;
-// 3. memref metadata: expand-strided-metadata, lower-affine;
-// 4. to the LLVM dialect: math (intrinsics, then libm calls for what has no
-//    intrinsic: tanh, erf), arith, memref, cf, func (with the C wrappers),
-//    reconcile-unrealized-casts.
+// 1. structured ops to loops: convert-linalg-to-loops (the hot kernels are
+//    emitted as vector loop nests already);
+// 2. exp on f32 vectors to MLIR's polynomial approximation (LLVM would
+//    scalarise it into libm calls); scalar exp and other functions keep
+//    libm's precision;
+// 3. scf.parallel to OpenMP (parallel + worksharing loop);
+// 4. loops to a CFG: lower-affine, convert-scf-to-cf, canonicalize, cse;
+// 5. memref metadata: expand-strided-metadata, lower-affine;
+// 6. to the LLVM dialect: vector, math (intrinsics, then libm calls for
+//    what has no intrinsic: tanh, erf), arith, OpenMP, memref, cf, func
+//    (with the C wrappers), reconcile-unrealized-casts.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Jit.h"
@@ -24,8 +28,11 @@
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
@@ -34,13 +41,18 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
 
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -53,36 +65,95 @@ using namespace mlir;
 namespace einsum::cpu {
 
 void registerCpuDialects(DialectRegistry &registry) {
-  registry.insert<affine::AffineDialect, arith::ArithDialect,
-                  cf::ControlFlowDialect, func::FuncDialect,
-                  linalg::LinalgDialect, LLVM::LLVMDialect, math::MathDialect,
-                  memref::MemRefDialect, scf::SCFDialect>();
+  registry
+      .insert<affine::AffineDialect, arith::ArithDialect,
+              cf::ControlFlowDialect, func::FuncDialect, linalg::LinalgDialect,
+              LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
+              omp::OpenMPDialect, scf::SCFDialect, vector::VectorDialect>();
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
 }
 
 void loadCpuDialects(MLIRContext &ctx) {
   ctx.loadDialect<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
                   LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
-                  scf::SCFDialect>();
+                  scf::SCFDialect, vector::VectorDialect>();
 }
 
-LogicalResult lowerToLLVMDialect(ModuleOp module) {
-  PassManager pm(module.getContext());
+/// 3. convert-scf-to-openmp wraps each parallel body in an alloca_scope,
+/// which must stay one block, and so breaks convert-scf-to-cf on a body
+/// with loops. The kernels allocate on the heap: a scope with no alloca in
+/// it is dropped.
+static void dropEmptyAllocaScopes(ModuleOp module) {
+  llvm::SmallVector<memref::AllocaScopeOp> scopes;
+  module.walk([&](memref::AllocaScopeOp scope) {
+    bool allocates = false;
+    scope.walk([&](memref::AllocaOp) { allocates = true; });
+    if (!allocates && scope.getNumResults() == 0)
+      scopes.push_back(scope);
+  });
+  IRRewriter rewriter(module.getContext());
+  for (memref::AllocaScopeOp scope : scopes) {
+    Block &body = scope.getBodyRegion().front();
+    rewriter.eraseOp(body.getTerminator());
+    rewriter.inlineBlockBefore(&body, scope);
+    rewriter.eraseOp(scope);
+  }
+}
+
+/// 2. Only exp on f32 vectors: the approximation is within a few ulp, and
+/// what runs once per row (scalar exp) or elsewhere keeps libm.
+static LogicalResult approximateVectorExp(ModuleOp module) {
+  llvm::SmallVector<Operation *> exps;
+  module.walk([&](math::ExpOp op) {
+    auto type = dyn_cast<VectorType>(op.getType());
+    if (type && type.getElementType().isF32())
+      exps.push_back(op);
+  });
+  if (exps.empty())
+    return success();
+  RewritePatternSet patterns(module.getContext());
+  populateMathPolynomialApproximationPatterns(patterns);
+  GreedyRewriteConfig config;
+  config.strictMode = GreedyRewriteStrictness::ExistingOps;
+  return applyOpPatternsAndFold(exps, std::move(patterns), config);
+}
+
+LogicalResult lowerToLLVMDialect(ModuleOp module, unsigned threads) {
   // 1.
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  PassManager loops(module.getContext());
+  loops.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (failed(loops.run(module)))
+    return failure();
   // 2.
+  if (failed(approximateVectorExp(module)))
+    return failure();
+  // 3.
+  PassManager parallel(module.getContext());
+  ConvertSCFToOpenMPPassOptions openmp;
+  openmp.numThreads = threads;
+  parallel.addPass(createConvertSCFToOpenMPPass(openmp));
+  if (failed(parallel.run(module)))
+    return failure();
+  dropEmptyAllocaScopes(module);
+  PassManager pm(module.getContext());
+  // 4.
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  // 3.
+  // 5.
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  // 4.
+  // 6.
+  ConvertVectorToLLVMPassOptions vectorOptions;
+  vectorOptions.reassociateFPReductions = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());

@@ -19,9 +19,11 @@ void registerCpuDialects(mlir::DialectRegistry &registry);
 /// Loads every dialect the lowering emits into the context.
 void loadCpuDialects(mlir::MLIRContext &ctx);
 
-/// linalg/scf/memref/arith/math on memrefs down to the LLVM dialect.
-/// Stage order leaves room for tiling and vectorization before loops.
-mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module);
+/// linalg/scf/vector/memref/arith/math on memrefs down to the LLVM dialect;
+/// parallel loops run on `threads` OpenMP threads (0: the OpenMP default,
+/// OMP_NUM_THREADS or one per core).
+mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
+                                       unsigned threads = 0);
 
 /// JIT-compiles an LLVM-dialect module for the host at O3.
 llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>

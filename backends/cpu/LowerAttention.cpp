@@ -1,22 +1,36 @@
-//===- LowerAttention.cpp - Fused attention as scf loops ------------------===//
+//===- LowerAttention.cpp - Fused attention as a flash-style kernel -------===//
 //
-// For each (b, h, i), with kv head h / (H / Hkv), as the reference does:
-// 1. s_j = epilogue(sum_d q[b,h,i,d] k[b,kvh,j,d]) into a row buffer of Sk
-//    scores, keeping their running maximum m (NaN wins);
-// 2. p_j = exp(s_j - m) in place, summed into l;
-// 3. out[b,h,i,e] = (sum_j p_j v[b,kvh,j,e]) / l, or 0 if m is -inf (a row
-//    that is all masked).
-// Sums run in the element type. One row of scores exists at a time; a later
-// flash-style kernel replaces this with tiles and an online softmax.
+// Work items are (batch, head, chunk of query rows), run in parallel. Each
+// item:
+// 1. packs K^T for its keys tile by tile into [tile, d, tile keys], zero
+//    past the last key, so a register tile reads `cols` contiguous vectors
+//    per d and one tile's K^T is one contiguous block (a [d, keys] layout
+//    puts every d of a tile in the same L1 set when keys is a power of 2);
+// 2. walks its rows in blocks of `rows` queries (the last block's missing
+//    rows recompute the last row and are not stored), and for each block
+//    the keys in steps of `stepTiles` tiles of `cols` vectors:
+//    a. scores: a rows x cols register tile of sums over d (broadcast q,
+//       FMA with a K^T vector), then the epilogue in registers from the
+//       loop indices, stored to a small step buffer;
+//    b. online softmax per row: m' = max(m, step max), p = exp(s - m'),
+//       l = l e^(m - m') + sum p, the running output scaled by e^(m - m');
+//    c. out += p v as a rows x (value vectors) register tile;
+// 3. divides by l (a row with every score -inf gives 0, as the reference).
+// When the epilogue is provably -inf beyond a diagonal (ir/EpilogueMask.h),
+// a block visits keys only up to its last row's diagonal: causal tiles
+// above it are never computed. No [b, h, Sq, Sk] buffer exists.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/LowerEpilogue.h"
 #include "backends/cpu/Lowering.h"
 
+#include "ir/EpilogueMask.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <limits>
 
@@ -25,112 +39,404 @@ using namespace mlir;
 namespace einsum::cpu {
 
 namespace {
-/// A loop over [0, n) carrying one value; `body` returns the next value.
-Value foldRange(
-    OpBuilder &b, Location loc, int64_t n, Value init,
-    llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
-  auto loop = b.create<scf::ForOp>(
-      loc, indexConstant(b, loc, 0), indexConstant(b, loc, n),
-      indexConstant(b, loc, 1), ValueRange{init},
-      [&](OpBuilder &b, Location loc, Value iv, ValueRange carried) {
-        b.create<scf::YieldOp>(loc, body(b, loc, iv, carried[0]));
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+class FlashKernel {
+public:
+  FlashKernel(NodeLowering &n, Epilogue epilogue,
+              std::optional<int64_t> diagonal)
+      : n(n), b(n.b), loc(n.loc), epilogue(std::move(epilogue)),
+        diagonal(diagonal) {
+    const TensorType &qt = n.inputType(0), &kt = n.inputType(1),
+                     &vt = n.inputType(2);
+    batch = qt.dim(0), heads = qt.dim(1), queries = qt.dim(2), dim = qt.dim(3);
+    kvHeads = kt.dim(1), keys = kt.dim(2), valueDim = vt.dim(3);
+    t = n.elementType();
+    const KernelOptions &o = *n.options;
+    lanes = o.lanes(t.getIntOrFloatBitWidth());
+    vec = VectorType::get({lanes}, t);
+    // Half the registers hold the score tile; the rest the K^T vectors, the
+    // broadcast query element and the epilogue's temporaries.
+    int64_t accumulators = std::max<int64_t>(2, o.vectorRegisters / 2);
+    rows = std::min<int64_t>(queries, accumulators / 2);
+    cols = std::max<int64_t>(1, accumulators / rows);
+    tileKeys = cols * lanes;
+    paddedKeys = ceilDiv(keys, tileKeys) * tileKeys;
+    valueVecs = ceilDiv(valueDim, lanes);
+    valueCols = std::max<int64_t>(1, std::min(valueVecs, accumulators / rows));
+    // Enough items for every thread several times over; fewer, larger items
+    // pack K^T less often.
+    int64_t perHead = ceilDiv(4 * int64_t(o.threads), batch * heads);
+    int64_t blocks = ceilDiv(queries, rows);
+    chunkRows = ceilDiv(blocks, std::min(perHead, blocks)) * rows;
+    chunks = ceilDiv(queries, chunkRows);
+  }
+
+  LogicalResult emit() {
+    operands.assign(n.inputs.begin() + 3, n.inputs.end());
+    for (unsigned k = 3; k < n.inputs.size(); ++k)
+      operandTypes.push_back(n.inputType(k));
+    buildWorkLoop(b, loc, batch * heads * chunks, *n.options,
+                  [&](OpBuilder &, Location, Value item) { emitItem(item); });
+    return result;
+  }
+
+private:
+  Value idx(int64_t v) { return indexConstant(b, loc, v); }
+  Value add(Value x, Value y) { return b.create<arith::AddIOp>(loc, x, y); }
+  Value mul(Value x, Value y) { return b.create<arith::MulIOp>(loc, x, y); }
+  Value minIdx(Value x, Value y) { return b.create<arith::MinSIOp>(loc, x, y); }
+  /// ceil(x / d) for x >= 0 (arith.ceildivui has no LLVM lowering).
+  Value ceilDivIdx(Value x, int64_t d) {
+    return b.create<arith::DivUIOp>(loc, add(x, idx(d - 1)), idx(d));
+  }
+  Value splat(double v) { return splatConstant(b, loc, vec, v); }
+  Value scalar(double v) { return floatConstant(b, loc, t, v); }
+  Value broadcast(Value s) {
+    return b.create<vector::BroadcastOp>(loc, vec, s);
+  }
+  Value load(Value m, ValueRange i) {
+    return b.create<vector::LoadOp>(loc, vec, m, i);
+  }
+  void store(Value v, Value m, ValueRange i) {
+    b.create<vector::StoreOp>(loc, v, m, i);
+  }
+  Value alloc(llvm::ArrayRef<int64_t> shape) {
+    return b.create<memref::AllocOp>(loc, MemRefType::get(shape, t),
+                                     b.getI64IntegerAttr(64));
+  }
+  /// A mask of the first `count` lanes, for the last vector of a row.
+  Value laneMask(int64_t count) {
+    llvm::SmallVector<bool> bits(lanes, false);
+    std::fill_n(bits.begin(), count, true);
+    auto type = VectorType::get({lanes}, b.getI1Type());
+    return b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(type, llvm::ArrayRef<bool>(bits)));
+  }
+  /// Lanes of value vector `e` that are inside the value dimension.
+  int64_t validLanes(int64_t e) {
+    return std::min(lanes, valueDim - e * lanes);
+  }
+  /// scf.for over [lo, hi) with `init` carried; `body` returns the next.
+  ValueRange
+  loop(Value lo, Value hi, ValueRange init,
+       llvm::function_ref<llvm::SmallVector<Value>(Value, ValueRange)> body) {
+    auto op = b.create<scf::ForOp>(
+        loc, lo, hi, idx(1), init,
+        [&](OpBuilder &nested, Location, Value iv, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nested.getInsertionBlock(),
+                              nested.getInsertionPoint());
+          b.create<scf::YieldOp>(loc, body(iv, carried));
+        });
+    return op.getResults();
+  }
+  /// Keys a row must see: all of them, or up to its diagonal.
+  Value keyLimit(Value row) {
+    if (!diagonal)
+      return idx(keys);
+    Value end = add(row, idx(*diagonal + 1));
+    return minIdx(b.create<arith::MaxSIOp>(loc, end, idx(0)), idx(keys));
+  }
+
+  void emitItem(Value item) {
+    Value chunk = b.create<arith::RemUIOp>(loc, item, idx(chunks));
+    Value bh = b.create<arith::DivUIOp>(loc, item, idx(chunks));
+    h = b.create<arith::RemUIOp>(loc, bh, idx(heads));
+    bi = b.create<arith::DivUIOp>(loc, bh, idx(heads));
+    kvh = b.create<arith::DivUIOp>(loc, h, idx(heads / kvHeads));
+    Value rowBegin = mul(chunk, idx(chunkRows));
+    Value rowEnd = minIdx(add(rowBegin, idx(chunkRows)), idx(queries));
+    Value itemKeys = keyLimit(b.create<arith::SubIOp>(loc, rowEnd, idx(1)));
+
+    kt = alloc({paddedKeys / tileKeys, dim, tileKeys});
+    packKeys(itemKeys);
+    scores = alloc({rows, stepTiles * tileKeys});
+    out = alloc({rows, valueVecs * lanes});
+    rowMax = alloc({rows});
+    rowSum = alloc({rows});
+    laneScratch = needsLaneLoop(epilogue, 'j') ? alloc({lanes}) : Value();
+    b.create<scf::ForOp>(
+        loc, rowBegin, rowEnd, idx(rows), ValueRange{},
+        [&](OpBuilder &nested, Location, Value block, ValueRange) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nested.getInsertionBlock(),
+                              nested.getInsertionPoint());
+          emitBlock(block);
+          b.create<scf::YieldOp>(loc);
+        });
+    for (Value buffer : {kt, scores, out, rowMax, rowSum, laneScratch})
+      if (buffer)
+        b.create<memref::DeallocOp>(loc, buffer);
+  }
+
+  /// kt[j / T, d, j % T] = k[b, kvh, j, d] for the item's whole tiles; 0 past
+  /// the keys.
+  void packKeys(Value itemKeys) {
+    Value end = mul(ceilDivIdx(itemKeys, tileKeys), idx(tileKeys));
+    Value k = n.inputs[1];
+    loop(idx(0), end, {}, [&](Value j, ValueRange) {
+      Value inside =
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, idx(keys));
+      Value row = minIdx(j, idx(keys - 1));
+      Value tile = b.create<arith::DivUIOp>(loc, j, idx(tileKeys));
+      Value lane = b.create<arith::RemUIOp>(loc, j, idx(tileKeys));
+      loop(idx(0), idx(dim), {}, [&](Value d, ValueRange) {
+        Value x = b.create<memref::LoadOp>(loc, k, ValueRange{bi, kvh, row, d});
+        x = b.create<arith::SelectOp>(loc, inside, x, scalar(0));
+        b.create<memref::StoreOp>(loc, x, kt, ValueRange{tile, d, lane});
+        return llvm::SmallVector<Value>{};
       });
-  return loop.getResult(0);
-}
+      return llvm::SmallVector<Value>{};
+    });
+  }
+
+  void emitBlock(Value block) {
+    rowIndex.clear();
+    for (int64_t r = 0; r < rows; ++r)
+      rowIndex.push_back(minIdx(add(block, idx(r)), idx(queries - 1)));
+    Value blockKeys = keyLimit(rowIndex.back());
+    Value tiles = ceilDivIdx(blockKeys, tileKeys);
+    Value steps = ceilDivIdx(tiles, stepTiles);
+
+    for (int64_t r = 0; r < rows; ++r) {
+      b.create<memref::StoreOp>(loc, scalar(kNegInf), rowMax, idx(r));
+      b.create<memref::StoreOp>(loc, scalar(0), rowSum, idx(r));
+      for (int64_t e = 0; e < valueVecs; ++e)
+        store(splat(0), out, {idx(r), idx(e * lanes)});
+    }
+    loop(idx(0), steps, {}, [&](Value step, ValueRange) {
+      Value first = mul(step, idx(stepTiles));
+      Value last = minIdx(add(first, idx(stepTiles)), tiles);
+      loop(first, last, {}, [&](Value tile, ValueRange) {
+        emitScoreTile(tile, b.create<arith::SubIOp>(loc, tile, first));
+        return llvm::SmallVector<Value>{};
+      });
+      Value stepVecs =
+          mul(b.create<arith::SubIOp>(loc, last, first), idx(cols));
+      for (int64_t r = 0; r < rows; ++r)
+        emitSoftmaxRow(r, stepVecs);
+      Value keyBase = mul(first, idx(tileKeys));
+      Value stepKeys = minIdx(mul(stepVecs, idx(lanes)),
+                              b.create<arith::SubIOp>(loc, idx(keys), keyBase));
+      emitValueProduct(keyBase, stepKeys);
+      return llvm::SmallVector<Value>{};
+    });
+    emitStore(block);
+  }
+
+  void emitScoreTile(Value tile, Value slot) {
+    Value keyBase = mul(tile, idx(tileKeys));
+    llvm::SmallVector<Value> zeros(rows * cols, splat(0));
+    Value q = n.inputs[0];
+    ValueRange acc =
+        loop(idx(0), idx(dim), zeros, [&](Value d, ValueRange acc) {
+          llvm::SmallVector<Value> next(acc.begin(), acc.end()), kv;
+          for (int64_t c = 0; c < cols; ++c)
+            kv.push_back(load(kt, {tile, d, idx(c * lanes)}));
+          for (int64_t r = 0; r < rows; ++r) {
+            Value x = broadcast(b.create<memref::LoadOp>(
+                loc, q, ValueRange{bi, h, rowIndex[r], d}));
+            for (int64_t c = 0; c < cols; ++c)
+              next[r * cols + c] =
+                  b.create<vector::FMAOp>(loc, x, kv[c], next[r * cols + c]);
+          }
+          return next;
+        });
+    llvm::SmallVector<Value> sums(acc.begin(), acc.end());
+    for (int64_t c = 0; c < cols; ++c) {
+      Value j = add(keyBase, idx(c * lanes));
+      Value outside;
+      if (keys % tileKeys) {
+        llvm::SmallVector<mlir::Attribute> iota;
+        for (int64_t l = 0; l < lanes; ++l)
+          iota.push_back(b.getIndexAttr(l));
+        auto indexVec = VectorType::get({lanes}, b.getIndexType());
+        Value lane = b.create<arith::AddIOp>(
+            loc, b.create<vector::BroadcastOp>(loc, indexVec, j).getResult(),
+            b.create<arith::ConstantOp>(loc,
+                                        DenseElementsAttr::get(indexVec, iota))
+                .getResult());
+        outside = b.create<arith::CmpIOp>(
+            loc, arith::CmpIPredicate::sge, lane,
+            b.create<vector::BroadcastOp>(loc, indexVec, idx(keys)));
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        Value labels[] = {bi, h, rowIndex[r], j};
+        EpilogueEnv env{sums[r * cols + c], "bhij", labels, operands,
+                        operandTypes,       t,      'j',    lanes,
+                        laneScratch};
+        FailureOr<Value> s = emitEpilogue(n, b, loc, epilogue, env);
+        if (failed(s)) {
+          result = failure();
+          s = sums[r * cols + c];
+        }
+        Value v = *s;
+        if (outside)
+          v = b.create<arith::SelectOp>(loc, outside, splat(kNegInf), v);
+        store(v, scores,
+              {idx(r), add(mul(slot, idx(tileKeys)), idx(c * lanes))});
+      }
+    }
+  }
+
+  void emitSoftmaxRow(int64_t r, Value stepVecs) {
+    Value rIdx = idx(r);
+    auto column = [&](Value v) { return mul(v, idx(lanes)); };
+    Value maxVec =
+        loop(idx(0), stepVecs, {splat(kNegInf)}, [&](Value v, ValueRange m) {
+          Value s = load(scores, {rIdx, column(v)});
+          return llvm::SmallVector<Value>{
+              b.create<arith::MaximumFOp>(loc, m[0], s)};
+        })[0];
+    Value stepMax = b.create<vector::ReductionOp>(
+        loc, vector::CombiningKind::MAXIMUMF, maxVec);
+    Value oldMax = b.create<memref::LoadOp>(loc, rowMax, rIdx);
+    Value newMax = b.create<arith::MaximumFOp>(loc, oldMax, stepMax);
+    // With every score so far -inf, subtract 0: exp(-inf) = 0, no NaN.
+    Value allMasked = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ,
+                                              newMax, scalar(kNegInf));
+    Value shift = b.create<arith::SelectOp>(loc, allMasked, scalar(0), newMax);
+    Value alpha =
+        b.create<math::ExpOp>(loc, b.create<arith::SubFOp>(loc, oldMax, shift));
+    Value shiftVec = broadcast(shift);
+    Value sumVec =
+        loop(idx(0), stepVecs, {splat(0)}, [&](Value v, ValueRange s) {
+          Value x = load(scores, {rIdx, column(v)});
+          Value p = b.create<math::ExpOp>(
+              loc, b.create<arith::SubFOp>(loc, x, shiftVec));
+          store(p, scores, {rIdx, column(v)});
+          return llvm::SmallVector<Value>{
+              b.create<arith::AddFOp>(loc, s[0], p)};
+        })[0];
+    Value stepSum =
+        b.create<vector::ReductionOp>(loc, vector::CombiningKind::ADD, sumVec);
+    Value oldSum = b.create<memref::LoadOp>(loc, rowSum, rIdx);
+    Value newSum = b.create<arith::AddFOp>(
+        loc, b.create<arith::MulFOp>(loc, oldSum, alpha), stepSum);
+    b.create<memref::StoreOp>(loc, newSum, rowSum, rIdx);
+    b.create<memref::StoreOp>(loc, newMax, rowMax, rIdx);
+    Value alphaVec = broadcast(alpha);
+    for (int64_t e = 0; e < valueVecs; ++e) {
+      Value o = load(out, {rIdx, idx(e * lanes)});
+      store(b.create<arith::MulFOp>(loc, o, alphaVec), out,
+            {rIdx, idx(e * lanes)});
+    }
+  }
+
+  /// out[r, :] += sum over the step's keys of p[r, j] v[j, :].
+  void emitValueProduct(Value keyBase, Value stepKeys) {
+    Value v = n.inputs[2];
+    for (int64_t e0 = 0; e0 < valueVecs; e0 += valueCols) {
+      int64_t width = std::min(valueCols, valueVecs - e0);
+      llvm::SmallVector<Value> init;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < width; ++c)
+          init.push_back(load(out, {idx(r), idx((e0 + c) * lanes)}));
+      ValueRange acc =
+          loop(idx(0), stepKeys, init, [&](Value j, ValueRange acc) {
+            llvm::SmallVector<Value> next(acc.begin(), acc.end()), row;
+            Value key = add(keyBase, j);
+            for (int64_t c = 0; c < width; ++c) {
+              int64_t e = e0 + c;
+              llvm::SmallVector<Value, 4> index = {bi, kvh, key,
+                                                   idx(e * lanes)};
+              if (validLanes(e) == lanes)
+                row.push_back(load(v, index));
+              else
+                row.push_back(b.create<vector::MaskedLoadOp>(
+                    loc, vec, v, index, laneMask(validLanes(e)), splat(0)));
+            }
+            for (int64_t r = 0; r < rows; ++r) {
+              Value p = broadcast(
+                  b.create<memref::LoadOp>(loc, scores, ValueRange{idx(r), j}));
+              for (int64_t c = 0; c < width; ++c)
+                next[r * width + c] = b.create<vector::FMAOp>(
+                    loc, p, row[c], next[r * width + c]);
+            }
+            return next;
+          });
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < width; ++c)
+          store(acc[r * width + c], out, {idx(r), idx((e0 + c) * lanes)});
+    }
+  }
+
+  void emitStore(Value block) {
+    for (int64_t r = 0; r < rows; ++r) {
+      Value row = add(block, idx(r));
+      Value inside = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
+                                             row, idx(queries));
+      auto ifOp = b.create<scf::IfOp>(loc, inside, /*withElseRegion=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      Value masked = b.create<arith::CmpFOp>(
+          loc, arith::CmpFPredicate::OEQ,
+          b.create<memref::LoadOp>(loc, rowMax, idx(r)), scalar(kNegInf));
+      Value sum = broadcast(b.create<memref::LoadOp>(loc, rowSum, idx(r)));
+      for (int64_t e = 0; e < valueVecs; ++e) {
+        Value o = b.create<arith::DivFOp>(
+            loc, load(out, {idx(r), idx(e * lanes)}), sum);
+        o = b.create<arith::SelectOp>(loc, masked, splat(0), o);
+        llvm::SmallVector<Value, 4> at = {bi, h, row, idx(e * lanes)};
+        if (validLanes(e) == lanes)
+          store(o, n.dest, at);
+        else
+          b.create<vector::MaskedStoreOp>(loc, n.dest, at,
+                                          laneMask(validLanes(e)), o);
+      }
+    }
+  }
+
+  NodeLowering &n;
+  OpBuilder &b;
+  Location loc;
+  Epilogue epilogue;
+  std::optional<int64_t> diagonal;
+  llvm::SmallVector<Value> operands;
+  llvm::SmallVector<TensorType> operandTypes;
+  LogicalResult result = success();
+
+  int64_t batch, heads, queries, dim, kvHeads, keys, valueDim;
+  Type t;
+  VectorType vec;
+  int64_t lanes, rows, cols, tileKeys, paddedKeys, valueVecs, valueCols;
+  int64_t chunkRows, chunks;
+  static constexpr int64_t stepTiles = 4;
+
+  // Per item and block.
+  Value bi, h, kvh, kt, scores, out, rowMax, rowSum, laneScratch;
+  llvm::SmallVector<Value> rowIndex;
+};
+
 } // namespace
 
 LogicalResult lowerAttention(NodeLowering &n) {
-  const TensorType &qt = n.inputType(0), &kt = n.inputType(1),
-                   &vt = n.inputType(2);
-  int64_t batch = qt.dim(0), heads = qt.dim(1), queries = qt.dim(2),
-          dim = qt.dim(3), kvHeads = kt.dim(1), keys = kt.dim(2),
-          valueDim = vt.dim(3);
-  std::map<char, int64_t> sizes = {
-      {'b', batch}, {'h', heads}, {'i', queries}, {'j', keys}};
+  std::map<char, int64_t> sizes = {{'b', n.inputType(0).dim(0)},
+                                   {'h', n.inputType(0).dim(1)},
+                                   {'i', n.inputType(0).dim(2)},
+                                   {'j', n.inputType(1).dim(2)}};
   llvm::SmallVector<TensorType> operandTypes;
-  for (unsigned k = 3; k < n.inputs.size(); ++k)
+  llvm::SmallVector<OperandFact> facts;
+  for (unsigned k = 3; k < n.inputs.size(); ++k) {
     operandTypes.push_back(n.inputType(k));
+    NodeId producer = n.g.producer(n.node().inputs[k]);
+    facts.push_back(producer.isValid() &&
+                            n.g.node(producer).op == OpKind::AlibiSlopes
+                        ? OperandFact::PositiveFinite
+                        : OperandFact::Unknown);
+  }
   FailureOr<Epilogue> epilogue =
       parseNodeEpilogue(n, n.node().attr("score_epilogue").getString(), "bhij",
                         operandTypes, sizes);
   if (failed(epilogue))
     return failure();
-  llvm::SmallVector<Value> operands(n.inputs.begin() + 3, n.inputs.end());
-
-  OpBuilder &b = n.b;
-  Location loc = n.loc;
-  Type t = n.elementType();
-  Value q = n.inputs[0], k = n.inputs[1], v = n.inputs[2];
-  Value row = b.create<memref::AllocOp>(loc, MemRefType::get({keys}, t));
-  Value zero = floatConstant(b, loc, t, 0.0);
-  Value negInf =
-      floatConstant(b, loc, t, -std::numeric_limits<double>::infinity());
-  Value group = indexConstant(b, loc, heads / kvHeads);
-  Value c0 = indexConstant(b, loc, 0), c1 = indexConstant(b, loc, 1);
-  LogicalResult result = success();
-
-  scf::buildLoopNest(
-      b, loc, {c0, c0, c0},
-      {indexConstant(b, loc, batch), indexConstant(b, loc, heads),
-       indexConstant(b, loc, queries)},
-      {c1, c1, c1}, [&](OpBuilder &b, Location loc, ValueRange ivs) {
-        Value bi = ivs[0], h = ivs[1], i = ivs[2];
-        Value kvh = b.create<arith::DivUIOp>(loc, h, group);
-        Value max = foldRange(
-            b, loc, keys, negInf,
-            [&](OpBuilder &b, Location loc, Value j, Value max) {
-              Value acc = foldRange(
-                  b, loc, dim, zero,
-                  [&](OpBuilder &b, Location loc, Value d, Value acc) {
-                    Value x = b.create<memref::LoadOp>(loc, q,
-                                                       ValueRange{bi, h, i, d});
-                    Value y = b.create<memref::LoadOp>(
-                        loc, k, ValueRange{bi, kvh, j, d});
-                    return b.create<arith::AddFOp>(
-                        loc, acc, b.create<arith::MulFOp>(loc, x, y));
-                  });
-              Value labels[] = {bi, h, i, j};
-              EpilogueEnv env{acc, "bhij", labels, operands, operandTypes, t};
-              FailureOr<Value> s = emitEpilogue(n, b, loc, *epilogue, env);
-              if (failed(s)) {
-                result = failure();
-                s = acc;
-              }
-              b.create<memref::StoreOp>(loc, *s, row, j);
-              return b.create<arith::MaximumFOp>(loc, max, *s);
-            });
-        Value sum =
-            foldRange(b, loc, keys, zero,
-                      [&](OpBuilder &b, Location loc, Value j, Value sum) {
-                        Value s = b.create<memref::LoadOp>(loc, row, j);
-                        Value p = b.create<math::ExpOp>(
-                            loc, b.create<arith::SubFOp>(loc, s, max));
-                        b.create<memref::StoreOp>(loc, p, row, j);
-                        return b.create<arith::AddFOp>(loc, sum, p);
-                      });
-        Value masked = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ,
-                                               max, negInf);
-        b.create<scf::ForOp>(
-            loc, c0, indexConstant(b, loc, valueDim), c1, ValueRange{},
-            [&](OpBuilder &b, Location loc, Value e, ValueRange) {
-              Value acc = foldRange(
-                  b, loc, keys, zero,
-                  [&](OpBuilder &b, Location loc, Value j, Value acc) {
-                    Value p = b.create<memref::LoadOp>(loc, row, j);
-                    Value x = b.create<memref::LoadOp>(
-                        loc, v, ValueRange{bi, kvh, j, e});
-                    return b.create<arith::AddFOp>(
-                        loc, acc, b.create<arith::MulFOp>(loc, p, x));
-                  });
-              Value out = b.create<arith::SelectOp>(
-                  loc, masked, zero, b.create<arith::DivFOp>(loc, acc, sum));
-              b.create<memref::StoreOp>(loc, out, n.dest,
-                                        ValueRange{bi, h, i, e});
-              b.create<scf::YieldOp>(loc);
-            });
-      });
-  b.create<memref::DeallocOp>(loc, row);
-  return result;
+  std::optional<int64_t> diagonal =
+      maskedBeyondDiagonal(*epilogue, 'i', 'j', facts);
+  return FlashKernel(n, std::move(*epilogue), diagonal).emit();
 }
 
 } // namespace einsum::cpu

@@ -7,6 +7,10 @@
 //    Epilogue::check proved every index within its dimension, so loads need
 //    no bounds check.
 // 3. Conditions: a comparison becomes cmpf; any other value v means v != 0.
+// 4. Vector form: the same ops on vectors (arith and math take them as
+//    is); constants, uniform labels and uniform loads are broadcast, the
+//    lane label is its lane-0 index plus [0, 1, ...]. An epilogue that
+//    indexes an operand by the lane label goes lane by lane instead.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/LowerEpilogue.h"
@@ -16,6 +20,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <cmath>
 
@@ -93,6 +99,30 @@ private:
   FailureOr<Value> integer(const EpilogueExpr &e);
   FailureOr<Value> condition(const EpilogueExpr &e);
   FailureOr<Value> load(const EpilogueExpr &e);
+  /// A uniform scalar as a value of the form being emitted.
+  Value lift(Value scalar) {
+    if (!env.lanes)
+      return scalar;
+    return b.create<vector::BroadcastOp>(
+        loc, VectorType::get({env.lanes}, scalar.getType()), scalar);
+  }
+  Type typeLike(Value shape, Type element) {
+    if (auto v = dyn_cast<VectorType>(shape.getType()))
+      return VectorType::get(v.getShape(), element);
+    return element;
+  }
+  /// The lane label's value in each lane, as floats.
+  Value laneValues(Value base) {
+    Type t = env.computeType;
+    llvm::SmallVector<mlir::Attribute> iota;
+    for (int64_t l = 0; l < env.lanes; ++l)
+      iota.push_back(b.getFloatAttr(t, double(l)));
+    auto vt = VectorType::get({env.lanes}, t);
+    Value offsets =
+        b.create<arith::ConstantOp>(loc, DenseElementsAttr::get(vt, iota));
+    return b.create<arith::AddFOp>(loc, lift(indexToFloat(b, loc, base, t)),
+                                   offsets);
+  }
   FailureOr<Value> labelIndex(char label) {
     size_t p = env.labels.find(label);
     if (p == llvm::StringRef::npos)
@@ -153,7 +183,7 @@ FailureOr<Value> Emitter::condition(const EpilogueExpr &e) {
     return failure();
   return b
       .create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, *v,
-                             floatConstant(b, loc, env.computeType, 0))
+                             lift(floatConstant(b, loc, env.computeType, 0)))
       .getResult();
 }
 
@@ -223,7 +253,7 @@ FailureOr<Value> Emitter::value(const EpilogueExpr &e) {
   Type t = env.computeType;
   switch (e.op) {
   case EpilogueOp::Number:
-    return floatConstant(b, loc, t, e.value);
+    return lift(floatConstant(b, loc, t, e.value));
   case EpilogueOp::Acc:
     if (!env.acc)
       return n.refuse("epilogue reads 'acc' where there is no sum");
@@ -232,10 +262,16 @@ FailureOr<Value> Emitter::value(const EpilogueExpr &e) {
     FailureOr<Value> i = labelIndex(e.label);
     if (failed(i))
       return failure();
-    return indexToFloat(b, loc, *i, t);
+    if (env.lanes && e.label == env.laneLabel)
+      return laneValues(*i);
+    return lift(indexToFloat(b, loc, *i, t));
   }
-  case EpilogueOp::Operand:
-    return load(e);
+  case EpilogueOp::Operand: {
+    FailureOr<Value> v = load(e);
+    if (failed(v))
+      return failure();
+    return lift(*v);
+  }
   case EpilogueOp::Lt:
   case EpilogueOp::Le:
   case EpilogueOp::Gt:
@@ -245,7 +281,7 @@ FailureOr<Value> Emitter::value(const EpilogueExpr &e) {
     FailureOr<Value> c = condition(e);
     if (failed(c))
       return failure();
-    return b.create<arith::UIToFPOp>(loc, t, *c).getResult();
+    return b.create<arith::UIToFPOp>(loc, typeLike(*c, t), *c).getResult();
   }
   case EpilogueOp::Select: {
     FailureOr<Value> c = condition(e.children[0]);
@@ -258,7 +294,7 @@ FailureOr<Value> Emitter::value(const EpilogueExpr &e) {
     FailureOr<Value> i = integer(e);
     if (failed(i))
       return failure();
-    return indexToFloat(b, loc, *i, t);
+    return lift(indexToFloat(b, loc, *i, t));
   }
   case EpilogueOp::Neg:
   case EpilogueOp::Add:
@@ -306,8 +342,59 @@ FailureOr<Value> Emitter::value(const EpilogueExpr &e) {
   }
 }
 
+static bool indexUsesLabel(const EpilogueExpr &e, char label, bool inIndex) {
+  if (e.op == EpilogueOp::Label)
+    return inIndex && e.label == label;
+  bool index =
+      inIndex || e.op == EpilogueOp::Operand || e.op == EpilogueOp::RelBucket;
+  for (const EpilogueExpr &c : e.children)
+    if (indexUsesLabel(c, label, index))
+      return true;
+  return false;
+}
+
+bool needsLaneLoop(const Epilogue &e, char laneLabel) {
+  return indexUsesLabel(e.root(), laneLabel, false);
+}
+
+/// The vector form through `env.laneScratch`: each lane's sum is stored,
+/// replaced by its scalar epilogue, and the vector read back.
+static FailureOr<Value> emitLaneByLane(const NodeLowering &n, OpBuilder &b,
+                                       Location loc, const Epilogue &e,
+                                       const EpilogueEnv &env) {
+  assert(env.laneScratch && "the caller provides the lane scratch buffer");
+  auto vt = cast<VectorType>(env.acc.getType());
+  Value c0 = indexConstant(b, loc, 0);
+  b.create<vector::StoreOp>(loc, env.acc, env.laneScratch, ValueRange{c0});
+  size_t lanePos = env.labels.find(env.laneLabel);
+  LogicalResult result = success();
+  b.create<scf::ForOp>(
+      loc, c0, indexConstant(b, loc, env.lanes), indexConstant(b, loc, 1),
+      ValueRange{}, [&](OpBuilder &b, Location loc, Value l, ValueRange) {
+        llvm::SmallVector<Value, 4> labels(env.labelValues.begin(),
+                                           env.labelValues.end());
+        labels[lanePos] = b.create<arith::AddIOp>(loc, labels[lanePos], l);
+        EpilogueEnv scalar = env;
+        scalar.lanes = 0;
+        scalar.labelValues = labels;
+        scalar.acc = b.create<memref::LoadOp>(loc, env.laneScratch, l);
+        FailureOr<Value> v = Emitter(n, b, loc, scalar).value(e.root());
+        if (failed(v))
+          result = failure();
+        else
+          b.create<memref::StoreOp>(loc, *v, env.laneScratch, l);
+        b.create<scf::YieldOp>(loc);
+      });
+  if (failed(result))
+    return failure();
+  return b.create<vector::LoadOp>(loc, vt, env.laneScratch, ValueRange{c0})
+      .getResult();
+}
+
 FailureOr<Value> emitEpilogue(const NodeLowering &n, OpBuilder &b, Location loc,
                               const Epilogue &e, const EpilogueEnv &env) {
+  if (env.lanes && needsLaneLoop(e, env.laneLabel))
+    return emitLaneByLane(n, b, loc, e, env);
   return Emitter(n, b, loc, env).value(e.root());
 }
 

@@ -23,7 +23,15 @@ struct EpilogueEnv {
   /// Memrefs of $0, $1, ... and their types.
   llvm::ArrayRef<mlir::Value> operands;
   llvm::ArrayRef<TensorType> operandTypes;
+  /// The scalar compute type; with `lanes`, values are vectors of it.
   mlir::Type computeType;
+  /// Vector form: `acc` is a vector of `lanes` sums and label `laneLabel`'s
+  /// value is the index of lane 0, lane l standing for that index + l.
+  char laneLabel = 0;
+  int64_t lanes = 0;
+  /// Vector form of an epilogue whose operand indices depend on the lane
+  /// label (needsLaneLoop): a memref<lanes x computeType> to go through.
+  mlir::Value laneScratch;
 };
 
 /// Parses and checks `text` for a node as the reference does, so the
@@ -37,6 +45,10 @@ mlir::FailureOr<mlir::Value> emitEpilogue(const NodeLowering &n,
                                           mlir::OpBuilder &b,
                                           mlir::Location loc, const Epilogue &e,
                                           const EpilogueEnv &env);
+
+/// Whether the vector form must evaluate lane by lane: an operand index or
+/// rel_bucket depends on `laneLabel` (a gather, not a broadcast).
+bool needsLaneLoop(const Epilogue &e, char laneLabel);
 
 /// T5's bucket of `rel` (an i64) as ir/RelativeBuckets.cpp computes it,
 /// including its float32 logarithm; returns an i64.

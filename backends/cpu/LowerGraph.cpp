@@ -86,6 +86,7 @@ static bool isView(OpKind op) {
 }
 
 FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
+                                            const KernelOptions &options,
                                             EntrySignature &signature) {
   Location unknown = UnknownLoc::get(&ctx);
   llvm::Expected<std::vector<NodeId>> orderOr = g.topologicalOrder();
@@ -166,7 +167,7 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
       if (!dest)
         dest = b.create<memref::AllocOp>(loc, toMemRefType(&ctx, g.type(out)),
                                          b.getI64IntegerAttr(64));
-      NodeLowering n{b, loc, g, id, {}, dest, status, 0};
+      NodeLowering n{b, loc, g, id, {}, dest, status, 0, &options};
       for (TensorId t : node.inputs)
         n.inputs.push_back(buffers[t.index()]);
       if (node.op == OpKind::Gather)

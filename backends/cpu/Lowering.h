@@ -19,12 +19,32 @@
 
 #include "llvm/ADT/SmallVector.h"
 
+#include <algorithm>
 #include <string>
 
 namespace einsum::cpu {
 
 /// The name of the lowered function; the C interface adds _mlir_ciface_.
 inline constexpr const char *kEntryName = "eg_main";
+
+/// What the generated kernels are shaped for.
+struct KernelOptions {
+  /// Work loops run on this many OpenMP threads; 1 emits no parallel loop.
+  unsigned threads = 1;
+  /// The widest vector register, and how many there are: they size the
+  /// register tiles (16 x 512 bits with AVX-512, 16 x 256 with AVX2).
+  unsigned vectorBits = 128;
+  unsigned vectorRegisters = 16;
+
+  /// Lanes of `elementBits`-wide elements in one vector register.
+  int64_t lanes(unsigned elementBits) const {
+    return std::max<int64_t>(1, vectorBits / elementBits);
+  }
+};
+
+/// The host's vector width and register count, from its CPU features, with
+/// `threads` (0: one per core).
+KernelOptions hostKernelOptions(unsigned threads);
 
 /// How the entry function is called: every graph argument, then every
 /// graph output, then (if the graph gathers) a memref<Gx2xi64> where gather
@@ -38,7 +58,8 @@ struct EntrySignature {
 /// Builds the module for a verified graph, or emits an error diagnostic
 /// (naming the node) on the context and fails.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
-lowerGraph(mlir::MLIRContext &ctx, const Graph &g, EntrySignature &signature);
+lowerGraph(mlir::MLIRContext &ctx, const Graph &g, const KernelOptions &options,
+           EntrySignature &signature);
 
 /// One node being lowered: its input buffers and the buffer to fill.
 struct NodeLowering {
@@ -51,6 +72,7 @@ struct NodeLowering {
   /// gather: this node's row of the status memref.
   mlir::Value status;
   int64_t statusSlot = 0;
+  const KernelOptions *options = nullptr;
 
   const Node &node() const { return g.node(id); }
   const TensorType &inputType(unsigned k) const {
@@ -96,6 +118,18 @@ mlir::Value castFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
 /// The loop indices of the enclosing linalg.generic, one per loop.
 llvm::SmallVector<mlir::Value, 4>
 loopIndices(mlir::OpBuilder &b, mlir::Location loc, unsigned numLoops);
+/// A loop over [0, count) whose iterations are independent: an
+/// scf.parallel (OpenMP threads) when `options.threads` > 1 and there is
+/// more than one iteration, else an scf.for. `body` allocates on the heap:
+/// a stack allocation in it would grow the stack at every iteration.
+void buildWorkLoop(
+    mlir::OpBuilder &b, mlir::Location loc, int64_t count,
+    const KernelOptions &options,
+    llvm::function_ref<void(mlir::OpBuilder &, mlir::Location, mlir::Value)>
+        body);
+/// A splat constant of a vector type, or a scalar constant.
+mlir::Value splatConstant(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Type type, double value);
 /// A linalg.generic writing `dest` (identity map) from `inputs` read through
 /// `inputMaps`, every loop parallel.
 void buildParallelGeneric(
