@@ -21,8 +21,8 @@
 // above it are never computed. No [b, h, Sq, Sk] buffer exists.
 //
 //===----------------------------------------------------------------------===//
+#include "backends/cpu/KernelBuilder.h"
 #include "backends/cpu/LowerEpilogue.h"
-#include "backends/cpu/Lowering.h"
 
 #include "ir/EpilogueMask.h"
 
@@ -42,22 +42,17 @@ namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-class FlashKernel {
+class FlashKernel : KernelBuilder {
 public:
   FlashKernel(NodeLowering &n, Epilogue epilogue,
               std::optional<int64_t> diagonal)
-      : n(n), b(n.b), loc(n.loc), epilogue(std::move(epilogue)),
-        diagonal(diagonal) {
+      : KernelBuilder(n.b, n.loc, n.elementType(), *n.options), n(n),
+        epilogue(std::move(epilogue)), diagonal(diagonal) {
     const TensorType &qt = n.inputType(0), &kt = n.inputType(1),
                      &vt = n.inputType(2);
     batch = qt.dim(0), heads = qt.dim(1), queries = qt.dim(2), dim = qt.dim(3);
     kvHeads = kt.dim(1), keys = kt.dim(2), valueDim = vt.dim(3);
-    t = n.elementType();
     const KernelOptions &o = *n.options;
-    lanes = o.lanes(t.getIntOrFloatBitWidth());
-    vec = VectorType::get({lanes}, t);
     // Half the registers hold the score tile; the rest the K^T vectors, the
     // broadcast query element and the epilogue's temporaries.
     int64_t accumulators = std::max<int64_t>(2, o.vectorRegisters / 2);
@@ -85,54 +80,9 @@ public:
   }
 
 private:
-  Value idx(int64_t v) { return indexConstant(b, loc, v); }
-  Value add(Value x, Value y) { return b.create<arith::AddIOp>(loc, x, y); }
-  Value mul(Value x, Value y) { return b.create<arith::MulIOp>(loc, x, y); }
-  Value minIdx(Value x, Value y) { return b.create<arith::MinSIOp>(loc, x, y); }
-  /// ceil(x / d) for x >= 0 (arith.ceildivui has no LLVM lowering).
-  Value ceilDivIdx(Value x, int64_t d) {
-    return b.create<arith::DivUIOp>(loc, add(x, idx(d - 1)), idx(d));
-  }
-  Value splat(double v) { return splatConstant(b, loc, vec, v); }
-  Value scalar(double v) { return floatConstant(b, loc, t, v); }
-  Value broadcast(Value s) {
-    return b.create<vector::BroadcastOp>(loc, vec, s);
-  }
-  Value load(Value m, ValueRange i) {
-    return b.create<vector::LoadOp>(loc, vec, m, i);
-  }
-  void store(Value v, Value m, ValueRange i) {
-    b.create<vector::StoreOp>(loc, v, m, i);
-  }
-  Value alloc(llvm::ArrayRef<int64_t> shape) {
-    return b.create<memref::AllocOp>(loc, MemRefType::get(shape, t),
-                                     b.getI64IntegerAttr(64));
-  }
-  /// A mask of the first `count` lanes, for the last vector of a row.
-  Value laneMask(int64_t count) {
-    llvm::SmallVector<bool> bits(lanes, false);
-    std::fill_n(bits.begin(), count, true);
-    auto type = VectorType::get({lanes}, b.getI1Type());
-    return b.create<arith::ConstantOp>(
-        loc, DenseElementsAttr::get(type, llvm::ArrayRef<bool>(bits)));
-  }
   /// Lanes of value vector `e` that are inside the value dimension.
   int64_t validLanes(int64_t e) {
     return std::min(lanes, valueDim - e * lanes);
-  }
-  /// scf.for over [lo, hi) with `init` carried; `body` returns the next.
-  ValueRange
-  loop(Value lo, Value hi, ValueRange init,
-       llvm::function_ref<llvm::SmallVector<Value>(Value, ValueRange)> body) {
-    auto op = b.create<scf::ForOp>(
-        loc, lo, hi, idx(1), init,
-        [&](OpBuilder &nested, Location, Value iv, ValueRange carried) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nested.getInsertionBlock(),
-                              nested.getInsertionPoint());
-          b.create<scf::YieldOp>(loc, body(iv, carried));
-        });
-    return op.getResults();
   }
   /// Keys a row must see: all of them, or up to its diagonal.
   Value keyLimit(Value row) {
@@ -173,24 +123,12 @@ private:
         b.create<memref::DeallocOp>(loc, buffer);
   }
 
-  /// kt[j / T, d, j % T] = k[b, kvh, j, d] for the item's whole tiles; 0 past
-  /// the keys.
+  /// K^T tile by tile, for the item's keys.
   void packKeys(Value itemKeys) {
     Value end = mul(ceilDivIdx(itemKeys, tileKeys), idx(tileKeys));
-    Value k = n.inputs[1];
-    loop(idx(0), end, {}, [&](Value j, ValueRange) {
-      Value inside =
-          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, idx(keys));
-      Value row = minIdx(j, idx(keys - 1));
-      Value tile = b.create<arith::DivUIOp>(loc, j, idx(tileKeys));
-      Value lane = b.create<arith::RemUIOp>(loc, j, idx(tileKeys));
-      loop(idx(0), idx(dim), {}, [&](Value d, ValueRange) {
-        Value x = b.create<memref::LoadOp>(loc, k, ValueRange{bi, kvh, row, d});
-        x = b.create<arith::SelectOp>(loc, inside, x, scalar(0));
-        b.create<memref::StoreOp>(loc, x, kt, ValueRange{tile, d, lane});
-        return llvm::SmallVector<Value>{};
-      });
-      return llvm::SmallVector<Value>{};
+    packTiles(kt, end, tileKeys, dim, keys, [&](Value j, Value d) {
+      return b.create<memref::LoadOp>(loc, n.inputs[1],
+                                      ValueRange{bi, kvh, j, d});
     });
   }
 
@@ -230,23 +168,12 @@ private:
 
   void emitScoreTile(Value tile, Value slot) {
     Value keyBase = mul(tile, idx(tileKeys));
-    llvm::SmallVector<Value> zeros(rows * cols, splat(0));
     Value q = n.inputs[0];
-    ValueRange acc =
-        loop(idx(0), idx(dim), zeros, [&](Value d, ValueRange acc) {
-          llvm::SmallVector<Value> next(acc.begin(), acc.end()), kv;
-          for (int64_t c = 0; c < cols; ++c)
-            kv.push_back(load(kt, {tile, d, idx(c * lanes)}));
-          for (int64_t r = 0; r < rows; ++r) {
-            Value x = broadcast(b.create<memref::LoadOp>(
-                loc, q, ValueRange{bi, h, rowIndex[r], d}));
-            for (int64_t c = 0; c < cols; ++c)
-              next[r * cols + c] =
-                  b.create<vector::FMAOp>(loc, x, kv[c], next[r * cols + c]);
-          }
-          return next;
+    llvm::SmallVector<Value> sums =
+        tileSum(rows, cols, dim, kt, tile, [&](int64_t r, Value d) {
+          return b.create<memref::LoadOp>(loc, q,
+                                          ValueRange{bi, h, rowIndex[r], d});
         });
-    llvm::SmallVector<Value> sums(acc.begin(), acc.end());
     for (int64_t c = 0; c < cols; ++c) {
       Value j = add(keyBase, idx(c * lanes));
       Value outside;
@@ -347,8 +274,7 @@ private:
               if (validLanes(e) == lanes)
                 row.push_back(load(v, index));
               else
-                row.push_back(b.create<vector::MaskedLoadOp>(
-                    loc, vec, v, index, laneMask(validLanes(e)), splat(0)));
+                row.push_back(loadFirst(validLanes(e), v, index));
             }
             for (int64_t r = 0; r < rows; ++r) {
               Value p = broadcast(
@@ -385,15 +311,12 @@ private:
         if (validLanes(e) == lanes)
           store(o, n.dest, at);
         else
-          b.create<vector::MaskedStoreOp>(loc, n.dest, at,
-                                          laneMask(validLanes(e)), o);
+          storeFirst(validLanes(e), o, n.dest, at);
       }
     }
   }
 
   NodeLowering &n;
-  OpBuilder &b;
-  Location loc;
   Epilogue epilogue;
   std::optional<int64_t> diagonal;
   llvm::SmallVector<Value> operands;
@@ -401,9 +324,7 @@ private:
   LogicalResult result = success();
 
   int64_t batch, heads, queries, dim, kvHeads, keys, valueDim;
-  Type t;
-  VectorType vec;
-  int64_t lanes, rows, cols, tileKeys, paddedKeys, valueVecs, valueCols;
+  int64_t rows, cols, tileKeys, paddedKeys, valueVecs, valueCols;
   int64_t chunkRows, chunks;
   static constexpr int64_t stepTiles = 4;
 

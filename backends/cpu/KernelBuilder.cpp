@@ -1,0 +1,143 @@
+//===- KernelBuilder.cpp - Vector loop nests for the hot kernels ----------===//
+#include "backends/cpu/KernelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+
+namespace einsum::cpu {
+
+KernelBuilder::KernelBuilder(OpBuilder &b, Location loc, Type element,
+                             const KernelOptions &options)
+    : b(b), loc(loc), t(element),
+      lanes(options.lanes(element.getIntOrFloatBitWidth())),
+      vec(VectorType::get({lanes}, element)) {}
+
+Value KernelBuilder::idx(int64_t v) { return indexConstant(b, loc, v); }
+Value KernelBuilder::add(Value x, Value y) {
+  return b.create<arith::AddIOp>(loc, x, y);
+}
+Value KernelBuilder::sub(Value x, Value y) {
+  return b.create<arith::SubIOp>(loc, x, y);
+}
+Value KernelBuilder::mul(Value x, Value y) {
+  return b.create<arith::MulIOp>(loc, x, y);
+}
+Value KernelBuilder::div(Value x, int64_t d) {
+  return b.create<arith::DivUIOp>(loc, x, idx(d));
+}
+Value KernelBuilder::rem(Value x, int64_t d) {
+  return b.create<arith::RemUIOp>(loc, x, idx(d));
+}
+Value KernelBuilder::minIdx(Value x, Value y) {
+  return b.create<arith::MinSIOp>(loc, x, y);
+}
+Value KernelBuilder::ceilDivIdx(Value x, int64_t d) {
+  return div(add(x, idx(d - 1)), d);
+}
+Value KernelBuilder::lessThan(Value x, Value y) {
+  return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, x, y);
+}
+
+Value KernelBuilder::scalar(double v) { return floatConstant(b, loc, t, v); }
+Value KernelBuilder::splat(double v) { return splatConstant(b, loc, vec, v); }
+Value KernelBuilder::broadcast(Value s) {
+  return b.create<vector::BroadcastOp>(loc, vec, s);
+}
+Value KernelBuilder::load(Value memref, ValueRange at) {
+  return b.create<vector::LoadOp>(loc, vec, memref, at);
+}
+void KernelBuilder::store(Value v, Value memref, ValueRange at) {
+  b.create<vector::StoreOp>(loc, v, memref, at);
+}
+
+static Value firstLanes(OpBuilder &b, Location loc, int64_t lanes,
+                        int64_t count) {
+  llvm::SmallVector<bool> bits(lanes, false);
+  std::fill_n(bits.begin(), count, true);
+  auto type = VectorType::get({lanes}, b.getI1Type());
+  return b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(type, llvm::ArrayRef<bool>(bits)));
+}
+
+Value KernelBuilder::loadFirst(int64_t count, Value memref, ValueRange at) {
+  return b.create<vector::MaskedLoadOp>(
+      loc, vec, memref, at, firstLanes(b, loc, lanes, count), splat(0));
+}
+void KernelBuilder::storeFirst(int64_t count, Value v, Value memref,
+                               ValueRange at) {
+  b.create<vector::MaskedStoreOp>(loc, memref, at,
+                                  firstLanes(b, loc, lanes, count), v);
+}
+
+Value KernelBuilder::alloc(llvm::ArrayRef<int64_t> shape) {
+  return b.create<memref::AllocOp>(loc, MemRefType::get(shape, t),
+                                   b.getI64IntegerAttr(64));
+}
+
+ValueRange KernelBuilder::loop(
+    Value lo, Value hi, ValueRange init,
+    llvm::function_ref<llvm::SmallVector<Value>(Value, ValueRange)> body) {
+  auto op = b.create<scf::ForOp>(
+      loc, lo, hi, idx(1), init,
+      [&](OpBuilder &, Location, Value iv, ValueRange carried) {
+        b.create<scf::YieldOp>(loc, body(iv, carried));
+      });
+  return op.getResults();
+}
+
+void KernelBuilder::forEach(Value lo, Value hi,
+                            llvm::function_ref<void(Value)> body) {
+  loop(lo, hi, {}, [&](Value iv, ValueRange) {
+    body(iv);
+    return llvm::SmallVector<Value>{};
+  });
+}
+
+void KernelBuilder::ifThen(Value cond, llvm::function_ref<void()> body) {
+  auto op = b.create<scf::IfOp>(loc, cond, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&op.getThenRegion().front());
+  body();
+}
+
+void KernelBuilder::packTiles(Value packed, Value end, int64_t tileWidth,
+                              int64_t depth, int64_t valid,
+                              llvm::function_ref<Value(Value, Value)> element) {
+  forEach(idx(0), end, [&](Value j) {
+    Value inside = lessThan(j, idx(valid));
+    Value clamped = minIdx(j, idx(valid - 1));
+    Value tile = div(j, tileWidth), lane = rem(j, tileWidth);
+    forEach(idx(0), idx(depth), [&](Value k) {
+      Value x = b.create<arith::SelectOp>(loc, inside, element(clamped, k),
+                                          scalar(0));
+      b.create<memref::StoreOp>(loc, x, packed, ValueRange{tile, k, lane});
+    });
+  });
+}
+
+llvm::SmallVector<Value>
+KernelBuilder::tileSum(int64_t rows, int64_t cols, int64_t depth, Value packed,
+                       Value tile,
+                       llvm::function_ref<Value(int64_t, Value)> left) {
+  llvm::SmallVector<Value> zeros(rows * cols, splat(0));
+  ValueRange sums =
+      loop(idx(0), idx(depth), zeros, [&](Value k, ValueRange acc) {
+        llvm::SmallVector<Value> next(acc.begin(), acc.end()), right;
+        for (int64_t c = 0; c < cols; ++c)
+          right.push_back(load(packed, {tile, k, idx(c * lanes)}));
+        for (int64_t r = 0; r < rows; ++r) {
+          Value x = broadcast(left(r, k));
+          for (int64_t c = 0; c < cols; ++c)
+            next[r * cols + c] =
+                b.create<vector::FMAOp>(loc, x, right[c], next[r * cols + c]);
+        }
+        return next;
+      });
+  return {sums.begin(), sums.end()};
+}
+
+} // namespace einsum::cpu

@@ -1,0 +1,85 @@
+//===- KernelBuilder.h - Vector loop nests for the hot kernels --*- C++ -*-===//
+//
+// The pieces the register-tiled kernels (contraction, attention) share:
+// index arithmetic, vectors of the element type, heap scratch buffers,
+// tile-major packing of the right-hand operand, and the register tile that
+// sums broadcast left-hand elements times packed vectors.
+//
+//===----------------------------------------------------------------------===//
+#ifndef EINSUM_BACKENDS_CPU_KERNELBUILDER_H
+#define EINSUM_BACKENDS_CPU_KERNELBUILDER_H
+
+#include "backends/cpu/Lowering.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+namespace einsum::cpu {
+
+inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+class KernelBuilder {
+public:
+  KernelBuilder(mlir::OpBuilder &b, mlir::Location loc, mlir::Type element,
+                const KernelOptions &options);
+
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  mlir::Type t;
+  int64_t lanes;
+  mlir::VectorType vec;
+
+  //===--- Index arithmetic -----------------------------------------------===//
+  mlir::Value idx(int64_t v);
+  mlir::Value add(mlir::Value x, mlir::Value y);
+  mlir::Value sub(mlir::Value x, mlir::Value y);
+  mlir::Value mul(mlir::Value x, mlir::Value y);
+  mlir::Value div(mlir::Value x, int64_t d);
+  mlir::Value rem(mlir::Value x, int64_t d);
+  mlir::Value minIdx(mlir::Value x, mlir::Value y);
+  /// ceil(x / d) for x >= 0 (arith.ceildivui has no LLVM lowering).
+  mlir::Value ceilDivIdx(mlir::Value x, int64_t d);
+  mlir::Value lessThan(mlir::Value x, mlir::Value y);
+
+  //===--- Values ---------------------------------------------------------===//
+  mlir::Value scalar(double v);
+  mlir::Value splat(double v);
+  mlir::Value broadcast(mlir::Value s);
+  mlir::Value load(mlir::Value memref, mlir::ValueRange at);
+  void store(mlir::Value v, mlir::Value memref, mlir::ValueRange at);
+  /// A load or store of the first `count` lanes only (count < lanes).
+  mlir::Value loadFirst(int64_t count, mlir::Value memref, mlir::ValueRange at);
+  void storeFirst(int64_t count, mlir::Value v, mlir::Value memref,
+                  mlir::ValueRange at);
+  /// A 64-byte aligned heap buffer of the element type.
+  mlir::Value alloc(llvm::ArrayRef<int64_t> shape);
+
+  //===--- Loops ----------------------------------------------------------===//
+  /// scf.for over [lo, hi) carrying `init`; `body` returns the next values.
+  mlir::ValueRange
+  loop(mlir::Value lo, mlir::Value hi, mlir::ValueRange init,
+       llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::Value,
+                                                         mlir::ValueRange)>
+           body);
+  void forEach(mlir::Value lo, mlir::Value hi,
+               llvm::function_ref<void(mlir::Value)> body);
+  void ifThen(mlir::Value cond, llvm::function_ref<void()> body);
+
+  //===--- Register tiles -------------------------------------------------===//
+  /// packed[j / T, k, j % T] = element(j, k) for j in [0, end) (a multiple
+  /// of T = cols * lanes), k in [0, depth); 0 where j >= valid. `element`
+  /// reads the operand at a j clamped below `valid`.
+  void packTiles(
+      mlir::Value packed, mlir::Value end, int64_t tileWidth, int64_t depth,
+      int64_t valid,
+      llvm::function_ref<mlir::Value(mlir::Value j, mlir::Value k)> element);
+  /// sum over k in [0, depth) of left(r, k) * packed[tile, k, c * lanes:]
+  /// for r < rows, c < cols: rows * cols vectors, row-major.
+  llvm::SmallVector<mlir::Value>
+  tileSum(int64_t rows, int64_t cols, int64_t depth, mlir::Value packed,
+          mlir::Value tile,
+          llvm::function_ref<mlir::Value(int64_t r, mlir::Value k)> left);
+};
+
+} // namespace einsum::cpu
+
+#endif // EINSUM_BACKENDS_CPU_KERNELBUILDER_H
