@@ -8,9 +8,12 @@
 // 3. contraction: a second, all-parallel linalg.generic over the result
 //    applies the epilogue in place, with the output labels read from
 //    linalg.index and epilogue operands loaded at their computed indices.
+// A two-input product shaped like a batched matrix product takes the
+// register-tiled kernel of LowerMatmul.cpp instead, epilogue included.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/LowerEpilogue.h"
+#include "backends/cpu/LowerMatmul.h"
 #include "backends/cpu/Lowering.h"
 
 #include "ir/Diagnostic.h"
@@ -68,6 +71,9 @@ LogicalResult lowerEinsum(NodeLowering &n) {
   FailureOr<EinsumSpec> spec = parseSpec(n, n.inputs.size());
   if (failed(spec))
     return failure();
+  if (std::optional<LogicalResult> tiled =
+          lowerMatmul(n, *spec, nullptr, {}, {}))
+    return *tiled;
   return emitSum(n, *spec, n.inputs);
 }
 
@@ -92,12 +98,15 @@ LogicalResult lowerContraction(NodeLowering &n) {
   if (failed(epilogue))
     return failure();
 
+  llvm::SmallVector<Value> operands(n.inputs.begin() + terms, n.inputs.end());
+  if (std::optional<LogicalResult> tiled =
+          lowerMatmul(n, *spec, &*epilogue, operands, operandTypes))
+    return *tiled;
   if (failed(emitSum(n, *spec, ValueRange(n.inputs).take_front(terms))))
     return failure();
   if (epilogue->isIdentity())
     return success();
 
-  llvm::SmallVector<Value> operands(n.inputs.begin() + terms, n.inputs.end());
   LogicalResult result = success();
   buildParallelGeneric(
       n.b, n.loc, {}, {}, n.dest,

@@ -102,6 +102,14 @@ INSTANTIATE_TEST_SUITE_P(
         EinsumCase{"scores", "bhid,bhjd->bhij", {{2, 3, 13, 7}, {2, 3, 77, 7}}},
         EinsumCase{
             "weighted", "bhij,bhjd->bhid", {{1, 2, 7, 128}, {1, 2, 128, 5}}},
+        // Register-tiled: several row blocks and column tiles, a partial
+        // last tile, batch labels of one side only, a transposed left side.
+        EinsumCase{"matmul_long", "ij,jk->ik", {{77, 200}, {200, 333}}},
+        EinsumCase{"batch_right", "ik,bkj->bij", {{9, 70}, {3, 70, 45}}},
+        EinsumCase{"transposed_left", "ji,jk->ik", {{33, 17}, {33, 40}}},
+        EinsumCase{"scores_long",
+                   "bhid,bhjd->bhij",
+                   {{1, 2, 100, 64}, {1, 2, 150, 64}}},
         EinsumCase{"three", "ij,jk,k->i", {{7, 13}, {13, 5}, {5}}},
         EinsumCase{"diagonal", "ii->i", {{13, 13}}},
         EinsumCase{"total", "ij->", {{7, 13}}},

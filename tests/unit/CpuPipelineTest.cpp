@@ -57,7 +57,13 @@ TEST_P(CpuPipeline, EveryNamedPipelineMatchesTheUnpassedReference) {
     PassManager pm;
     pm.addPasses(llvm::cantFail(parsePipeline(p.pipeline)));
     ASSERT_FALSE(bool(pm.run(g))) << printGraph(g);
-    expectCpuMatches(g, inputs, 1e-4, 1e-4, &original);
+    // One thread, and a work split across threads.
+    for (unsigned threads : {1u, 3u}) {
+      SCOPED_TRACE(threads);
+      CompileOptions options;
+      options.threads = threads;
+      expectCpuMatches(g, inputs, 1e-4, 1e-4, &original, options);
+    }
   }
 }
 
@@ -73,6 +79,16 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"alibi_causal", 8, 8, 77, 77, 8, nn::PositionBias::Alibi,
              nn::AlibiForm::Symmetric, true},
         Case{"alibi_decode", 4, 4, 1, 17, 8, nn::PositionBias::Alibi,
+             nn::AlibiForm::Symmetric, true},
+        // Several key tiles, softmax steps, row blocks and work items; value
+        // width not a multiple of the vector.
+        Case{"alibi_causal_long", 3, 3, 333, 333, 64, nn::PositionBias::Alibi,
+             nn::AlibiForm::Symmetric, true},
+        Case{"alibi_long", 2, 2, 200, 300, 32, nn::PositionBias::Alibi,
+             nn::AlibiForm::Symmetric, false},
+        Case{"alibi_causal_prefix", 2, 1, 77, 300, 16, nn::PositionBias::Alibi,
+             nn::AlibiForm::Symmetric, true},
+        Case{"causal_none_long", 2, 2, 160, 160, 16, nn::PositionBias::None,
              nn::AlibiForm::Symmetric, true},
         Case{"alibi_gqa", 8, 2, 9, 9, 8, nn::PositionBias::Alibi,
              nn::AlibiForm::Symmetric, true},

@@ -45,8 +45,9 @@ inline std::vector<TensorData> randomInputs(const Graph &g, unsigned seed,
 }
 
 inline std::vector<TensorData> runOn(Backend &backend, const Graph &g,
-                                     const std::vector<TensorData> &inputs) {
-  llvm::Expected<std::unique_ptr<Executable>> exe = backend.compile(g, {});
+                                     const std::vector<TensorData> &inputs,
+                                     const CompileOptions &options = {}) {
+  llvm::Expected<std::unique_ptr<Executable>> exe = backend.compile(g, options);
   if (!exe) {
     ADD_FAILURE() << backend.name().str()
                   << " compile: " << firstMessage(exe.takeError()) << "\n"
@@ -73,14 +74,15 @@ inline std::vector<TensorData> runOn(Backend &backend, const Graph &g,
 /// same inputs and compares every output within atol + rtol * |expected|.
 inline void expectCpuMatches(const Graph &g, const std::vector<TensorData> &in,
                              double rtol, double atol,
-                             const Graph *expectedGraph = nullptr) {
+                             const Graph *expectedGraph = nullptr,
+                             const CompileOptions &options = {}) {
   std::unique_ptr<Backend> cpu = cpuBackend();
   if (!cpu)
     GTEST_SKIP() << "cpu backend not built";
   std::unique_ptr<Backend> ref = createReferenceBackend();
   std::vector<TensorData> expected =
       runOn(*ref, expectedGraph ? *expectedGraph : g, in);
-  std::vector<TensorData> actual = runOn(*cpu, g, in);
+  std::vector<TensorData> actual = runOn(*cpu, g, in, options);
   ASSERT_EQ(actual.size(), expected.size());
   for (size_t k = 0; k < actual.size(); ++k) {
     Comparison c = compareTensors(actual[k], expected[k], rtol, atol);
