@@ -166,6 +166,12 @@ bool registerBackend(llvm::StringRef name, BackendFactory factory) {
   return r.factories.emplace(name.str(), std::move(factory)).second;
 }
 
+bool unregisterBackend(llvm::StringRef name) {
+  Registry &r = registry();
+  std::lock_guard<std::mutex> guard(r.lock);
+  return r.factories.erase(name.str()) != 0;
+}
+
 std::vector<std::string> registeredBackends() {
   Registry &r = registry();
   std::lock_guard<std::mutex> guard(r.lock);

@@ -90,6 +90,9 @@ using BackendFactory = std::function<std::unique_ptr<Backend>()>;
 /// Adds a backend under `name`; a second registration of a name replaces
 /// nothing and returns false.
 bool registerBackend(llvm::StringRef name, BackendFactory factory);
+/// Removes the registration of `name`, returning whether there was one; for
+/// undoing a plugin load that failed half-way (PluginLoader.h).
+bool unregisterBackend(llvm::StringRef name);
 /// Registers every backend built into the library.
 void registerBuiltinBackends();
 /// A new instance of the backend called `name`, or an error listing the

@@ -16,6 +16,8 @@ config.environment["PATH"] = os.pathsep.join(path)
 config.substitutions.append(("%examples", os.path.join(config.eg_src_root, "examples")))
 config.substitutions.append(("%python", "python3"))
 config.substitutions.append(("%eg_src", config.eg_src_root))
+# Where the backend plugins are built: the example's and the broken ones.
+config.substitutions.append(("%eg_lib", config.eg_lib_dir))
 
 # Tests of the MLIR cpu backend run only where it is built.
 if config.eg_cpu_backend.upper() in ("ON", "1", "TRUE", "YES"):

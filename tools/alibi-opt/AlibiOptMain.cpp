@@ -1,6 +1,6 @@
 //===- AlibiOptMain.cpp - The alibi-opt driver ----------------------------===//
 //
-// 1. Parse the command line.
+// 1. Parse the command line and load the backend plugins it names.
 // 2. Read the input graph (a file or stdin), or build one (--build), and
 //    verify it.
 // 3. Either run it on a backend (--run), or emit it (--emit) to stdout or,
@@ -15,6 +15,7 @@
 #include "tools/alibi-opt/RunGraph.h"
 
 #include "backends/Backend.h"
+#include "backends/PluginLoader.h"
 #include "ir/ByteSize.h"
 #include "ir/Dot.h"
 #include "ir/Npy.h"
@@ -58,9 +59,26 @@ struct Options {
                     cl::cat(category)};
   cl::opt<std::string> backend{"backend",
                                cl::desc("Backend for --run (default: "
-                                        "reference)"),
+                                        "reference; see --list-backends)"),
                                cl::value_desc("name"), cl::init("reference"),
                                cl::cat(category)};
+  cl::list<std::string> loadBackends{
+      "load-backend",
+      cl::desc("Load a shared library that registers backends (a backend "
+               "plugin, see docs/plugins.md; repeat for several)"),
+      cl::value_desc("path"), cl::cat(category)};
+  cl::opt<bool> listBackends{
+      "list-backends",
+      cl::desc("List the registered backends, with those of --load-backend"),
+      cl::cat(category)};
+  cl::opt<std::string> bench{
+      "bench",
+      cl::desc("With --run: after a warm-up run, time N more runs and print "
+               "'median_ms=<x> min_ms=<y> gflops=<z>' as the only line of "
+               "standard output (the run's summary goes to standard error)"),
+      cl::value_desc("N"), cl::cat(category)};
+  /// --bench as a number; 0 without --bench.
+  unsigned benchRuns = 0;
   cl::list<std::string> inputs{
       "input", cl::desc("Bind graph argument NAME to a .npy file (repeat)"),
       cl::value_desc("NAME=PATH.npy"), cl::cat(category)};
@@ -259,6 +277,11 @@ static llvm::Error checkOptions(Options &opts) {
                      "--expected-dir need --run");
   if (opts.maxMemory.getNumOccurrences() && !opts.run)
     return makeError("--max-memory needs --run");
+  if (opts.bench.getNumOccurrences() && !opts.run)
+    return makeError("--bench needs --run");
+  if (opts.bench.getNumOccurrences() && opts.splitInputFile)
+    return makeError("--bench times one graph; it cannot be used with "
+                     "--split-input-file");
   if (opts.build.getNumOccurrences() &&
       (opts.splitInputFile || opts.verifyDiagnostics))
     return makeError("--split-input-file and --verify-diagnostics read an "
@@ -268,6 +291,18 @@ static llvm::Error checkOptions(Options &opts) {
     if (!bytes)
       return makeError("--max-memory: " + firstMessage(bytes.takeError()));
     opts.maxMemoryBytes = *bytes;
+  }
+  if (opts.bench.getNumOccurrences()) {
+    // A million runs is beyond any useful measurement, and the list of
+    // their times stays small.
+    constexpr unsigned maxRuns = 1000000;
+    unsigned runs = 0;
+    if (llvm::StringRef(opts.bench).getAsInteger(10, runs) || runs == 0 ||
+        runs > maxRuns)
+      return makeError(fmt::format("--bench expects a number of runs from 1 "
+                                   "to {}, got '{}'",
+                                   maxRuns, opts.bench.getValue()));
+    opts.benchRuns = runs;
   }
   return llvm::Error::success();
 }
@@ -291,11 +326,17 @@ static llvm::Expected<std::string> processGraph(Graph &g, Options &opts) {
   run.expectedDir = opts.expectedDir;
   run.rtol = opts.rtol;
   run.atol = opts.atol;
+  run.benchRuns = opts.benchRuns;
   std::string summary;
   llvm::raw_string_ostream os(summary);
-  if (llvm::Error err = runGraph(g, run, os))
+  BenchResult bench;
+  if (llvm::Error err = runGraph(g, run, os, &bench))
     return std::move(err);
-  return summary;
+  if (!opts.benchRuns)
+    return summary;
+  // Standard output (or -o) holds only the line scripts read.
+  llvm::errs() << summary;
+  return bench.line() + "\n";
 }
 
 static llvm::Expected<std::string>
@@ -306,6 +347,18 @@ processChunk(llvm::StringRef text, llvm::StringRef fileName, Options &opts) {
   if (llvm::Error err = verify(*g))
     return std::move(err);
   return processGraph(*g, opts);
+}
+
+static void printBackendList(llvm::raw_ostream &os) {
+  os << "Backends:\n";
+  for (const std::string &name : registeredBackends()) {
+    llvm::Expected<std::unique_ptr<Backend>> backend = createBackend(name);
+    std::string description =
+        backend
+            ? (*backend)->description().str()
+            : "(cannot be created: " + firstMessage(backend.takeError()) + ")";
+    os << fmt::format("  {:<24} {}\n", name, description);
+  }
 }
 
 /// libLLVM registers internal options globally; drop the ones whose names
@@ -341,6 +394,12 @@ int alibiOptMain(int argc, char **argv) {
     return 1;
   }
 
+  for (const std::string &path : opts.loadBackends) {
+    llvm::Expected<LoadedBackendPlugin> plugin = loadBackendPlugin(path);
+    if (!plugin)
+      return fail(plugin.takeError());
+  }
+
   if (opts.opReference) {
     printOpReference(llvm::outs());
     return 0;
@@ -351,6 +410,10 @@ int alibiOptMain(int argc, char **argv) {
   }
   if (opts.passes.listPasses) {
     printPassList(llvm::outs());
+    return 0;
+  }
+  if (opts.listBackends) {
+    printBackendList(llvm::outs());
     return 0;
   }
   if (llvm::Error err = checkOptions(opts))

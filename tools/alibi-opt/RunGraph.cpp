@@ -1,5 +1,6 @@
 //===- RunGraph.cpp -------------------------------------------------------===//
 #include "tools/alibi-opt/RunGraph.h"
+#include "ir/FlopCount.h"
 #include "ir/Npy.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -10,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace einsum {
@@ -203,8 +205,52 @@ static llvm::Error compareWithExpected(const std::vector<std::string> &names,
                             : makeError(std::move(mismatches));
 }
 
+std::string BenchResult::line() const {
+  // Flops per nanosecond are GFLOP/s. A run below the clock's resolution
+  // has a median of 0.
+  double gflops = 0;
+  if (medianMs > 0)
+    gflops = double(flops) / (medianMs * 1e6);
+  else if (flops)
+    gflops = INFINITY;
+  return fmt::format("median_ms={:.6f} min_ms={:.6f} gflops={:.3f}", medianMs,
+                     minMs, gflops);
+}
+
+/// Times `runs` runs of `exe`, each on its own (no batching that would hide
+/// the spread the median and minimum are there to show).
+static llvm::Expected<BenchResult>
+timeRuns(Executable &exe, llvm::ArrayRef<const TensorData *> inputs,
+         llvm::ArrayRef<TensorData *> outputs, unsigned runs) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<double> ms;
+  ms.reserve(runs);
+  for (unsigned i = 0; i < runs; ++i) {
+    Clock::time_point start = Clock::now();
+    if (llvm::Error err = exe.run(inputs, outputs))
+      return std::move(err);
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start)
+                     .count());
+  }
+  std::sort(ms.begin(), ms.end());
+  BenchResult result;
+  size_t mid = ms.size() / 2;
+  result.medianMs = ms.size() % 2 ? ms[mid] : (ms[mid - 1] + ms[mid]) / 2;
+  result.minMs = ms.front();
+  return result;
+}
+
 llvm::Error runGraph(const Graph &g, const RunOptions &options,
-                     llvm::raw_ostream &os) {
+                     llvm::raw_ostream &os, BenchResult *bench) {
+  assert((!options.benchRuns || bench) && "benchRuns needs a BenchResult");
+  uint64_t flops = 0;
+  // Counted first: a graph whose count overflows costs no compilation.
+  if (options.benchRuns) {
+    llvm::Expected<uint64_t> counted = contractionFlops(g);
+    if (!counted)
+      return counted.takeError();
+    flops = *counted;
+  }
   llvm::Expected<std::unique_ptr<Backend>> backend =
       createBackend(options.backend);
   if (!backend)
@@ -242,8 +288,17 @@ llvm::Error runGraph(const Graph &g, const RunOptions &options,
   std::vector<TensorData *> outputPtrs;
   for (TensorData &t : outputs)
     outputPtrs.push_back(&t);
+  // With --bench this run is the warm-up.
   if (llvm::Error err = (*exe)->run(inputPtrs, outputPtrs))
     return err;
+  if (options.benchRuns) {
+    llvm::Expected<BenchResult> timed =
+        timeRuns(**exe, inputPtrs, outputPtrs, options.benchRuns);
+    if (!timed)
+      return timed.takeError();
+    *bench = *timed;
+    bench->flops = flops;
+  }
   if (!options.outputDir.empty())
     if (llvm::Error err = writeOutputs(names, outputs, options.outputDir))
       return err;

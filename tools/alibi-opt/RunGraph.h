@@ -28,6 +28,18 @@ struct RunOptions {
   /// outputDir, for inspection.
   std::string expectedDir;
   double rtol = 1e-5, atol = 1e-5;
+  /// If not 0: after the run (then a warm-up), time this many more runs
+  /// into the same outputs.
+  unsigned benchRuns = 0;
+};
+
+/// The timings of RunOptions::benchRuns runs.
+struct BenchResult {
+  double medianMs = 0, minMs = 0;
+  /// contractionFlops (ir/FlopCount.h) of the graph run.
+  uint64_t flops = 0;
+  /// `median_ms=<x> min_ms=<y> gflops=<z>`, gflops = flops / median time.
+  std::string line() const;
 };
 
 /// Binds inputs, compiles and runs `g` on the chosen backend, writes the
@@ -35,8 +47,10 @@ struct RunOptions {
 /// output directory and the expected outputs are checked before anything
 /// runs, and outputs are written only when all of them were computed, so an
 /// error leaves no output files (a mismatch with --expected-dir keeps them).
+/// With `options.benchRuns`, `bench` (which must then be given) receives
+/// the timings; compiling is not timed.
 llvm::Error runGraph(const Graph &g, const RunOptions &options,
-                     llvm::raw_ostream &os);
+                     llvm::raw_ostream &os, BenchResult *bench = nullptr);
 
 /// Deterministic pseudo-random data in [-1, 1] for a tensor of `type`
 /// (integers 0..7 for i64): the same seed and name give the same values on
