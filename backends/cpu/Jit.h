@@ -6,8 +6,10 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <memory>
 
 namespace einsum::cpu {
@@ -22,6 +24,20 @@ void loadCpuDialects(mlir::MLIRContext &ctx);
 /// linalg/scf/memref/arith/math on memrefs down to the LLVM dialect.
 /// Stage order leaves room for tiling and vectorization before loops.
 mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module);
+
+/// The code generator's optimization level, JIT and AOT alike.
+inline constexpr llvm::CodeGenOptLevel kCodeGenOptLevel =
+    llvm::CodeGenOptLevel::Aggressive;
+
+/// The host's triple, CPU and features (AVX-512 where present) at
+/// kCodeGenOptLevel, with the native target initialized: what
+/// both the JIT and ahead-of-time compilation generate code for.
+llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostTarget();
+
+/// The LLVM IR optimization both the JIT and ahead-of-time compilation
+/// apply: O3 tuned for `tm`.
+std::function<llvm::Error(llvm::Module *)>
+makeLLVMOptimizer(llvm::TargetMachine *tm);
 
 /// JIT-compiles an LLVM-dialect module for the host at O3.
 llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>
