@@ -1,22 +1,17 @@
 //===- CpuBackend.cpp - The cpu backend and its executables ---------------===//
 //
-// compile: verify, lower the graph to one function (Lowering.h), lower that
-// to the LLVM dialect and JIT it (Jit.h), all in a context of its own, so
-// compiles share no MLIR state. Diagnostics become the llvm::Error here.
+// compile: verify, lower the graph to one function and that to the LLVM
+// dialect (CompileSession.h, shared with ahead-of-time compilation), then
+// JIT it (Jit.h).
 // run: one memref descriptor per buffer, the packed C-interface entry
 // called once, then the gather status turned into the reference's message.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/CpuBackend.h"
+#include "backends/cpu/CompileSession.h"
 #include "backends/cpu/Jit.h"
-#include "backends/cpu/Lowering.h"
 
 #include "ir/Diagnostic.h"
-#include "ir/Verifier.h"
-
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/Verifier.h"
 
 #include <fmt/format.h>
 
@@ -114,44 +109,20 @@ public:
 
   llvm::Expected<std::unique_ptr<Executable>>
   compile(const Graph &g, const CompileOptions &options) override {
-    if (llvm::Error err = verify(g))
-      return err;
-    mlir::DialectRegistry registry;
-    cpu::registerCpuDialects(registry);
-    mlir::MLIRContext ctx(registry, mlir::MLIRContext::Threading::DISABLED);
-    cpu::loadCpuDialects(ctx);
-    std::string firstError;
-    mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
-      if (d.getSeverity() == mlir::DiagnosticSeverity::Error &&
-          firstError.empty())
-        firstError = d.str();
-      return mlir::success();
-    });
-    auto fail = [&](llvm::StringRef stage) {
-      return makeError(firstError.empty()
-                           ? fmt::format("cpu backend: {} failed", stage.str())
-                           : firstError);
-    };
-
+    cpu::CompileSession session(cpu::hostKernelOptions(options.threads));
     cpu::EntrySignature signature;
-    cpu::KernelOptions kernelOptions = cpu::hostKernelOptions(options.threads);
-    mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>> module =
-        cpu::lowerGraph(ctx, g, kernelOptions, signature);
-    if (mlir::failed(module))
-      return fail("lowering");
-    // An invalid module is our bug, not the user's: say so.
-    if (mlir::failed(mlir::verify(**module)))
-      return makeError("cpu backend: internal error: invalid module: " +
-                       firstError);
-    if (mlir::failed(cpu::lowerToLLVMDialect(**module, kernelOptions.threads)))
-      return makeError("cpu backend: internal error: lowering to LLVM: " +
-                       firstError);
+    llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
+        session.lowerGraph(g, signature);
+    if (!module)
+      return module.takeError();
+    if (llvm::Error err = session.lowerToLLVMDialect(**module))
+      return err;
     llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>> engine =
         cpu::jitCompile(**module);
     if (!engine)
       return makeError(
           "cpu backend: jit: " + llvm::toString(engine.takeError()) +
-          (firstError.empty() ? "" : ": " + firstError));
+          (session.lastError().empty() ? "" : ": " + session.lastError()));
     std::string name = std::string("_mlir_ciface_") + cpu::kEntryName;
     llvm::Expected<void (*)(void **)> entry = (*engine)->lookupPacked(name);
     if (!entry)

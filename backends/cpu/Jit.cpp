@@ -161,7 +161,7 @@ LogicalResult lowerToLLVMDialect(ModuleOp module, unsigned threads) {
   return pm.run(module);
 }
 
-llvm::Expected<std::unique_ptr<ExecutionEngine>> jitCompile(ModuleOp module) {
+llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostTarget() {
   static std::once_flag targetsReady;
   std::call_once(targetsReady, [] {
     llvm::InitializeNativeTarget();
@@ -169,18 +169,28 @@ llvm::Expected<std::unique_ptr<ExecutionEngine>> jitCompile(ModuleOp module) {
   });
   llvm::Expected<llvm::orc::JITTargetMachineBuilder> builder =
       llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (builder)
+    builder->setCodeGenOptLevel(kCodeGenOptLevel);
+  return builder;
+}
+
+std::function<llvm::Error(llvm::Module *)>
+makeLLVMOptimizer(llvm::TargetMachine *tm) {
+  return makeOptimizingTransformer(3, 0, tm);
+}
+
+llvm::Expected<std::unique_ptr<ExecutionEngine>> jitCompile(ModuleOp module) {
+  llvm::Expected<llvm::orc::JITTargetMachineBuilder> builder = hostTarget();
   if (!builder)
     return builder.takeError();
-  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> tm =
       builder->createTargetMachine();
   if (!tm)
     return tm.takeError();
 
   ExecutionEngineOptions options;
-  auto transformer = makeOptimizingTransformer(3, 0, tm->get());
-  options.transformer = transformer;
-  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  options.transformer = makeLLVMOptimizer(tm->get());
+  options.jitCodeGenOptLevel = kCodeGenOptLevel;
   // No debugger or profiler registration: a process may compile many graphs.
   options.enableGDBNotificationListener = false;
   options.enablePerfNotificationListener = false;

@@ -6,8 +6,10 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <memory>
 
 namespace einsum::cpu {
@@ -24,6 +26,20 @@ void loadCpuDialects(mlir::MLIRContext &ctx);
 /// OMP_NUM_THREADS or one per core).
 mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
                                        unsigned threads = 0);
+
+/// The code generator's optimization level, JIT and AOT alike.
+inline constexpr llvm::CodeGenOptLevel kCodeGenOptLevel =
+    llvm::CodeGenOptLevel::Aggressive;
+
+/// The host's triple, CPU and features (AVX-512 where present) at
+/// kCodeGenOptLevel, with the native target initialized: what
+/// both the JIT and ahead-of-time compilation generate code for.
+llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostTarget();
+
+/// The LLVM IR optimization both the JIT and ahead-of-time compilation
+/// apply: O3 tuned for `tm`.
+std::function<llvm::Error(llvm::Module *)>
+makeLLVMOptimizer(llvm::TargetMachine *tm);
 
 /// JIT-compiles an LLVM-dialect module for the host at O3.
 llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>

@@ -1,5 +1,6 @@
 # lit configuration for the textual tests: one folder per feature or pass.
 import os
+import shutil
 
 import lit.formats
 
@@ -18,10 +19,19 @@ config.substitutions.append(("%python", "python3"))
 config.substitutions.append(("%eg_src", config.eg_src_root))
 # Where the backend plugins are built: the example's and the broken ones.
 config.substitutions.append(("%eg_lib", config.eg_lib_dir))
+config.substitutions.append(("%eg_bin", config.eg_tools_dir))
+config.substitutions.append(("%eg_build", config.eg_obj_root))
 
 # Tests of the MLIR cpu backend run only where it is built.
 if config.eg_cpu_backend.upper() in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("cpu-backend")
+
+# Ahead-of-time tests that compile and link C need a C and a C++ compiler;
+# the built example links only where the OpenMP runtime was found.
+if shutil.which("cc") and shutil.which("c++"):
+    config.available_features.add("c-compiler")
+if config.eg_aot_example.upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("aot-example")
 
 # Tests that time big graphs (tests/lit/hostile) need an optimized build
 # without sanitizers: a Debug or ASan build is ten times slower or more.

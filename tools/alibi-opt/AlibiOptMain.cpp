@@ -4,7 +4,8 @@
 // 2. Read the input graph (a file or stdin), or build one (--build), and
 //    verify it.
 // 3. Either run it on a backend (--run), or emit it (--emit) to stdout or,
-//    atomically, to -o FILE.
+//    atomically, to -o FILE: the graph as text or DOT, or what the cpu
+//    backend compiles it to ahead of time (backends/cpu/Aot.h).
 //
 //===----------------------------------------------------------------------===//
 #include "tools/alibi-opt/AlibiOptMain.h"
@@ -16,6 +17,9 @@
 
 #include "backends/Backend.h"
 #include "backends/PluginLoader.h"
+#ifdef EG_HAVE_CPU_BACKEND
+#include "backends/cpu/Aot.h"
+#endif
 #include "ir/ByteSize.h"
 #include "ir/Dot.h"
 #include "ir/Npy.h"
@@ -26,6 +30,7 @@
 
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -37,7 +42,12 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class EmitKind { IR, Dot };
+/// The graph itself (IR, Dot), or what the cpu backend compiles it to.
+enum class EmitKind { IR, Dot, Mlir, LLVMIR, Assembly, Object, CHeader };
+
+bool isNative(EmitKind kind) {
+  return kind != EmitKind::IR && kind != EmitKind::Dot;
+}
 
 /// Every option, in one place, in the tool's own category so that --help
 /// does not list LLVM's internal options.
@@ -52,8 +62,29 @@ struct Options {
   cl::opt<EmitKind> emit{
       "emit", cl::desc("What to emit"), cl::init(EmitKind::IR),
       cl::values(clEnumValN(EmitKind::IR, "ir", "the graph as text (default)"),
-                 clEnumValN(EmitKind::Dot, "dot", "a Graphviz digraph")),
+                 clEnumValN(EmitKind::Dot, "dot", "a Graphviz digraph"),
+                 clEnumValN(EmitKind::Mlir, "mlir",
+                            "cpu backend: the MLIR module the graph lowers to"),
+                 clEnumValN(EmitKind::LLVMIR, "llvm",
+                            "cpu backend: optimized LLVM IR for the host"),
+                 clEnumValN(EmitKind::Assembly, "asm",
+                            "cpu backend: assembly for the host"),
+                 clEnumValN(EmitKind::Object, "obj",
+                            "cpu backend: a relocatable object for the host "
+                            "(needs -o)"),
+                 clEnumValN(EmitKind::CHeader, "c-header",
+                            "cpu backend: the C header of the entry point")),
       cl::cat(category)};
+  cl::opt<std::string> entryName{
+      "entry-name",
+      cl::desc("--emit=mlir|llvm|asm|obj|c-header: name of the entry point, "
+               "a C identifier (default: eg_main)"),
+      cl::value_desc("name"), cl::init("eg_main"), cl::cat(category)};
+  cl::opt<std::string> headerFile{
+      "header",
+      cl::desc("--emit=mlir|llvm|asm|obj: also write the entry point's C "
+               "header to <file> (atomically), from the same compilation"),
+      cl::value_desc("file"), cl::cat(category)};
 
   cl::opt<bool> run{"run", cl::desc("Run the graph instead of emitting it"),
                     cl::cat(category)};
@@ -120,7 +151,8 @@ struct Options {
       cl::cat(category)};
   PassCommandLine passes{category};
   cl::opt<unsigned> threads{"threads",
-                            cl::desc("Worker threads for --run (0: one per "
+                            cl::desc("Worker threads for --run, and of an "
+                                     "object emitted ahead of time (0: one per "
                                      "core)"),
                             cl::init(0), cl::cat(category)};
   cl::opt<std::string> maxMemory{
@@ -252,6 +284,12 @@ static std::string emitText(const Graph &g, EmitKind kind) {
   case EmitKind::Dot:
     exportDot(g, os);
     break;
+  case EmitKind::Mlir:
+  case EmitKind::LLVMIR:
+  case EmitKind::Assembly:
+  case EmitKind::Object:
+  case EmitKind::CHeader:
+    llvm_unreachable("the cpu backend emits these (emitNative)");
   }
   return text;
 }
@@ -260,6 +298,72 @@ static int fail(llvm::Error err) {
   llvm::outs().flush();
   printErrors(std::move(err), llvm::errs());
   return 1;
+}
+
+static llvm::StringRef emitName(EmitKind kind) {
+  switch (kind) {
+  case EmitKind::IR:
+    return "ir";
+  case EmitKind::Dot:
+    return "dot";
+  case EmitKind::Mlir:
+    return "mlir";
+  case EmitKind::LLVMIR:
+    return "llvm";
+  case EmitKind::Assembly:
+    return "asm";
+  case EmitKind::Object:
+    return "obj";
+  case EmitKind::CHeader:
+    return "c-header";
+  }
+  llvm_unreachable("every emission is handled above");
+}
+
+/// The options of ahead-of-time compilation, checked before any input is
+/// read.
+static llvm::Error checkNativeOptions(const Options &opts) {
+  std::string emit = "--emit=" + emitName(opts.emit).str();
+  bool native = isNative(opts.emit);
+  if (!native && (opts.entryName.getNumOccurrences() ||
+                  opts.headerFile.getNumOccurrences()))
+    return makeError("--entry-name and --header need --emit=mlir, llvm, asm, "
+                     "obj or c-header");
+  if (!native)
+    return llvm::Error::success();
+#ifndef EG_HAVE_CPU_BACKEND
+  return makeError(fmt::format("{} needs the cpu backend, which this build "
+                               "leaves out (EG_ENABLE_CPU_BACKEND=OFF)",
+                               emit));
+#else
+  if (opts.run)
+    return makeError(fmt::format("{} compiles the graph; --run runs it: give "
+                                 "one of them",
+                                 emit));
+  if (opts.emit == EmitKind::CHeader && opts.headerFile.getNumOccurrences())
+    return makeError("--header writes the C header next to another "
+                     "emission; --emit=c-header emits it alone");
+  if ((opts.splitInputFile || opts.verifyDiagnostics) &&
+      (opts.emit == EmitKind::Object || opts.headerFile.getNumOccurrences()))
+    return makeError("--split-input-file and --verify-diagnostics emit text "
+                     "for each chunk; they cannot be used with --emit=obj or "
+                     "--header");
+  if (opts.headerFile == "-")
+    return makeError("--header needs a file name; --emit=c-header prints "
+                     "the header");
+  if (opts.headerFile.getNumOccurrences() && opts.headerFile == opts.outputFile)
+    return makeError(fmt::format("-o and --header both name '{}'",
+                                 opts.headerFile.getValue()));
+  if (opts.emit == EmitKind::Object) {
+    if (!opts.outputFile.getNumOccurrences())
+      return makeError("--emit=obj writes a binary object: give -o FILE "
+                       "(or -o - for a pipe)");
+    if (opts.outputFile == "-" && llvm::outs().is_displayed())
+      return makeError("refusing to write a binary object to a terminal; "
+                       "give -o FILE or redirect standard output");
+  }
+  return cpu::checkEntryName(opts.entryName);
+#endif
 }
 
 /// Refuses options that would be silently ignored, and reads the ones given
@@ -282,6 +386,8 @@ static llvm::Error checkOptions(Options &opts) {
   if (opts.bench.getNumOccurrences() && opts.splitInputFile)
     return makeError("--bench times one graph; it cannot be used with "
                      "--split-input-file");
+  if (llvm::Error err = checkNativeOptions(opts))
+    return err;
   if (opts.build.getNumOccurrences() &&
       (opts.splitInputFile || opts.verifyDiagnostics))
     return makeError("--split-input-file and --verify-diagnostics read an "
@@ -307,14 +413,59 @@ static llvm::Error checkOptions(Options &opts) {
   return llvm::Error::success();
 }
 
+#ifdef EG_HAVE_CPU_BACKEND
+static cpu::AotArtifact aotArtifact(EmitKind kind) {
+  switch (kind) {
+  case EmitKind::Mlir:
+    return cpu::AotArtifact::Mlir;
+  case EmitKind::LLVMIR:
+    return cpu::AotArtifact::LLVMIR;
+  case EmitKind::Assembly:
+    return cpu::AotArtifact::Assembly;
+  case EmitKind::Object:
+    return cpu::AotArtifact::Object;
+  case EmitKind::CHeader:
+    return cpu::AotArtifact::CHeader;
+  case EmitKind::IR:
+  case EmitKind::Dot:
+    break;
+  }
+  llvm_unreachable("not an ahead-of-time emission");
+}
+#endif
+
+/// Compiles the graph ahead of time; the C header goes to `header` when
+/// --header asks for it.
+static llvm::Expected<std::string>
+emitNative(const Graph &g, const Options &opts, std::string &header) {
+#ifdef EG_HAVE_CPU_BACKEND
+  cpu::AotOptions aot;
+  aot.entryName = opts.entryName;
+  aot.header = opts.headerFile.getNumOccurrences();
+  // Single-threaded unless asked: such an object needs no OpenMP runtime.
+  aot.threads = opts.threads.getNumOccurrences() ? opts.threads : 1;
+  llvm::Expected<cpu::AotResult> result =
+      cpu::compileAheadOfTime(g, aotArtifact(opts.emit), aot);
+  if (!result)
+    return result.takeError();
+  header = std::move(result->header);
+  return std::move(result->output);
+#else
+  // checkNativeOptions refuses native emissions in this build.
+  llvm_unreachable("no cpu backend");
+#endif
+}
+
 /// Runs the pipeline, then runs or emits the graph; returns the text for
-/// standard output (or -o).
-static llvm::Expected<std::string> processGraph(Graph &g, Options &opts) {
+/// standard output (or -o), and the C header for --header.
+static llvm::Expected<std::string> processGraph(Graph &g, Options &opts,
+                                                std::string &header) {
   if (opts.passes.hasPipeline())
     if (llvm::Error err = opts.passes.run(g, llvm::errs()))
       return std::move(err);
   if (!opts.run)
-    return emitText(g, opts.emit);
+    return isNative(opts.emit) ? emitNative(g, opts, header)
+                               : emitText(g, opts.emit);
   RunOptions run;
   run.backend = opts.backend;
   run.inputs.assign(opts.inputs.begin(), opts.inputs.end());
@@ -339,14 +490,16 @@ static llvm::Expected<std::string> processGraph(Graph &g, Options &opts) {
   return bench.line() + "\n";
 }
 
-static llvm::Expected<std::string>
-processChunk(llvm::StringRef text, llvm::StringRef fileName, Options &opts) {
+static llvm::Expected<std::string> processChunk(llvm::StringRef text,
+                                                llvm::StringRef fileName,
+                                                Options &opts,
+                                                std::string &header) {
   llvm::Expected<Graph> g = parseGraph(text, fileName);
   if (!g)
     return g.takeError();
   if (llvm::Error err = verify(*g))
     return std::move(err);
-  return processGraph(*g, opts);
+  return processGraph(*g, opts, header);
 }
 
 static void printBackendList(llvm::raw_ostream &os) {
@@ -419,12 +572,12 @@ int alibiOptMain(int argc, char **argv) {
   if (llvm::Error err = checkOptions(opts))
     return fail(std::move(err));
 
-  std::string output;
+  std::string output, header;
   bool failed = false;
   if (opts.build.getNumOccurrences()) {
     llvm::Expected<Graph> g = buildFromOptions(opts);
     llvm::Expected<std::string> out =
-        g ? processGraph(*g, opts) : g.takeError();
+        g ? processGraph(*g, opts, header) : g.takeError();
     if (!out)
       return fail(out.takeError());
     output = std::move(*out);
@@ -441,7 +594,7 @@ int alibiOptMain(int argc, char **argv) {
         splitInput((*buffer)->getBuffer(), opts.splitInputFile);
     for (size_t i = 0; i < chunks.size(); ++i) {
       llvm::Expected<std::string> out =
-          processChunk(chunks[i].text, fileName, opts);
+          processChunk(chunks[i].text, fileName, opts, header);
       llvm::Error err = out ? llvm::Error::success() : out.takeError();
       if (opts.verifyDiagnostics) {
         std::vector<Diagnostic> produced = takeDiagnostics(std::move(err));
@@ -459,10 +612,17 @@ int alibiOptMain(int argc, char **argv) {
     }
   }
   // A failed chunk means no output file at all, never a partial one.
-  if (failed && opts.outputFile != "-")
+  if (failed && (opts.outputFile != "-" || opts.headerFile.getNumOccurrences()))
     return 1;
   if (llvm::Error err = writeOutput(opts.outputFile, output))
     return fail(std::move(err));
+  // The object and its header go together: without one, neither.
+  if (opts.headerFile.getNumOccurrences())
+    if (llvm::Error err = writeFileAtomically(opts.headerFile, header)) {
+      if (opts.outputFile != "-")
+        llvm::sys::fs::remove(opts.outputFile);
+      return fail(std::move(err));
+    }
   return failed ? 1 : 0;
 }
 
