@@ -9,7 +9,10 @@
 // 2. per item, the right input packed tile-major [n / T, k, T] (zero past
 //    n), so a tile reads `cols` contiguous vectors per k;
 // 3. per block of `rows` rows (missing rows recompute the last one and are
-//    not stored) and tile of T = cols * lanes columns: the rows x cols
+//    not stored), the block's left rows packed k-major [k, rows] (its rows
+//    are a power-of-two stride apart in the scores times values product:
+//    read in place, they share one L1 set), then per tile of
+//    T = cols * lanes columns: the rows x cols
 //    register tile of sums over k, the epilogue applied in registers from
 //    the loop indices (the lane label is n), one store; the last tile's
 //    columns past n are masked (it is emitted apart, with static masks).
@@ -127,6 +130,7 @@ private:
     }
     int64_t tiles = ceilDiv(colsTotal, tileWidth);
     packed = alloc({tiles, depth, tileWidth});
+    left = alloc({depth, rows});
     packTiles(packed, idx(tiles * tileWidth), tileWidth, depth, colsTotal,
               [&](Value j, Value k) {
                 value[shape.n] = j;
@@ -144,6 +148,7 @@ private:
                            b.create<scf::YieldOp>(loc);
                          });
     b.create<memref::DeallocOp>(loc, packed);
+    b.create<memref::DeallocOp>(loc, left);
     if (scratch)
       b.create<memref::DeallocOp>(loc, scratch);
   }
@@ -152,6 +157,14 @@ private:
     rowIndex.clear();
     for (int64_t r = 0; r < rows; ++r)
       rowIndex.push_back(minIdx(add(block, idx(r)), idx(rowsTotal - 1)));
+    for (int64_t r = 0; r < rows; ++r)
+      forEach(idx(0), idx(depth), [&](Value k) {
+        value[shape.m] = rowIndex[r];
+        value[shape.k] = k;
+        Value x =
+            b.create<memref::LoadOp>(loc, n.inputs[0], indices(spec.inputs[0]));
+        b.create<memref::StoreOp>(loc, x, left, ValueRange{k, idx(r)});
+      });
     int64_t fullTiles = colsTotal / tileWidth;
     forEach(idx(0), idx(fullTiles),
             [&](Value tile) { emitTile(block, tile, tileWidth); });
@@ -163,10 +176,7 @@ private:
   void emitTile(Value block, Value tile, int64_t valid) {
     llvm::SmallVector<Value> sums =
         tileSum(rows, cols, depth, packed, tile, [&](int64_t r, Value k) {
-          value[shape.m] = rowIndex[r];
-          value[shape.k] = k;
-          return b.create<memref::LoadOp>(loc, n.inputs[0],
-                                          indices(spec.inputs[0]));
+          return b.create<memref::LoadOp>(loc, left, ValueRange{k, idx(r)});
         });
     for (int64_t r = 0; r < rows; ++r) {
       Value inside = lessThan(add(block, idx(r)), idx(rowsTotal));
@@ -216,7 +226,7 @@ private:
 
   // Per item and block.
   std::map<char, Value> value;
-  Value packed, scratch;
+  Value packed, left, scratch;
   llvm::SmallVector<Value> rowIndex;
 };
 

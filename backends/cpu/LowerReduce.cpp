@@ -4,7 +4,8 @@
 // linalg.generic iterates the input with reduction iterators on the reduced
 // axes (the output map drops them, or reads index 0 with keepdims); mean
 // divides in a second, parallel generic.
-// softmax: a loop nest over every index but the axis, and in it the three
+// softmax: along the last axis, vectors (LowerSoftmax.cpp); along another,
+// a loop nest over every index but the axis, and in it the three
 // passes of the reference's softmaxRow along the axis: max, exp-sum into
 // the destination, divide (a row whose max is -inf becomes zeros).
 //
@@ -100,6 +101,8 @@ LogicalResult lowerSoftmax(NodeLowering &n) {
   if (!axisOr)
     return n.refuse(firstMessage(axisOr.takeError()));
   unsigned axis = *axisOr;
+  if (lowerSoftmaxRows(n, axis))
+    return success();
   OpBuilder &b = n.b;
   Location loc = n.loc;
   Type t = n.elementType();

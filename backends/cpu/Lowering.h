@@ -96,6 +96,9 @@ mlir::LogicalResult lowerContraction(NodeLowering &n);
 mlir::LogicalResult lowerAttention(NodeLowering &n);
 mlir::LogicalResult lowerReduce(NodeLowering &n);
 mlir::LogicalResult lowerSoftmax(NodeLowering &n);
+/// Softmax along the last axis in vectors; false (nothing emitted) for
+/// another axis or a rank-1 input.
+bool lowerSoftmaxRows(NodeLowering &n, unsigned axis);
 mlir::LogicalResult lowerTranspose(NodeLowering &n);
 mlir::LogicalResult lowerGather(NodeLowering &n);
 /// constant, iota, distance, causal_mask, alibi_slopes, relative_buckets.
