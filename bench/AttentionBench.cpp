@@ -1,0 +1,837 @@
+//===- AttentionBench.cpp - ALiBi attention forward, f32 ------------------===//
+//
+// b = 1, h = 16, d = 64, S = 256..4096, causal and not, through the public
+// API only (nn::buildAttention, the named pipelines, createBackend("cpu")),
+// so that new cpu kernels are measured without touching this file:
+//
+//   attention/unfused    the graph as built, at -O1 (see kVariants)
+//   attention/O2         bias, scale and mask fused into the score contraction
+//   attention/O3         one fused attention node
+//   attention/O3_nobias  the same without position encoding: ALiBi's cost
+//   attention/openblas   sgemm + bias/softmax loops + sgemm (SgemmAttention.h)
+//   attention/onednn     the same with oneDNN's sgemm
+//   fma_peak/ISA         the machine's measured FMA throughput
+//   compile/O3_alibi     -O3 passes + cpu compile (JIT) at S = 2048
+//   memory/VARIANT       peak resident memory of one compile + run at S = 8192,
+//                        each in a fresh process
+//
+// Counters: GFLOP/s = 4 b h Sq Sk d per run (halved when causal), peak_frac
+// = its share of the all-thread FMA peak measured once at start-up. Every
+// variant is first checked against the reference backend at S = 320; a
+// mismatch skips its benchmarks with the error. docs/benchmarks.md explains
+// the flags and the report (scripts/bench-report.py).
+//
+//===----------------------------------------------------------------------===//
+#include "backends/Backend.h"
+#include "bench/FmaPeak.h"
+#include "bench/SgemmAttention.h"
+#include "ir/Builder.h"
+#include "ir/Diagnostic.h"
+#include "ir/Verifier.h"
+#include "ir/nn/Attention.h"
+#include "passes/PassManager.h"
+#include "passes/PassRegistry.h"
+#include "passes/Pipeline.h"
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <random>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char **environ;
+
+using namespace einsum;
+using namespace einsum::bench;
+
+namespace {
+
+constexpr int64_t kBatch = 1, kHeads = 16, kHeadDim = 64;
+constexpr int64_t kSeqs[] = {256, 512, 1024, 2048, 4096};
+/// Not a multiple of the baselines' 256-row blocks, so a partial block and
+/// the causal block boundaries are checked too.
+constexpr int64_t kCheckSeq = 320;
+constexpr int64_t kCompileSeq = 2048;
+
+/// Set from the command line (see `usage`) before any benchmark runs.
+struct Config {
+  unsigned threads = 0;
+  int64_t maxSeq = 4096;
+  int64_t memorySeq = 8192;
+  uint64_t maxMemoryBytes = 0;
+  /// In a --memory-child process: what to measure.
+  std::string memoryChild;
+  bool memoryChildCausal = false;
+  int64_t memoryChildSeq = 0;
+};
+
+Config &config() {
+  static Config c;
+  return c;
+}
+
+enum class Kind { Graph, Sgemm };
+
+struct Variant {
+  const char *name;
+  Kind kind;
+  /// Graph variants: the -O level and whether the graph has ALiBi.
+  unsigned optLevel;
+  bool alibi;
+  /// Sgemm variants: the library.
+  GemmLibrary library;
+};
+
+// The unfused variant runs -O1, not -O0: -O1 is -O2 without the fusion, so
+// unfused vs O2 isolates what fusing buys. On buildAttention's graph -O1
+// changes nothing (there is no constant to fold or expression to share),
+// so the two levels run the same graph; -O1 is the level a user who turned
+// fusion off would pick.
+const Variant kVariants[] = {
+    {"unfused", Kind::Graph, 1, true, {}},
+    {"O2", Kind::Graph, 2, true, {}},
+    {"O3", Kind::Graph, 3, true, {}},
+    {"O3_nobias", Kind::Graph, 3, false, {}},
+    {"openblas", Kind::Sgemm, 0, true, GemmLibrary::OpenBlas},
+    {"onednn", Kind::Sgemm, 0, true, GemmLibrary::OneDnn},
+};
+
+const Variant &variantNamed(llvm::StringRef name) {
+  for (const Variant &v : kVariants)
+    if (name == v.name)
+      return v;
+  std::fprintf(stderr, "unknown variant '%s'\n", name.str().c_str());
+  std::exit(2);
+}
+
+double attentionFlops(int64_t seq, bool causal) {
+  double flops = 4.0 * kBatch * kHeads * double(seq) * double(seq) * kHeadDim;
+  return causal ? flops / 2 : flops;
+}
+
+TensorType qkvType(int64_t seq) {
+  return TensorType::f32({kBatch, kHeads, seq, kHeadDim});
+}
+
+llvm::Error errorOf(std::string message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+size_t countOps(const Graph &g, OpKind op) {
+  size_t n = 0;
+  for (NodeId id : g.liveNodes())
+    n += g.node(id).op == op;
+  return n;
+}
+
+/// The attention graph as nn::buildAttention writes it, before any pass.
+llvm::Expected<Graph> buildGraph(int64_t seq, bool causal, bool alibi) {
+  Graph g("attention");
+  Builder b(g);
+  TensorId q = b.input("q", qkvType(seq)), k = b.input("k", qkvType(seq)),
+           v = b.input("v", qkvType(seq));
+  if (llvm::Error err = b.takeError())
+    return err;
+  nn::AttentionOptions options;
+  options.position = alibi ? nn::PositionBias::Alibi : nn::PositionBias::None;
+  options.causal = causal;
+  llvm::Expected<TensorId> out = nn::buildAttention(g, q, k, v, options);
+  if (!out)
+    return out.takeError();
+  Builder(g).output(*out, "out");
+  if (llvm::Error err = verify(g))
+    return err;
+  return g;
+}
+
+/// Runs -O<level> and checks that the graph has the shape the variant's
+/// name promises, so a fusion that stops firing cannot pass unnoticed.
+llvm::Error optimize(Graph &g, const Variant &variant) {
+  PassManager pm;
+  llvm::Expected<std::vector<std::unique_ptr<Pass>>> passes =
+      parsePipeline(optLevelPipeline(variant.optLevel));
+  if (!passes)
+    return passes.takeError();
+  pm.addPasses(std::move(*passes));
+  if (llvm::Error err = pm.run(g))
+    return err;
+  size_t contractions = countOps(g, OpKind::Contraction),
+         attentions = countOps(g, OpKind::Attention);
+  bool expected = variant.optLevel == 3   ? attentions == 1
+                  : variant.optLevel == 2 ? contractions == 1 && !attentions
+                                          : !contractions && !attentions;
+  if (!expected)
+    return errorOf(fmt::format(
+        "-O{} left {} contraction and {} attention nodes; the '{}' variant "
+        "expects {}",
+        variant.optLevel, contractions, attentions, variant.name,
+        variant.optLevel == 3   ? "one attention node"
+        : variant.optLevel == 2 ? "one contraction"
+                                : "neither"));
+  return llvm::Error::success();
+}
+
+CompileOptions compileOptions() {
+  CompileOptions options;
+  options.threads = config().threads;
+  options.maxMemoryBytes = config().maxMemoryBytes;
+  return options;
+}
+
+/// One way of computing attention: a compiled graph or a sgemm baseline.
+class Runner {
+public:
+  virtual ~Runner() = default;
+  virtual llvm::Error run(const TensorData &q, const TensorData &k,
+                          const TensorData &v, TensorData &out) = 0;
+};
+
+class GraphRunner : public Runner {
+public:
+  explicit GraphRunner(std::unique_ptr<Executable> exe) : exe(std::move(exe)) {}
+  llvm::Error run(const TensorData &q, const TensorData &k, const TensorData &v,
+                  TensorData &out) override {
+    return exe->run({&q, &k, &v}, {&out});
+  }
+
+private:
+  std::unique_ptr<Executable> exe;
+};
+
+class SgemmRunner : public Runner {
+public:
+  explicit SgemmRunner(std::unique_ptr<SgemmAttention> a) : a(std::move(a)) {}
+  llvm::Error run(const TensorData &q, const TensorData &k, const TensorData &v,
+                  TensorData &out) override {
+    return a->run(q.data<float>(), k.data<float>(), v.data<float>(),
+                  out.data<float>());
+  }
+
+private:
+  std::unique_ptr<SgemmAttention> a;
+};
+
+/// Builds, optimizes and compiles `variant` (or sets up the baseline).
+llvm::Expected<std::unique_ptr<Runner>>
+createRunner(const Variant &variant, int64_t seq, bool causal,
+             llvm::StringRef backendName = "cpu") {
+  if (variant.kind == Kind::Sgemm) {
+    SgemmAttentionShape shape{kBatch, kHeads, seq, kHeadDim, causal};
+    auto a = SgemmAttention::create(variant.library, shape, config().threads);
+    if (!a)
+      return a.takeError();
+    return std::make_unique<SgemmRunner>(std::move(*a));
+  }
+  llvm::Expected<Graph> g = buildGraph(seq, causal, variant.alibi);
+  if (!g)
+    return g.takeError();
+  if (llvm::Error err = optimize(*g, variant))
+    return err;
+  if (backendName != "reference") {
+    // The reference backend refuses a graph whose live tensors exceed the
+    // memory limit, and the cpu backend frees buffers at the same points; a
+    // cpu backend that does not check yet must not take the machine down
+    // (16 heads at S = 8192 unfused need more than 12 GiB).
+    llvm::Expected<std::unique_ptr<Backend>> reference =
+        createBackend("reference");
+    if (!reference)
+      return reference.takeError();
+    if (auto checked = (*reference)->compile(*g, compileOptions()); !checked)
+      return checked.takeError();
+  }
+  llvm::Expected<std::unique_ptr<Backend>> backend = createBackend(backendName);
+  if (!backend)
+    return backend.takeError();
+  llvm::Expected<std::unique_ptr<Executable>> exe =
+      (*backend)->compile(*g, compileOptions());
+  if (!exe)
+    return exe.takeError();
+  return std::make_unique<GraphRunner>(std::move(*exe));
+}
+
+struct Inputs {
+  TensorData q, k, v;
+};
+
+/// Uniform in [-1, 1), the same for every variant at a given length.
+Inputs makeInputs(int64_t seq) {
+  std::mt19937 rng(20240501);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  Inputs in{TensorData(qkvType(seq)), TensorData(qkvType(seq)),
+            TensorData(qkvType(seq))};
+  for (TensorData *t : {&in.q, &in.k, &in.v})
+    std::generate_n(t->data<float>(), t->numElements(),
+                    [&] { return uniform(rng); });
+  return in;
+}
+
+/// Every variant's outputs against the reference backend (which sums in
+/// double) on the unoptimized graph, at kCheckSeq; tolerances as in
+/// docs/cpu-backend.md for attention in f32.
+constexpr double kRtol = 1e-4, kAtol = 1e-4;
+
+/// The largest difference, or an error if it is beyond the tolerance.
+llvm::Expected<double> compareOutputs(const TensorData &actual,
+                                      const TensorData &expected,
+                                      llvm::StringRef what) {
+  Comparison c = compareTensors(actual, expected, kRtol, kAtol);
+  if (c.allClose)
+    return c.maxAbsError;
+  return errorOf(fmt::format(
+      "{}: max |error| {:.3g} at element {} (got {}, expected {}); "
+      "tolerance {} + {} |expected|",
+      what.str(), c.maxAbsError, c.worstIndex, actual.get(c.worstIndex),
+      expected.get(c.worstIndex), kAtol, kRtol));
+}
+
+struct CheckResult {
+  /// Empty when the variant matches the reference.
+  std::string error;
+  double maxAbsError = 0;
+};
+
+/// `variant` against the reference at kCheckSeq; computed once.
+const CheckResult &checkAgainstReference(const Variant &variant, bool causal) {
+  static std::map<std::pair<std::string, bool>, CheckResult> results;
+  static std::map<std::pair<bool, bool>, TensorData> expected;
+  auto key = std::make_pair(std::string(variant.name), causal);
+  auto it = results.find(key);
+  if (it != results.end())
+    return it->second;
+  static const Inputs in = makeInputs(kCheckSeq);
+  auto check = [&]() -> llvm::Expected<double> {
+    auto refKey = std::make_pair(variant.alibi, causal);
+    if (!expected.count(refKey)) {
+      Variant plain = {"reference", Kind::Graph, 0, variant.alibi, {}};
+      auto ref = createRunner(plain, kCheckSeq, causal, "reference");
+      if (!ref)
+        return ref.takeError();
+      TensorData out(qkvType(kCheckSeq));
+      if (llvm::Error err = (*ref)->run(in.q, in.k, in.v, out))
+        return err;
+      expected.emplace(refKey, std::move(out));
+    }
+    auto runner = createRunner(variant, kCheckSeq, causal);
+    if (!runner)
+      return runner.takeError();
+    TensorData out(qkvType(kCheckSeq));
+    if (llvm::Error err = (*runner)->run(in.q, in.k, in.v, out))
+      return err;
+    return compareOutputs(
+        out, expected.at(refKey),
+        fmt::format("{} differs from the reference backend at S={}",
+                    variant.name, kCheckSeq));
+  };
+  CheckResult result;
+  llvm::Expected<double> maxError = check();
+  if (maxError)
+    result.maxAbsError = *maxError;
+  else
+    result.error = firstMessage(maxError.takeError());
+  return results.emplace(key, result).first->second;
+}
+
+/// The runner, inputs and output of the benchmark running now. One at a
+/// time: the repetitions of a benchmark reuse it, the next one replaces it.
+struct Fixture {
+  std::string variant;
+  int64_t seq;
+  bool causal;
+  std::unique_ptr<Runner> runner;
+  TensorData out;
+};
+
+const Inputs &inputsFor(int64_t seq) {
+  static std::optional<std::pair<int64_t, Inputs>> cache;
+  if (!cache || cache->first != seq) {
+    cache.reset();
+    cache.emplace(seq, makeInputs(seq));
+  }
+  return cache->second;
+}
+
+llvm::Expected<Fixture *> fixtureFor(const Variant &variant, int64_t seq,
+                                     bool causal) {
+  static std::unique_ptr<Fixture> current;
+  if (current && current->variant == variant.name && current->seq == seq &&
+      current->causal == causal)
+    return current.get();
+  current.reset();
+  const Inputs &in = inputsFor(seq);
+  auto runner = createRunner(variant, seq, causal);
+  if (!runner)
+    return runner.takeError();
+  auto f = std::make_unique<Fixture>(Fixture{
+      variant.name, seq, causal, std::move(*runner), TensorData(qkvType(seq))});
+  // The first run also warms caches, JIT'd sgemm kernels and thread pools.
+  if (llvm::Error err = f->runner->run(in.q, in.k, in.v, f->out))
+    return err;
+  // The two baselines check each other at the benchmark's own length too
+  // (the reference is too slow to run at S = 4096).
+  if (variant.kind == Kind::Sgemm && variant.library == GemmLibrary::OneDnn &&
+      isAvailable(GemmLibrary::OpenBlas)) {
+    auto other = createRunner(variantNamed("openblas"), seq, causal);
+    if (!other)
+      return other.takeError();
+    TensorData theirs(qkvType(seq));
+    if (llvm::Error err = (*other)->run(in.q, in.k, in.v, theirs))
+      return err;
+    llvm::Expected<double> maxError = compareOutputs(
+        f->out, theirs,
+        fmt::format("onednn differs from openblas at S={}", seq));
+    if (!maxError)
+      return maxError.takeError();
+  }
+  current = std::move(f);
+  return current.get();
+}
+
+double peakFlops() {
+  static double peak = measurePeakFlops(config().threads);
+  return peak;
+}
+
+void benchAttention(benchmark::State &state, const Variant *variant,
+                    bool causal) {
+  int64_t seq = state.range(0);
+  const CheckResult &check = checkAgainstReference(*variant, causal);
+  if (!check.error.empty()) {
+    state.SkipWithError(check.error.c_str());
+    return;
+  }
+  llvm::Expected<Fixture *> f = fixtureFor(*variant, seq, causal);
+  if (!f) {
+    state.SkipWithError(firstMessage(f.takeError()).c_str());
+    return;
+  }
+  const Inputs &in = inputsFor(seq);
+  for (auto _ : state)
+    if (llvm::Error err = (*f)->runner->run(in.q, in.k, in.v, (*f)->out)) {
+      state.SkipWithError(firstMessage(std::move(err)).c_str());
+      break;
+    }
+  double flops = attentionFlops(seq, causal);
+  using benchmark::Counter;
+  state.counters["GFLOP/s"] =
+      Counter(flops * 1e-9, Counter::kIsIterationInvariantRate);
+  state.counters["peak_frac"] =
+      Counter(flops / peakFlops(), Counter::kIsIterationInvariantRate);
+  state.counters["S"] = double(seq);
+  state.counters["causal"] = causal;
+  state.counters["threads"] = config().threads;
+  state.counters["check_max_abs_error"] = check.maxAbsError;
+}
+
+void benchFmaPeak(benchmark::State &state, const FmaKernel *kernel) {
+  unsigned threads = unsigned(state.range(0));
+  // About 10 ms a run at 100 GFLOP/s per thread.
+  const int64_t steps = int64_t(1e9 / kernel->flopsPerStep());
+  double flops = 0;
+  for (auto _ : state)
+    flops = runFmaKernel(*kernel, threads, steps);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["threads"] = threads;
+  state.counters["lanes"] = kernel->lanes;
+}
+
+void benchCompile(benchmark::State &state) {
+  int64_t seq = state.range(0);
+  const Variant &variant = variantNamed("O3");
+  llvm::Expected<Graph> built = buildGraph(seq, /*causal=*/false, true);
+  llvm::Expected<std::unique_ptr<Backend>> backend = createBackend("cpu");
+  if (!built || !backend) {
+    llvm::Error err = llvm::joinErrors(
+        built ? llvm::Error::success() : built.takeError(),
+        backend ? llvm::Error::success() : backend.takeError());
+    state.SkipWithError(firstMessage(std::move(err)).c_str());
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  double passSeconds = 0, compileSeconds = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    Graph g = *built;
+    state.ResumeTiming();
+    auto start = Clock::now();
+    if (llvm::Error err = optimize(g, variant)) {
+      state.SkipWithError(firstMessage(std::move(err)).c_str());
+      break;
+    }
+    auto optimized = Clock::now();
+    auto exe = (*backend)->compile(g, compileOptions());
+    if (!exe) {
+      state.SkipWithError(firstMessage(exe.takeError()).c_str());
+      break;
+    }
+    auto compiled = Clock::now();
+    passSeconds += std::chrono::duration<double>(optimized - start).count();
+    compileSeconds +=
+        std::chrono::duration<double>(compiled - optimized).count();
+  }
+  using benchmark::Counter;
+  state.counters["passes_ms"] =
+      Counter(passSeconds * 1e3, Counter::kAvgIterations);
+  state.counters["backend_ms"] =
+      Counter(compileSeconds * 1e3, Counter::kAvgIterations);
+  state.counters["S"] = double(seq);
+}
+
+//===--- Peak memory ------------------------------------------------------===//
+//
+// Each measurement runs in a fresh process (this binary, re-executed with
+// --memory-child), so that nothing an earlier benchmark allocated, cached or
+// left in malloc's free lists counts. The child reads the kernel's resident
+// set accounting from /proc/self/status:
+//
+//   1. allocate and fill q, k, v and out: baseline = VmRSS;
+//   2. reset the high-water mark (write 5 to /proc/self/clear_refs), build,
+//      optimize and compile the graph (or allocate the baseline's scratch):
+//      setup = VmHWM - baseline;
+//   3. reset again, run once: run = VmHWM - baseline, and run_extra =
+//      VmHWM - VmRSS before the run (what the run itself adds, without what
+//      the compiler left resident: JIT'd code, LLVM's caches);
+//
+// and prints them for the parent, which reports them as counters in MiB
+// (peak = the larger of setup and run). Where the reset is not allowed the
+// high-water mark only grows, so run includes setup; the child says so
+// (hwm_reset = 0).
+
+/// A field of /proc/self/status in KiB, or -1.
+int64_t statusKiB(const char *field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  size_t n = std::strlen(field);
+  while (std::getline(status, line))
+    if (line.compare(0, n, field) == 0 && line.size() > n && line[n] == ':')
+      return std::strtoll(line.c_str() + n + 1, nullptr, 10);
+  return -1;
+}
+
+bool resetPeakRss() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+  clear.flush();
+  return bool(clear);
+}
+
+int memoryChild() {
+  const Config &c = config();
+  const Variant &variant = variantNamed(c.memoryChild);
+  auto fail = [](llvm::Error err) {
+    std::printf("error %s\n", firstMessage(std::move(err)).c_str());
+    return 1;
+  };
+  Inputs in = makeInputs(c.memoryChildSeq);
+  TensorData out(qkvType(c.memoryChildSeq));
+  int64_t baseline = statusKiB("VmRSS");
+  bool reset = resetPeakRss();
+  using Clock = std::chrono::steady_clock;
+  auto start = Clock::now();
+  auto runner = createRunner(variant, c.memoryChildSeq, c.memoryChildCausal);
+  if (!runner)
+    return fail(runner.takeError());
+  int64_t setupPeak = statusKiB("VmHWM");
+  reset = resetPeakRss() && reset;
+  int64_t beforeRun = statusKiB("VmRSS");
+  auto compiled = Clock::now();
+  if (llvm::Error err = (*runner)->run(in.q, in.k, in.v, out))
+    return fail(std::move(err));
+  int64_t runPeak = statusKiB("VmHWM");
+  auto ran = Clock::now();
+  std::printf("ok baseline_kib=%lld setup_kib=%lld run_kib=%lld "
+              "run_extra_kib=%lld hwm_reset=%d setup_s=%.3f run_s=%.3f\n",
+              (long long)baseline, (long long)(setupPeak - baseline),
+              (long long)(runPeak - baseline), (long long)(runPeak - beforeRun),
+              int(reset),
+              std::chrono::duration<double>(compiled - start).count(),
+              std::chrono::duration<double>(ran - compiled).count());
+  return 0;
+}
+
+/// Runs this binary as a memory child; its stdout, or an error.
+llvm::Expected<std::string> spawnMemoryChild(const Variant &variant,
+                                             int64_t seq, bool causal) {
+  std::vector<std::string> args = {
+      "/proc/self/exe",
+      fmt::format("--memory-child={}", variant.name),
+      fmt::format("--memory-child-seq={}", seq),
+      fmt::format("--memory-child-causal={}", int(causal)),
+      fmt::format("--threads={}", config().threads),
+      fmt::format("--max-memory={}", config().maxMemoryBytes)};
+  std::vector<char *> argv;
+  for (std::string &a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int fds[2];
+  if (pipe(fds) != 0)
+    return errorOf(fmt::format("pipe: {}", std::strerror(errno)));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, fds[1]);
+  pid_t pid;
+  int rc = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(),
+                       environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  if (rc != 0) {
+    close(fds[0]);
+    return errorOf(fmt::format("cannot start a child: {}", std::strerror(rc)));
+  }
+  std::string output;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0)
+      output.append(buf, size_t(n));
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (llvm::StringRef(output).starts_with("error "))
+    return errorOf(llvm::StringRef(output).drop_front(6).rtrim().str());
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return errorOf(
+        WIFSIGNALED(status)
+            ? fmt::format("the child was killed by signal {}", WTERMSIG(status))
+            : fmt::format("the child exited with status {}",
+                          WEXITSTATUS(status)));
+  return output;
+}
+
+void benchMemory(benchmark::State &state, const Variant *variant) {
+  int64_t seq = state.range(0);
+  std::map<std::string, double> values;
+  for (auto _ : state) {
+    llvm::Expected<std::string> out = spawnMemoryChild(*variant, seq, false);
+    if (!out) {
+      state.SkipWithError(firstMessage(out.takeError()).c_str());
+      return;
+    }
+    llvm::SmallVector<llvm::StringRef> fields;
+    llvm::StringRef(*out).trim().split(fields, ' ');
+    for (llvm::StringRef field : fields) {
+      auto [name, value] = field.split('=');
+      double number;
+      if (!value.empty() && !value.getAsDouble(number))
+        values[name.str()] = number;
+    }
+  }
+  for (const char *required :
+       {"baseline_kib", "setup_kib", "run_kib", "run_extra_kib"})
+    if (!values.count(required)) {
+      state.SkipWithError("the child did not report its memory");
+      return;
+    }
+  constexpr double kMiB = 1024.0;
+  double io = 4.0 * double(qkvType(seq).numElements()) * 4.0;
+  state.counters["baseline_MiB"] = values["baseline_kib"] / kMiB;
+  state.counters["setup_MiB"] = values["setup_kib"] / kMiB;
+  state.counters["run_MiB"] = values["run_kib"] / kMiB;
+  state.counters["run_extra_MiB"] = values["run_extra_kib"] / kMiB;
+  state.counters["peak_MiB"] =
+      std::max(values["setup_kib"], values["run_kib"]) / kMiB;
+  state.counters["io_MiB"] = io / (1024.0 * 1024.0);
+  state.counters["hwm_reset"] = values["hwm_reset"];
+  state.counters["setup_s"] = values["setup_s"];
+  state.counters["run_s"] = values["run_s"];
+  state.counters["S"] = double(seq);
+}
+
+//===--- Command line -----------------------------------------------------===//
+
+void usage() {
+  std::printf(
+      "attention-bench: ALiBi attention forward benchmarks (b=1, h=16, d=64)\n"
+      "\n"
+      "Its own flags (Google Benchmark's --benchmark_* flags work too):\n"
+      "  --threads=N       threads for the cpu backend, the baselines and\n"
+      "                    the FMA peak (default: $EG_BENCH_THREADS, else\n"
+      "                    every core this process may run on)\n"
+      "  --max-seq=N       only sequence lengths <= N (default 4096)\n"
+      "  --memory-seq=N    sequence length of the peak memory runs\n"
+      "                    (default 8192; 0 skips them)\n"
+      "  --max-memory=B    the cpu backend's memory limit in bytes for the\n"
+      "                    memory runs (default 0: half the physical memory)\n"
+      "\n");
+}
+
+/// Takes our flags out of argv, leaving Google Benchmark's.
+bool parseFlags(int &argc, char **argv) {
+  Config &c = config();
+  if (const char *env = std::getenv("EG_BENCH_THREADS"))
+    c.threads = unsigned(std::atoi(env));
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    auto [flag, value] = arg.split('=');
+    auto number = [&, value = value](auto &out) {
+      long long n;
+      if (value.getAsInteger(10, n) || n < 0) {
+        std::fprintf(stderr, "%s: expected a non-negative integer\n", argv[i]);
+        return false;
+      }
+      out = std::remove_reference_t<decltype(out)>(n);
+      return true;
+    };
+    bool ok = true;
+    if (flag == "--threads")
+      ok = number(c.threads);
+    else if (flag == "--max-seq")
+      ok = number(c.maxSeq);
+    else if (flag == "--memory-seq")
+      ok = number(c.memorySeq);
+    else if (flag == "--max-memory")
+      ok = number(c.maxMemoryBytes);
+    else if (flag == "--memory-child")
+      c.memoryChild = value.str();
+    else if (flag == "--memory-child-seq")
+      ok = number(c.memoryChildSeq);
+    else if (flag == "--memory-child-causal")
+      ok = number(c.memoryChildCausal);
+    else {
+      if (flag == "--help")
+        usage();
+      argv[kept++] = argv[i];
+    }
+    if (!ok)
+      return false;
+  }
+  argc = kept;
+  argv[argc] = nullptr;
+  if (c.threads == 0) {
+    cpu_set_t set;
+    c.threads = sched_getaffinity(0, sizeof set, &set) == 0
+                    ? unsigned(CPU_COUNT(&set))
+                    : std::max(1u, std::thread::hardware_concurrency());
+  }
+  return true;
+}
+
+std::string cpuModel() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line))
+    if (llvm::StringRef(line).starts_with("model name"))
+      return llvm::StringRef(line).split(':').second.trim().str();
+  return "unknown";
+}
+
+std::string compilerVersion() {
+#if defined(__clang__)
+  return "clang " __clang_version__;
+#elif defined(__GNUC__)
+  return "GCC " __VERSION__;
+#else
+  return "unknown";
+#endif
+}
+
+void registerBenchmarks() {
+  const Config &c = config();
+  std::vector<int64_t> threadCounts = {1};
+  if (c.threads != 1)
+    threadCounts.push_back(c.threads);
+  static const std::vector<FmaKernel> kernels = supportedFmaKernels();
+  for (const FmaKernel &kernel : kernels) {
+    // SSE2 only where nothing wider exists: it is not the peak.
+    if (llvm::StringRef(kernel.isa) == "sse2" && &kernel != &kernels.front())
+      continue;
+    auto *b = benchmark::RegisterBenchmark(
+        fmt::format("fma_peak/{}", kernel.isa).c_str(), benchFmaPeak, &kernel);
+    b->ArgName("threads")->UseRealTime()->MinTime(0.2)->Unit(
+        benchmark::kMillisecond);
+    for (int64_t t : threadCounts)
+      b->Arg(t);
+  }
+  // Length-major, so that consecutive benchmarks share their inputs.
+  for (bool causal : {false, true})
+    for (int64_t seq : kSeqs) {
+      if (seq > c.maxSeq)
+        continue;
+      for (const Variant &v : kVariants) {
+        if (v.kind == Kind::Sgemm && !isAvailable(v.library))
+          continue;
+        benchmark::RegisterBenchmark(
+            fmt::format("attention/{}/{}", v.name,
+                        causal ? "causal" : "noncausal")
+                .c_str(),
+            benchAttention, &v, causal)
+            ->ArgName("S")
+            ->Arg(seq)
+            ->UseRealTime()
+            ->MinTime(0.5)
+            ->Unit(benchmark::kMillisecond);
+      }
+    }
+  benchmark::RegisterBenchmark("compile/O3_alibi/noncausal", benchCompile)
+      ->ArgName("S")
+      ->Arg(kCompileSeq)
+      ->UseRealTime()
+      ->MinTime(1.0)
+      ->Unit(benchmark::kMillisecond);
+  // One run each, whatever --benchmark_repetitions says: a process per run
+  // and minutes at S = 8192 with a slow variant.
+  if (c.memorySeq > 0)
+    for (const Variant &v : kVariants) {
+      if (v.kind == Kind::Sgemm && !isAvailable(v.library))
+        continue;
+      benchmark::RegisterBenchmark(
+          fmt::format("memory/{}/noncausal", v.name).c_str(), benchMemory, &v)
+          ->ArgName("S")
+          ->Arg(c.memorySeq)
+          ->Iterations(1)
+          ->Repetitions(1)
+          ->UseRealTime()
+          ->Unit(benchmark::kSecond);
+    }
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (!parseFlags(argc, argv))
+    return 2;
+  registerBuiltinBackends();
+  registerAllPasses();
+  // The libraries' OpenMP default, so that oneDNN called outside our
+  // parallel loops uses the same thread count.
+  omp_set_num_threads(int(config().threads));
+  if (!config().memoryChild.empty())
+    return memoryChild();
+
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv))
+    return 1;
+  const Config &c = config();
+  benchmark::AddCustomContext("cpu_model", cpuModel());
+  benchmark::AddCustomContext("compiler", compilerVersion());
+  benchmark::AddCustomContext("threads", std::to_string(c.threads));
+  benchmark::AddCustomContext("fma_isa", supportedFmaKernels().front().isa);
+  benchmark::AddCustomContext("peak_gflops",
+                              fmt::format("{:.2f}", peakFlops() * 1e-9));
+  benchmark::AddCustomContext("openblas",
+                              libraryVersion(GemmLibrary::OpenBlas));
+  benchmark::AddCustomContext("onednn", libraryVersion(GemmLibrary::OneDnn));
+  benchmark::AddCustomContext(
+      "shape", fmt::format("b={} h={} d={} f32", kBatch, kHeads, kHeadDim));
+  benchmark::AddCustomContext("memory_seq", std::to_string(c.memorySeq));
+  registerBenchmarks();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,41 @@
+//===- FmaPeak.h - The machine's measured f32 FMA throughput ----*- C++ -*-===//
+//
+// Independent chains of vector FMAs in registers, per instruction set, with
+// the set picked at run time: the peak that the attention benchmarks report
+// their share of. Measured rather than computed from a datasheet, so that
+// clock limits under AVX-512 load and shared cores are in it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef EINSUM_BENCH_FMAPEAK_H
+#define EINSUM_BENCH_FMAPEAK_H
+
+#include <cstdint>
+#include <vector>
+
+namespace einsum::bench {
+
+struct FmaKernel {
+  /// "avx512", "avx2" or "sse2" (multiply then add: no FMA unit).
+  const char *isa;
+  /// f32 lanes per vector.
+  int lanes;
+  /// Runs `steps` steps of its chains; the result keeps them alive.
+  float (*run)(int64_t steps);
+  /// Floating-point operations per step (2 per lane per chain).
+  double flopsPerStep() const;
+};
+
+/// The kernels this CPU runs, widest vectors first.
+std::vector<FmaKernel> supportedFmaKernels();
+
+/// Runs `kernel` for `steps` steps on each of `threads` OpenMP threads at
+/// once; returns the operations done in total.
+double runFmaKernel(const FmaKernel &kernel, unsigned threads, int64_t steps);
+
+/// The best flop/s of any supported kernel on `threads` threads, over a few
+/// runs of about 50 ms each.
+double measurePeakFlops(unsigned threads);
+
+} // namespace einsum::bench
+
+#endif // EINSUM_BENCH_FMAPEAK_H
