@@ -2,6 +2,7 @@
 #include "backends/cpu/KernelBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -76,6 +77,37 @@ void KernelBuilder::storeFirst(int64_t count, Value v, Value memref,
 Value KernelBuilder::alloc(llvm::ArrayRef<int64_t> shape) {
   return b.create<memref::AllocOp>(loc, MemRefType::get(shape, t),
                                    b.getI64IntegerAttr(64));
+}
+
+Value KernelBuilder::softmaxExp(Value x) {
+  auto type = cast<VectorType>(x.getType());
+  if (!type.getElementType().isF32())
+    return b.create<math::ExpOp>(loc, x);
+  auto fma = [&](Value a, Value m, Value c) -> Value {
+    return b.create<vector::FMAOp>(loc, a, m, c);
+  };
+  // max(c, x) keeps a NaN x (x86 maxps returns its second operand).
+  x = b.create<arith::MaxNumFOp>(loc, splat(-87.3), x);
+  Value n = b.create<math::RoundEvenOp>(
+      loc, b.create<arith::MulFOp>(loc, x, splat(1.44269504088896341)));
+  // x - n ln 2 with ln 2 split in two: the first part is exact in f32.
+  Value r = fma(n, splat(-0.693359375), x);
+  r = fma(n, splat(2.12194440e-4), r);
+  Value p = splat(1.9875691500e-4);
+  for (double c : {1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2,
+                   1.6666665459e-1, 5.0000001201e-1})
+    p = fma(p, r, splat(c));
+  Value r2 = b.create<arith::MulFOp>(loc, r, r);
+  p = fma(p, r2, b.create<arith::AddFOp>(loc, r, splat(1)));
+  // p * 2^n: n added to the exponent field.
+  auto intType = VectorType::get(type.getShape(), b.getI32Type());
+  Value shift = b.create<arith::ShLIOp>(
+      loc, b.create<arith::FPToSIOp>(loc, intType, n),
+      b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(intType, b.getI32IntegerAttr(23))));
+  Value bits = b.create<arith::AddIOp>(
+      loc, b.create<arith::BitcastOp>(loc, intType, p), shift);
+  return b.create<arith::BitcastOp>(loc, type, bits);
 }
 
 ValueRange KernelBuilder::loop(

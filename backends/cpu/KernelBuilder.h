@@ -53,6 +53,15 @@ public:
   /// A 64-byte aligned heap buffer of the element type.
   mlir::Value alloc(llvm::ArrayRef<int64_t> shape);
 
+  /// exp(x) of a softmax weight, x = score - running max <= 0 (or NaN):
+  /// for f32, range reduction to [-ln 2 / 2, ln 2 / 2], a degree-6
+  /// polynomial and the exponent put back by integer addition, within 2
+  /// ulp; below -87.3 the result is 2^-126, not 0 (weights that small
+  /// vanish next to the max's 1). Half the operations of math.exp's general
+  /// approximation, which guards inputs a softmax never sees. Other types
+  /// use math.exp.
+  mlir::Value softmaxExp(mlir::Value x);
+
   //===--- Loops ----------------------------------------------------------===//
   /// scf.for over [lo, hi) carrying `init`; `body` returns the next values.
   mlir::ValueRange

@@ -68,6 +68,7 @@ public:
     int64_t blocks = ceilDiv(queries, rows);
     chunkRows = ceilDiv(blocks, std::min(perHead, blocks)) * rows;
     chunks = ceilDiv(queries, chunkRows);
+    groupRows = std::min(groupBlocks, chunkRows / rows) * rows;
   }
 
   LogicalResult emit() {
@@ -105,19 +106,15 @@ private:
     kt = alloc({paddedKeys / tileKeys, dim, tileKeys});
     packKeys(itemKeys);
     scores = alloc({rows, stepTiles * tileKeys});
-    out = alloc({rows, valueVecs * lanes});
-    rowMax = alloc({rows});
-    rowSum = alloc({rows});
+    out = alloc({groupRows, valueVecs * lanes});
+    rowMax = alloc({groupRows});
+    rowSum = alloc({groupRows});
     laneScratch = needsLaneLoop(epilogue, 'j') ? alloc({lanes}) : Value();
-    b.create<scf::ForOp>(
-        loc, rowBegin, rowEnd, idx(rows), ValueRange{},
-        [&](OpBuilder &nested, Location, Value block, ValueRange) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nested.getInsertionBlock(),
-                              nested.getInsertionPoint());
-          emitBlock(block);
-          b.create<scf::YieldOp>(loc);
-        });
+    b.create<scf::ForOp>(loc, rowBegin, rowEnd, idx(groupRows), ValueRange{},
+                         [&](OpBuilder &, Location, Value group, ValueRange) {
+                           emitGroup(group, rowEnd);
+                           b.create<scf::YieldOp>(loc);
+                         });
     for (Value buffer : {kt, scores, out, rowMax, rowSum, laneScratch})
       if (buffer)
         b.create<memref::DeallocOp>(loc, buffer);
@@ -132,41 +129,62 @@ private:
     });
   }
 
-  void emitBlock(Value block) {
-    rowIndex.clear();
-    for (int64_t r = 0; r < rows; ++r)
-      rowIndex.push_back(minIdx(add(block, idx(r)), idx(queries - 1)));
-    Value blockKeys = keyLimit(rowIndex.back());
-    Value tiles = ceilDivIdx(blockKeys, tileKeys);
-    Value steps = ceilDivIdx(tiles, stepTiles);
-
-    for (int64_t r = 0; r < rows; ++r) {
+  /// The blocks of a group share each key step: the step's K^T and V stay
+  /// in cache for all of them. Each block keeps its softmax state (max, sum,
+  /// output rows) at `stateBase` in the group's buffers.
+  void emitGroup(Value group, Value rowEnd) {
+    Value groupEnd = minIdx(add(group, idx(groupRows)), rowEnd);
+    Value groupTiles = ceilDivIdx(keyLimit(sub(groupEnd, idx(1))), tileKeys);
+    Value groupSteps = ceilDivIdx(groupTiles, stepTiles);
+    for (int64_t r = 0; r < groupRows; ++r) {
       b.create<memref::StoreOp>(loc, scalar(kNegInf), rowMax, idx(r));
       b.create<memref::StoreOp>(loc, scalar(0), rowSum, idx(r));
       for (int64_t e = 0; e < valueVecs; ++e)
         store(splat(0), out, {idx(r), idx(e * lanes)});
     }
-    loop(idx(0), steps, {}, [&](Value step, ValueRange) {
-      Value first = mul(step, idx(stepTiles));
-      Value last = minIdx(add(first, idx(stepTiles)), tiles);
-      loop(first, last, {}, [&](Value tile, ValueRange) {
-        emitScoreTile(tile, b.create<arith::SubIOp>(loc, tile, first));
-        return llvm::SmallVector<Value>{};
+    auto eachBlock = [&](llvm::function_ref<void(Value)> body) {
+      forEach(idx(0), idx(groupRows / rows), [&](Value slot) {
+        stateBase = mul(slot, idx(rows));
+        Value block = add(group, stateBase);
+        ifThen(lessThan(block, groupEnd), [&] { body(block); });
       });
-      Value stepVecs =
-          mul(b.create<arith::SubIOp>(loc, last, first), idx(cols));
-      for (int64_t r = 0; r < rows; ++r)
-        emitSoftmaxRow(r, stepVecs);
-      Value keyBase = mul(first, idx(tileKeys));
-      Value stepKeys = minIdx(mul(stepVecs, idx(lanes)),
-                              b.create<arith::SubIOp>(loc, idx(keys), keyBase));
-      emitValueProduct(keyBase, stepKeys);
-      return llvm::SmallVector<Value>{};
+    };
+    forEach(idx(0), groupSteps, [&](Value step) {
+      eachBlock([&](Value block) { emitBlockStep(block, step); });
     });
-    emitStore(block);
+    eachBlock([&](Value block) { emitStore(block); });
   }
 
-  void emitScoreTile(Value tile, Value slot) {
+  void emitBlockStep(Value block, Value step) {
+    rowIndex.clear();
+    for (int64_t r = 0; r < rows; ++r)
+      rowIndex.push_back(minIdx(add(block, idx(r)), idx(queries - 1)));
+    Value tiles = ceilDivIdx(keyLimit(rowIndex.back()), tileKeys);
+    Value first = mul(step, idx(stepTiles));
+    // A block whose diagonal ends before this step has nothing to add.
+    ifThen(lessThan(first, tiles), [&] {
+      Value last = minIdx(add(first, idx(stepTiles)), tiles);
+      llvm::SmallVector<Value> noMax(rows, splat(kNegInf));
+      ValueRange maxVecs =
+          loop(first, last, noMax, [&](Value tile, ValueRange maxVecs) {
+            return emitScoreTile(tile, sub(tile, first), maxVecs);
+          });
+      Value stepVecs = mul(sub(last, first), idx(cols));
+      for (int64_t r = 0; r < rows; ++r)
+        emitSoftmaxRow(r, stepVecs, maxVecs[r]);
+      Value keyBase = mul(first, idx(tileKeys));
+      Value stepKeys =
+          minIdx(mul(stepVecs, idx(lanes)), sub(idx(keys), keyBase));
+      emitValueProduct(keyBase, stepKeys);
+    });
+  }
+
+  /// Stores the tile's scores to the step buffer and returns each row's
+  /// running max vector, `maxVecs` updated with them (the softmax then needs
+  /// no pass to find it).
+  llvm::SmallVector<Value> emitScoreTile(Value tile, Value slot,
+                                         ValueRange maxVecs) {
+    llvm::SmallVector<Value> newMax(maxVecs.begin(), maxVecs.end());
     Value keyBase = mul(tile, idx(tileKeys));
     Value q = n.inputs[0];
     llvm::SmallVector<Value> sums =
@@ -204,53 +222,50 @@ private:
         Value v = *s;
         if (outside)
           v = b.create<arith::SelectOp>(loc, outside, splat(kNegInf), v);
+        newMax[r] = b.create<arith::MaximumFOp>(loc, newMax[r], v);
         store(v, scores,
               {idx(r), add(mul(slot, idx(tileKeys)), idx(c * lanes))});
       }
     }
+    return newMax;
   }
 
-  void emitSoftmaxRow(int64_t r, Value stepVecs) {
-    Value rIdx = idx(r);
+  void emitSoftmaxRow(int64_t r, Value stepVecs, Value maxVec) {
+    Value rIdx = idx(r), state = add(stateBase, rIdx);
     auto column = [&](Value v) { return mul(v, idx(lanes)); };
-    Value maxVec =
-        loop(idx(0), stepVecs, {splat(kNegInf)}, [&](Value v, ValueRange m) {
-          Value s = load(scores, {rIdx, column(v)});
-          return llvm::SmallVector<Value>{
-              b.create<arith::MaximumFOp>(loc, m[0], s)};
-        })[0];
     Value stepMax = b.create<vector::ReductionOp>(
         loc, vector::CombiningKind::MAXIMUMF, maxVec);
-    Value oldMax = b.create<memref::LoadOp>(loc, rowMax, rIdx);
+    Value oldMax = b.create<memref::LoadOp>(loc, rowMax, state);
     Value newMax = b.create<arith::MaximumFOp>(loc, oldMax, stepMax);
     // With every score so far -inf, subtract 0: exp(-inf) = 0, no NaN.
     Value allMasked = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ,
                                               newMax, scalar(kNegInf));
     Value shift = b.create<arith::SelectOp>(loc, allMasked, scalar(0), newMax);
-    Value alpha =
-        b.create<math::ExpOp>(loc, b.create<arith::SubFOp>(loc, oldMax, shift));
+    // Through the vector exp: a libm call per row and step costs more.
+    Value alpha = b.create<vector::ExtractOp>(
+        loc, softmaxExp(broadcast(b.create<arith::SubFOp>(loc, oldMax, shift))),
+        llvm::ArrayRef<int64_t>{0});
     Value shiftVec = broadcast(shift);
     Value sumVec =
         loop(idx(0), stepVecs, {splat(0)}, [&](Value v, ValueRange s) {
           Value x = load(scores, {rIdx, column(v)});
-          Value p = b.create<math::ExpOp>(
-              loc, b.create<arith::SubFOp>(loc, x, shiftVec));
+          Value p = softmaxExp(b.create<arith::SubFOp>(loc, x, shiftVec));
           store(p, scores, {rIdx, column(v)});
           return llvm::SmallVector<Value>{
               b.create<arith::AddFOp>(loc, s[0], p)};
         })[0];
     Value stepSum =
         b.create<vector::ReductionOp>(loc, vector::CombiningKind::ADD, sumVec);
-    Value oldSum = b.create<memref::LoadOp>(loc, rowSum, rIdx);
+    Value oldSum = b.create<memref::LoadOp>(loc, rowSum, state);
     Value newSum = b.create<arith::AddFOp>(
         loc, b.create<arith::MulFOp>(loc, oldSum, alpha), stepSum);
-    b.create<memref::StoreOp>(loc, newSum, rowSum, rIdx);
-    b.create<memref::StoreOp>(loc, newMax, rowMax, rIdx);
+    b.create<memref::StoreOp>(loc, newSum, rowSum, state);
+    b.create<memref::StoreOp>(loc, newMax, rowMax, state);
     Value alphaVec = broadcast(alpha);
     for (int64_t e = 0; e < valueVecs; ++e) {
-      Value o = load(out, {rIdx, idx(e * lanes)});
+      Value o = load(out, {state, idx(e * lanes)});
       store(b.create<arith::MulFOp>(loc, o, alphaVec), out,
-            {rIdx, idx(e * lanes)});
+            {state, idx(e * lanes)});
     }
   }
 
@@ -262,7 +277,8 @@ private:
       llvm::SmallVector<Value> init;
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < width; ++c)
-          init.push_back(load(out, {idx(r), idx((e0 + c) * lanes)}));
+          init.push_back(
+              load(out, {add(stateBase, idx(r)), idx((e0 + c) * lanes)}));
       ValueRange acc =
           loop(idx(0), stepKeys, init, [&](Value j, ValueRange acc) {
             llvm::SmallVector<Value> next(acc.begin(), acc.end()), row;
@@ -287,7 +303,8 @@ private:
           });
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < width; ++c)
-          store(acc[r * width + c], out, {idx(r), idx((e0 + c) * lanes)});
+          store(acc[r * width + c], out,
+                {add(stateBase, idx(r)), idx((e0 + c) * lanes)});
     }
   }
 
@@ -299,13 +316,14 @@ private:
       auto ifOp = b.create<scf::IfOp>(loc, inside, /*withElseRegion=*/false);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      Value state = add(stateBase, idx(r));
       Value masked = b.create<arith::CmpFOp>(
           loc, arith::CmpFPredicate::OEQ,
-          b.create<memref::LoadOp>(loc, rowMax, idx(r)), scalar(kNegInf));
-      Value sum = broadcast(b.create<memref::LoadOp>(loc, rowSum, idx(r)));
+          b.create<memref::LoadOp>(loc, rowMax, state), scalar(kNegInf));
+      Value sum = broadcast(b.create<memref::LoadOp>(loc, rowSum, state));
       for (int64_t e = 0; e < valueVecs; ++e) {
         Value o = b.create<arith::DivFOp>(
-            loc, load(out, {idx(r), idx(e * lanes)}), sum);
+            loc, load(out, {state, idx(e * lanes)}), sum);
         o = b.create<arith::SelectOp>(loc, masked, splat(0), o);
         llvm::SmallVector<Value, 4> at = {bi, h, row, idx(e * lanes)};
         if (validLanes(e) == lanes)
@@ -325,11 +343,15 @@ private:
 
   int64_t batch, heads, queries, dim, kvHeads, keys, valueDim;
   int64_t rows, cols, tileKeys, paddedKeys, valueVecs, valueCols;
-  int64_t chunkRows, chunks;
-  static constexpr int64_t stepTiles = 4;
+  int64_t chunkRows, chunks, groupRows;
+  /// Keys per softmax step: stepTiles * tileKeys (the step's scores, 16 KiB
+  /// for f32 on AVX-512, stay in L1).
+  static constexpr int64_t stepTiles = 16;
+  /// Row blocks sharing each key step.
+  static constexpr int64_t groupBlocks = 8;
 
   // Per item and block.
-  Value bi, h, kvh, kt, scores, out, rowMax, rowSum, laneScratch;
+  Value bi, h, kvh, kt, scores, out, rowMax, rowSum, laneScratch, stateBase;
   llvm::SmallVector<Value> rowIndex;
 };
 
