@@ -75,7 +75,12 @@ public:
     operands.assign(n.inputs.begin() + 3, n.inputs.end());
     for (unsigned k = 3; k < n.inputs.size(); ++k)
       operandTypes.push_back(n.inputType(k));
-    buildWorkLoop(b, loc, batch * heads * chunks, *n.options,
+    int64_t items = batch * heads * chunks;
+    int64_t perItem = paddedKeys * dim + rows * stepTiles * tileKeys +
+                      groupRows * (valueVecs * lanes + 2) + lanes;
+    n.scratchBytes = uint64_t(std::min<int64_t>(items, n.options->threads)) *
+                     uint64_t(perItem) * (t.getIntOrFloatBitWidth() / 8);
+    buildWorkLoop(b, loc, items, *n.options,
                   [&](OpBuilder &, Location, Value item) { emitItem(item); });
     return result;
   }

@@ -107,7 +107,12 @@ public:
   }
 
   LogicalResult emit() {
-    buildWorkLoop(b, loc, batchCount * chunks, *n.options,
+    int64_t items = batchCount * chunks;
+    int64_t perItem = ceilDiv(colsTotal, tileWidth) * tileWidth * depth +
+                      depth * rows + lanes;
+    n.scratchBytes = uint64_t(std::min<int64_t>(items, n.options->threads)) *
+                     uint64_t(perItem) * (t.getIntOrFloatBitWidth() / 8);
+    buildWorkLoop(b, loc, items, *n.options,
                   [&](OpBuilder &, Location, Value item) { emitItem(item); });
     return result;
   }

@@ -122,13 +122,12 @@ private:
     Value max = reduceAlong(row, negInf, vector::CombiningKind::MAXIMUMF,
                             [](Value v, Value, int64_t) { return v; });
     Value shift = broadcast(max);
-    Value sum = reduceAlong(row, 0, vector::CombiningKind::ADD,
-                            [&](Value v, Value at, int64_t c) {
-                              Value e = b.create<math::ExpOp>(
-                                  loc, b.create<arith::SubFOp>(loc, v, shift));
-                              storeAt(e, row, at, c);
-                              return e;
-                            });
+    Value sum = reduceAlong(
+        row, 0, vector::CombiningKind::ADD, [&](Value v, Value at, int64_t c) {
+          Value e = softmaxExp(b.create<arith::SubFOp>(loc, v, shift));
+          storeAt(e, row, at, c);
+          return e;
+        });
     Value masked = broadcast(b.create<arith::UIToFPOp>(
         loc, t,
         b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, max,

@@ -53,6 +53,12 @@ struct EntrySignature {
   unsigned numArguments = 0, numOutputs = 0;
   /// The gather nodes in slot order, for messages.
   std::vector<NodeId> gathers;
+  /// The most memory a run holds: the caller's buffers, the intermediates
+  /// alive at once and the kernels' scratch at that point (per thread).
+  uint64_t peakBytes = 0;
+  /// What holds the most at the peak, and how much.
+  std::string largestHolder;
+  uint64_t largestBytes = 0;
 };
 
 /// Builds the module for a verified graph, or emits an error diagnostic
@@ -73,6 +79,8 @@ struct NodeLowering {
   mlir::Value status;
   int64_t statusSlot = 0;
   const KernelOptions *options = nullptr;
+  /// Set by a kernel: the heap scratch its threads hold while it runs.
+  uint64_t scratchBytes = 0;
 
   const Node &node() const { return g.node(id); }
   const TensorType &inputType(unsigned k) const {
