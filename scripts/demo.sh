@@ -4,7 +4,8 @@
 # reference backend against a direct loop implementation; then compile its
 # text form at -O0..-O3, showing the graph before and after fusion, and run
 # every level on the reference and the cpu backend against the unoptimized
-# result.
+# result, timing both side by side; last, a causal ALiBi attention at 1024
+# positions on the cpu backend at -O0, -O2 and -O3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,10 +41,47 @@ for level in O1 O2 O3; do
 done
 
 echo
-echo "== 6. Every -O level compiled by the cpu backend (MLIR -> LLVM JIT), checked against the reference"
+# Runs alibi-opt with --bench and prints "<median ms> <GFLOP/s>"; if the
+# output check (--expected-dir) or anything else fails, shows why and stops.
+median_ms() {
+  local line
+  if ! line=$("$BIN/alibi-opt" "$@" 2>"$OUT/bench.log"); then
+    cat "$OUT/bench.log" >&2
+    exit 1
+  fi
+  sed -n 's/^median_ms=\([0-9.]*\) .*gflops=\([0-9.]*\)$/\1 \2/p' <<<"$line"
+}
+row() {
+  printf '%-4s %14s %12s %12s %10s\n' "$@"
+}
+
+echo "== 6. Every -O level compiled by the cpu backend (MLIR -> LLVM JIT), checked against the reference, timed"
+echo "(medians of 20 runs after a warm-up, compilation excluded; outputs checked against -O0 on the reference)"
+row level reference_ms cpu_ms cpu_GFLOP/s speedup
 for level in O0 O1 O2 O3; do
-  echo "-$level:"
-  "$BIN/alibi-opt" "$EXAMPLE" "-$level" --run --backend=cpu --random-inputs \
-    --seed=1 --expected-dir "$OUT/O0"
+  result=$(median_ms "$EXAMPLE" "-$level" --run --random-inputs --seed=1 \
+    --bench=20 --expected-dir "$OUT/O0")
+  read -r ref _ <<<"$result"
+  result=$(median_ms "$EXAMPLE" "-$level" --run --backend=cpu --random-inputs \
+    --seed=1 --bench=20 --expected-dir "$OUT/O0")
+  read -r cpu gflops <<<"$result"
+  row "-$level" "$ref" "$cpu" "$gflops" "$(awk -v r="$ref" -v c="$cpu" 'BEGIN{printf "%.1fx", r/c}')"
+done
+
+echo
+SHAPE=(--build=attention --position=alibi --causal --heads=16 --seq=1024 --head-dim=64)
+echo "== 7. Causal ALiBi attention at 16 heads, 1024 positions, head dimension 64, on the cpu backend"
+echo "(-O3 checked against the unfused graph on the reference backend; GFLOP/s count 4*h*S*S*d, halved for causal)"
+mkdir -p "$OUT/long"
+"$BIN/alibi-opt" "${SHAPE[@]}" -O0 --run --random-inputs --seed=2 --output-dir "$OUT/long" >/dev/null
+row level "" cpu_ms GFLOP/s vs_-O0
+base=
+for level in O0 O2 O3; do
+  result=$(median_ms "${SHAPE[@]}" "-$level" --run --backend=cpu \
+    --random-inputs --seed=2 --bench=10 --expected-dir "$OUT/long")
+  read -r cpu gflops <<<"$result"
+  base=${base:-$cpu}
+  row "-$level" "" "$cpu" "$(awk -v g="$gflops" 'BEGIN{printf "%.1f", g/2}')" \
+    "$(awk -v b="$base" -v c="$cpu" 'BEGIN{printf "%.1fx", b/c}')"
 done
 echo "outputs written to $OUT/"
