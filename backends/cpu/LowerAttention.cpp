@@ -53,10 +53,12 @@ public:
     batch = qt.dim(0), heads = qt.dim(1), queries = qt.dim(2), dim = qt.dim(3);
     kvHeads = kt.dim(1), keys = kt.dim(2), valueDim = vt.dim(3);
     const KernelOptions &o = *n.options;
-    // Half the registers hold the score tile; the rest the K^T vectors, the
-    // broadcast query element and the epilogue's temporaries.
-    int64_t accumulators = std::max<int64_t>(2, o.vectorRegisters / 2);
-    rows = std::min<int64_t>(queries, accumulators / 2);
+    // Three quarters of the registers hold the tile (6 rows x 4 vectors with
+    // AVX-512): per step of d, 4 loads and 6 broadcasts feed 24 FMAs, and
+    // with 64 value columns the value product is one pass over the keys.
+    // The rest hold the K^T vectors and the broadcast query element.
+    int64_t accumulators = std::max<int64_t>(4, o.vectorRegisters * 3 / 4);
+    rows = std::min<int64_t>(queries, accumulators / 4);
     cols = std::max<int64_t>(1, accumulators / rows);
     tileKeys = cols * lanes;
     paddedKeys = ceilDiv(keys, tileKeys) * tileKeys;

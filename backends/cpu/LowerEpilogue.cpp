@@ -99,6 +99,13 @@ private:
   FailureOr<Value> integer(const EpilogueExpr &e);
   FailureOr<Value> condition(const EpilogueExpr &e);
   FailureOr<Value> load(const EpilogueExpr &e);
+  /// A product feeding a sum may become one fused multiply-add (one
+  /// rounding instead of two): the score epilogue's scale-and-bias is one
+  /// FMA per vector.
+  arith::FastMathFlagsAttr contract() {
+    return arith::FastMathFlagsAttr::get(b.getContext(),
+                                         arith::FastMathFlags::contract);
+  }
   /// A uniform scalar as a value of the form being emitted.
   Value lift(Value scalar) {
     if (!env.lanes)
@@ -317,11 +324,11 @@ FailureOr<Value> Emitter::value(const EpilogueExpr &e) {
   case EpilogueOp::Neg:
     return b.create<arith::NegFOp>(loc, a[0]).getResult();
   case EpilogueOp::Add:
-    return b.create<arith::AddFOp>(loc, a[0], a[1]).getResult();
+    return b.create<arith::AddFOp>(loc, a[0], a[1], contract()).getResult();
   case EpilogueOp::Sub:
-    return b.create<arith::SubFOp>(loc, a[0], a[1]).getResult();
+    return b.create<arith::SubFOp>(loc, a[0], a[1], contract()).getResult();
   case EpilogueOp::Mul:
-    return b.create<arith::MulFOp>(loc, a[0], a[1]).getResult();
+    return b.create<arith::MulFOp>(loc, a[0], a[1], contract()).getResult();
   case EpilogueOp::Div:
     return b.create<arith::DivFOp>(loc, a[0], a[1]).getResult();
   case EpilogueOp::Abs:
