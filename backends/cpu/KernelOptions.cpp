@@ -14,6 +14,9 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <cstdlib>
+#include <string>
+
 using namespace mlir;
 
 // The OpenMP runtime the parallel loops call (libomp). Asking it for the
@@ -31,6 +34,15 @@ KernelOptions hostKernelOptions(unsigned threads) {
     options.vectorRegisters = 32;
   } else if (features.lookup("avx2") && features.lookup("fma")) {
     options.vectorBits = 256;
+  }
+  // For tests and tuning: the kernels shaped for a narrower machine (LLVM
+  // still emits the host's instructions for them).
+  if (const char *bits = std::getenv("EG_CPU_VECTOR_BITS")) {
+    llvm::StringRef text(bits);
+    if (text == "128" || text == "256" || text == "512") {
+      options.vectorBits = unsigned(std::stoi(bits));
+      options.vectorRegisters = options.vectorBits == 512 ? 32 : 16;
+    }
   }
   options.threads =
       threads ? threads : unsigned(std::max(1, omp_get_num_procs()));

@@ -92,6 +92,13 @@ TEST_P(CpuEinsum, MatchesReference) {
     ASSERT_FALSE(bool(b.takeError()));
     double tol = dt == DType::F32 ? 1e-4 : 1e-12;
     expectCpuMatches(g, randomInputs(g, 4), tol, tol);
+    // The register tiles shaped for AVX2 and 128-bit machines.
+    for (const char *bits : {"256", "128"}) {
+      SCOPED_TRACE(bits);
+      setenv("EG_CPU_VECTOR_BITS", bits, 1);
+      expectCpuMatches(g, randomInputs(g, 4), tol, tol);
+      unsetenv("EG_CPU_VECTOR_BITS");
+    }
   }
 }
 

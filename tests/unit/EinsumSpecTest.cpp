@@ -1,5 +1,5 @@
-#include "ir/Diagnostic.h"
 #include "ir/EinsumSpec.h"
+#include "ir/Diagnostic.h"
 
 #include <gtest/gtest.h>
 

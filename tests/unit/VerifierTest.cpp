@@ -1,5 +1,5 @@
-#include "ir/Builder.h"
 #include "ir/Verifier.h"
+#include "ir/Builder.h"
 
 #include <gtest/gtest.h>
 
