@@ -136,6 +136,15 @@ void KernelBuilder::ifThen(Value cond, llvm::function_ref<void()> body) {
   body();
 }
 
+void KernelBuilder::workItems(NodeLowering &n, int64_t items,
+                              int64_t scratchElements,
+                              llvm::function_ref<void(Value)> body) {
+  n.scratchBytes = uint64_t(std::min<int64_t>(items, n.options->threads)) *
+                   uint64_t(scratchElements) * (t.getIntOrFloatBitWidth() / 8);
+  buildWorkLoop(b, loc, items, *n.options,
+                [&](OpBuilder &, Location, Value item) { body(item); });
+}
+
 void KernelBuilder::packTiles(Value packed, Value end, int64_t tileWidth,
                               int64_t depth, int64_t valid,
                               llvm::function_ref<Value(Value, Value)> element) {

@@ -73,6 +73,12 @@ public:
                llvm::function_ref<void(mlir::Value)> body);
   void ifThen(mlir::Value cond, llvm::function_ref<void()> body);
 
+  /// The node's work loop over `items` independent items (buildWorkLoop),
+  /// each holding `scratchElements` elements of heap scratch while it runs:
+  /// records the node's scratch at its peak (one item per thread).
+  void workItems(NodeLowering &n, int64_t items, int64_t scratchElements,
+                 llvm::function_ref<void(mlir::Value)> body);
+
   //===--- Register tiles -------------------------------------------------===//
   /// packed[j / T, k, j % T] = element(j, k) for j in [0, end) (a multiple
   /// of T = cols * lanes), k in [0, depth); 0 where j >= valid. `element`

@@ -80,10 +80,7 @@ public:
     int64_t items = batch * heads * chunks;
     int64_t perItem = paddedKeys * dim + rows * stepTiles * tileKeys +
                       groupRows * (valueVecs * lanes + 2) + lanes;
-    n.scratchBytes = uint64_t(std::min<int64_t>(items, n.options->threads)) *
-                     uint64_t(perItem) * (t.getIntOrFloatBitWidth() / 8);
-    buildWorkLoop(b, loc, items, *n.options,
-                  [&](OpBuilder &, Location, Value item) { emitItem(item); });
+    workItems(n, items, perItem, [&](Value item) { emitItem(item); });
     return result;
   }
 
