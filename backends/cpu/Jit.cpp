@@ -188,8 +188,12 @@ llvm::Expected<std::unique_ptr<ExecutionEngine>> jitCompile(ModuleOp module) {
   if (!tm)
     return tm.takeError();
 
+  // ExecutionEngineOptions::transformer is a function_ref: the function it
+  // refers to must outlive create().
+  std::function<llvm::Error(llvm::Module *)> optimizer =
+      makeLLVMOptimizer(tm->get());
   ExecutionEngineOptions options;
-  options.transformer = makeLLVMOptimizer(tm->get());
+  options.transformer = optimizer;
   options.jitCodeGenOptLevel = kCodeGenOptLevel;
   // No debugger or profiler registration: a process may compile many graphs.
   options.enableGDBNotificationListener = false;
