@@ -239,18 +239,6 @@ createRunner(const Variant &variant, int64_t seq, bool causal,
     return g.takeError();
   if (llvm::Error err = optimize(*g, variant))
     return err;
-  if (backendName != "reference") {
-    // The reference backend refuses a graph whose live tensors exceed the
-    // memory limit, and the cpu backend frees buffers at the same points; a
-    // cpu backend that does not check yet must not take the machine down
-    // (16 heads at S = 8192 unfused need more than 12 GiB).
-    llvm::Expected<std::unique_ptr<Backend>> reference =
-        createBackend("reference");
-    if (!reference)
-      return reference.takeError();
-    if (auto checked = (*reference)->compile(*g, compileOptions()); !checked)
-      return checked.takeError();
-  }
   llvm::Expected<std::unique_ptr<Backend>> backend = createBackend(backendName);
   if (!backend)
     return backend.takeError();

@@ -381,8 +381,9 @@ def memory_section(r):
         "One run each, not a median. A graph variant whose live tensors "
         "would exceed the memory limit (`CompileOptions::maxMemoryBytes`: "
         "half the physical memory unless `--max-memory` says otherwise) is "
-        "refused before it compiles, by the reference backend's plan of the "
-        "same graph; the refusal is shown instead of numbers.")
+        "refused by the backend before it compiles (each backend works out "
+        "its peak from its own buffer plan); the refusal is shown instead of "
+        "numbers.")
     return out
 
 
