@@ -139,16 +139,7 @@ TEST(Aot, HeaderOfAGatherReportsOutOfRange) {
 TEST(Aot, RefusedGraphGivesTheBackendsDiagnostic) {
   // Every graph the parser and verifier accept is lowered today, so this
   // one is built past the verifier, as CpuBackendTest does.
-  Graph g;
-  TensorId x = g.addInput("x", TensorType::f32({4}));
-  TensorId y = g.addTensor("y", TensorType::f32({4}));
-  Node n;
-  n.op = OpKind::Einsum;
-  n.inputs = {x};
-  n.outputs = {y};
-  n.attrs = {Attribute::ofString("i->q")};
-  g.addNodeUnchecked(n);
-  g.addOutput(y);
+  Graph g = unverifiedEinsumGraph();
   std::unique_ptr<Backend> cpu = cpuBackend();
   ASSERT_TRUE(cpu);
   llvm::Expected<std::unique_ptr<Executable>> exe = cpu->compile(g, {});

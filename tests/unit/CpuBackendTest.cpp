@@ -323,16 +323,7 @@ TEST(CpuBackend, InvalidGraphIsADiagnostic) {
   std::unique_ptr<Backend> cpu = cpuBackend();
   if (!cpu)
     GTEST_SKIP();
-  Graph g;
-  TensorId x = g.addInput("x", f32({4}));
-  TensorId y = g.addTensor("y", f32({4}));
-  Node n;
-  n.op = OpKind::Einsum;
-  n.inputs = {x};
-  n.outputs = {y};
-  n.attrs = {Attribute::ofString("i->q")};
-  g.addNodeUnchecked(n);
-  g.addOutput(y);
+  Graph g = unverifiedEinsumGraph();
   llvm::Expected<std::unique_ptr<Executable>> exe = cpu->compile(g, {});
   ASSERT_FALSE(bool(exe));
   EXPECT_NE(firstMessage(exe.takeError()).find("'q'"), std::string::npos);

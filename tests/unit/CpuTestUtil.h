@@ -25,6 +25,22 @@ inline std::unique_ptr<Backend> cpuBackend() {
   return std::move(*b);
 }
 
+/// `y = einsum "i->q" x`, built past the verifier (the label q is unknown):
+/// what a backend must refuse with a diagnostic rather than lower.
+inline Graph unverifiedEinsumGraph() {
+  Graph g;
+  TensorId x = g.addInput("x", TensorType::f32({4}));
+  TensorId y = g.addTensor("y", TensorType::f32({4}));
+  Node n;
+  n.op = OpKind::Einsum;
+  n.inputs = {x};
+  n.outputs = {y};
+  n.attrs = {Attribute::ofString("i->q")};
+  g.addNodeUnchecked(n);
+  g.addOutput(y);
+  return g;
+}
+
 /// Uniform values in [lo, hi) for float arguments; i64 arguments get
 /// `indexRange` values in [0, indexRange).
 inline std::vector<TensorData> randomInputs(const Graph &g, unsigned seed,
