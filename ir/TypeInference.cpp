@@ -531,8 +531,9 @@ inferResultType(OpKind op, llvm::ArrayRef<TensorType> ins,
       UNARY_CASE(Neg)
       UNARY_CASE(Abs)
       UNARY_CASE(Exp)
-      UNARY_CASE(Log) UNARY_CASE(Sqrt) UNARY_CASE(Rsqrt) UNARY_CASE(Recip)
-          UNARY_CASE(Tanh) UNARY_CASE(Sigmoid) UNARY_CASE(Relu) UNARY_CASE(Gelu)
+      UNARY_CASE(Log)
+      UNARY_CASE(Sqrt) UNARY_CASE(Rsqrt) UNARY_CASE(Recip) UNARY_CASE(Tanh)
+          UNARY_CASE(Sigmoid) UNARY_CASE(Relu) UNARY_CASE(Gelu)
               UNARY_CASE(Square) UNARY_CASE(Sin) UNARY_CASE(Cos)
 #undef UNARY_CASE
                   if (llvm::Error e = requireFloat(

@@ -174,9 +174,10 @@ llvm::Error evalNode(const Graph &g, NodeId id,
 #define UNARY_CASE(Id) case OpKind::Id:
     UNARY_CASE(Neg)
     UNARY_CASE(Abs)
-    UNARY_CASE(Exp) UNARY_CASE(Log) UNARY_CASE(Sqrt) UNARY_CASE(Rsqrt)
-        UNARY_CASE(Recip) UNARY_CASE(Tanh) UNARY_CASE(Sigmoid) UNARY_CASE(Relu)
-            UNARY_CASE(Gelu) UNARY_CASE(Square) UNARY_CASE(Sin) UNARY_CASE(Cos)
+    UNARY_CASE(Exp)
+    UNARY_CASE(Log) UNARY_CASE(Sqrt) UNARY_CASE(Rsqrt) UNARY_CASE(Recip)
+        UNARY_CASE(Tanh) UNARY_CASE(Sigmoid) UNARY_CASE(Relu) UNARY_CASE(Gelu)
+            UNARY_CASE(Square) UNARY_CASE(Sin) UNARY_CASE(Cos)
 #undef UNARY_CASE
                 return unary(
                     [op = node.op](double x) { return applyUnary(op, x); });
