@@ -527,17 +527,22 @@ inferResultType(OpKind op, llvm::ArrayRef<TensorType> ins,
                               attr("epilogue").getString());
     case OpKind::Attention:
       return inferAttention(ins, attr("score_epilogue").getString());
-#define UNARY_CASE(Id) case OpKind::Id:
-      UNARY_CASE(Neg)
-      UNARY_CASE(Abs)
-      UNARY_CASE(Exp)
-      UNARY_CASE(Log)
-      UNARY_CASE(Sqrt) UNARY_CASE(Rsqrt) UNARY_CASE(Recip) UNARY_CASE(Tanh)
-          UNARY_CASE(Sigmoid) UNARY_CASE(Relu) UNARY_CASE(Gelu)
-              UNARY_CASE(Square) UNARY_CASE(Sin) UNARY_CASE(Cos)
-#undef UNARY_CASE
-                  if (llvm::Error e = requireFloat(
-                          ins[0], "the input")) return std::move(e);
+    case OpKind::Neg:
+    case OpKind::Abs:
+    case OpKind::Exp:
+    case OpKind::Log:
+    case OpKind::Sqrt:
+    case OpKind::Rsqrt:
+    case OpKind::Recip:
+    case OpKind::Tanh:
+    case OpKind::Sigmoid:
+    case OpKind::Relu:
+    case OpKind::Gelu:
+    case OpKind::Square:
+    case OpKind::Sin:
+    case OpKind::Cos:
+      if (llvm::Error e = requireFloat(ins[0], "the input"))
+        return std::move(e);
       return ins[0];
     case OpKind::Add:
     case OpKind::Sub:

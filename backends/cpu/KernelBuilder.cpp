@@ -55,8 +55,7 @@ void KernelBuilder::store(Value v, Value memref, ValueRange at) {
   b.create<vector::StoreOp>(loc, v, memref, at);
 }
 
-static Value firstLanes(OpBuilder &b, Location loc, int64_t lanes,
-                        int64_t count) {
+Value KernelBuilder::firstLanes(int64_t count) {
   llvm::SmallVector<bool> bits(lanes, false);
   std::fill_n(bits.begin(), count, true);
   auto type = VectorType::get({lanes}, b.getI1Type());
@@ -65,13 +64,16 @@ static Value firstLanes(OpBuilder &b, Location loc, int64_t lanes,
 }
 
 Value KernelBuilder::loadFirst(int64_t count, Value memref, ValueRange at) {
-  return b.create<vector::MaskedLoadOp>(
-      loc, vec, memref, at, firstLanes(b, loc, lanes, count), splat(0));
+  if (count >= lanes)
+    return load(memref, at);
+  return b.create<vector::MaskedLoadOp>(loc, vec, memref, at, firstLanes(count),
+                                        splat(0));
 }
 void KernelBuilder::storeFirst(int64_t count, Value v, Value memref,
                                ValueRange at) {
-  b.create<vector::MaskedStoreOp>(loc, memref, at,
-                                  firstLanes(b, loc, lanes, count), v);
+  if (count >= lanes)
+    return store(v, memref, at);
+  b.create<vector::MaskedStoreOp>(loc, memref, at, firstLanes(count), v);
 }
 
 Value KernelBuilder::alloc(llvm::ArrayRef<int64_t> shape) {
@@ -122,11 +124,13 @@ ValueRange KernelBuilder::loop(
 }
 
 void KernelBuilder::forEach(Value lo, Value hi,
-                            llvm::function_ref<void(Value)> body) {
-  loop(lo, hi, {}, [&](Value iv, ValueRange) {
-    body(iv);
-    return llvm::SmallVector<Value>{};
-  });
+                            llvm::function_ref<void(Value)> body,
+                            int64_t step) {
+  b.create<scf::ForOp>(loc, lo, hi, idx(step), ValueRange{},
+                       [&](OpBuilder &, Location, Value iv, ValueRange) {
+                         body(iv);
+                         b.create<scf::YieldOp>(loc);
+                       });
 }
 
 void KernelBuilder::ifThen(Value cond, llvm::function_ref<void()> body) {

@@ -46,7 +46,10 @@ public:
   mlir::Value broadcast(mlir::Value s);
   mlir::Value load(mlir::Value memref, mlir::ValueRange at);
   void store(mlir::Value v, mlir::Value memref, mlir::ValueRange at);
-  /// A load or store of the first `count` lanes only (count < lanes).
+  /// A vector<lanes x i1> true in its first `count` lanes.
+  mlir::Value firstLanes(int64_t count);
+  /// A load or store of the first `count` lanes only; a plain one when
+  /// count >= lanes.
   mlir::Value loadFirst(int64_t count, mlir::Value memref, mlir::ValueRange at);
   void storeFirst(int64_t count, mlir::Value v, mlir::Value memref,
                   mlir::ValueRange at);
@@ -69,8 +72,9 @@ public:
        llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::Value,
                                                          mlir::ValueRange)>
            body);
+  /// scf.for over [lo, hi) by `step`, carrying nothing.
   void forEach(mlir::Value lo, mlir::Value hi,
-               llvm::function_ref<void(mlir::Value)> body);
+               llvm::function_ref<void(mlir::Value)> body, int64_t step = 1);
   void ifThen(mlir::Value cond, llvm::function_ref<void()> body);
 
   /// The node's work loop over `items` independent items (buildWorkLoop),

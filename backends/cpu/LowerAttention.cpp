@@ -114,11 +114,9 @@ private:
     rowMax = alloc({groupRows});
     rowSum = alloc({groupRows});
     laneScratch = needsLaneLoop(epilogue, 'j') ? alloc({lanes}) : Value();
-    b.create<scf::ForOp>(loc, rowBegin, rowEnd, idx(groupRows), ValueRange{},
-                         [&](OpBuilder &, Location, Value group, ValueRange) {
-                           emitGroup(group, rowEnd);
-                           b.create<scf::YieldOp>(loc);
-                         });
+    forEach(
+        rowBegin, rowEnd, [&](Value group) { emitGroup(group, rowEnd); },
+        groupRows);
     for (Value buffer : {kt, scores, out, rowMax, rowSum, laneScratch})
       if (buffer)
         b.create<memref::DeallocOp>(loc, buffer);
@@ -291,10 +289,7 @@ private:
               int64_t e = e0 + c;
               llvm::SmallVector<Value, 4> index = {bi, kvh, key,
                                                    idx(e * lanes)};
-              if (validLanes(e) == lanes)
-                row.push_back(load(v, index));
-              else
-                row.push_back(loadFirst(validLanes(e), v, index));
+              row.push_back(loadFirst(validLanes(e), v, index));
             }
             for (int64_t r = 0; r < rows; ++r) {
               Value p = broadcast(
@@ -315,26 +310,23 @@ private:
   void emitStore(Value block) {
     for (int64_t r = 0; r < rows; ++r) {
       Value row = add(block, idx(r));
-      Value inside = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
-                                             row, idx(queries));
-      auto ifOp = b.create<scf::IfOp>(loc, inside, /*withElseRegion=*/false);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      Value state = add(stateBase, idx(r));
-      Value masked = b.create<arith::CmpFOp>(
-          loc, arith::CmpFPredicate::OEQ,
-          b.create<memref::LoadOp>(loc, rowMax, state), scalar(kNegInf));
-      Value sum = broadcast(b.create<memref::LoadOp>(loc, rowSum, state));
-      for (int64_t e = 0; e < valueVecs; ++e) {
-        Value o = b.create<arith::DivFOp>(
-            loc, load(out, {state, idx(e * lanes)}), sum);
-        o = b.create<arith::SelectOp>(loc, masked, splat(0), o);
-        llvm::SmallVector<Value, 4> at = {bi, h, row, idx(e * lanes)};
-        if (validLanes(e) == lanes)
-          store(o, n.dest, at);
-        else
-          storeFirst(validLanes(e), o, n.dest, at);
-      }
+      ifThen(lessThan(row, idx(queries)), [&] { storeRow(r, row); });
+    }
+  }
+
+  /// Row `r` of the block (query `row`): the output divided by the sum.
+  void storeRow(int64_t r, Value row) {
+    Value state = add(stateBase, idx(r));
+    Value masked = b.create<arith::CmpFOp>(
+        loc, arith::CmpFPredicate::OEQ,
+        b.create<memref::LoadOp>(loc, rowMax, state), scalar(kNegInf));
+    Value sum = broadcast(b.create<memref::LoadOp>(loc, rowSum, state));
+    for (int64_t e = 0; e < valueVecs; ++e) {
+      Value o =
+          b.create<arith::DivFOp>(loc, load(out, {state, idx(e * lanes)}), sum);
+      o = b.create<arith::SelectOp>(loc, masked, splat(0), o);
+      llvm::SmallVector<Value, 4> at = {bi, h, row, idx(e * lanes)};
+      storeFirst(validLanes(e), o, n.dest, at);
     }
   }
 

@@ -25,7 +25,6 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 
@@ -144,11 +143,8 @@ private:
                                                             : Value();
     Value rowBegin = mul(chunk, idx(chunkRows));
     Value rowEnd = minIdx(add(rowBegin, idx(chunkRows)), idx(rowsTotal));
-    b.create<scf::ForOp>(loc, rowBegin, rowEnd, idx(rows), ValueRange{},
-                         [&](OpBuilder &, Location, Value block, ValueRange) {
-                           emitBlock(block);
-                           b.create<scf::YieldOp>(loc);
-                         });
+    forEach(
+        rowBegin, rowEnd, [&](Value block) { emitBlock(block); }, rows);
     b.create<memref::DeallocOp>(loc, packed);
     b.create<memref::DeallocOp>(loc, left);
     if (scratch)
@@ -190,11 +186,7 @@ private:
           value[shape.m] = rowIndex[r];
           value[shape.n] = add(mul(tile, idx(tileWidth)), idx(c * lanes));
           Value v = applyEpilogue(sums[r * cols + c]);
-          llvm::SmallVector<Value, 4> at = indices(spec.output);
-          if (lanesInside == lanes)
-            store(v, n.dest, at);
-          else
-            storeFirst(lanesInside, v, n.dest, at);
+          storeFirst(lanesInside, v, n.dest, indices(spec.output));
         }
       });
     }

@@ -77,12 +77,7 @@ private:
   Value keep(Value v, int64_t count, double fill) {
     if (count == lanes)
       return v;
-    llvm::SmallVector<bool> bits(lanes, false);
-    std::fill_n(bits.begin(), count, true);
-    Value mask = b.create<arith::ConstantOp>(
-        loc, DenseElementsAttr::get(VectorType::get({lanes}, b.getI1Type()),
-                                    llvm::ArrayRef<bool>(bits)));
-    return b.create<arith::SelectOp>(loc, mask, v, splat(fill));
+    return b.create<arith::SelectOp>(loc, firstLanes(count), v, splat(fill));
   }
 
   Value reduceAlong(Value row, double init, vector::CombiningKind kind,
@@ -111,10 +106,7 @@ private:
   }
 
   void storeAt(Value v, Value row, Value at, int64_t count) {
-    if (count == lanes)
-      store(v, y, {row, at});
-    else
-      storeFirst(count, v, y, {row, at});
+    storeFirst(count, v, y, {row, at});
   }
 
   void emitRow(Value row) {
@@ -128,21 +120,14 @@ private:
           storeAt(e, row, at, c);
           return e;
         });
-    Value masked = broadcast(b.create<arith::UIToFPOp>(
-        loc, t,
-        b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, max,
-                                scalar(negInf))));
+    // A row of -inf gives zeros.
+    Value masked = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, max,
+                                           scalar(negInf));
     Value total = broadcast(sum);
     auto divide = [&](Value, Value at, int64_t c) {
-      Value e = c == lanes ? load(y, {row, at}) : loadFirst(c, y, {row, at});
+      Value e = loadFirst(c, y, {row, at});
       Value p = b.create<arith::DivFOp>(loc, e, total);
-      // masked is 1 for a row of -inf: its output is 0.
-      p = b.create<arith::SelectOp>(
-          loc,
-          b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ONE, masked,
-                                  splat(0)),
-          splat(0), p);
-      storeAt(p, row, at, c);
+      storeAt(b.create<arith::SelectOp>(loc, masked, splat(0), p), row, at, c);
     };
     eachVector(row, divide);
   }

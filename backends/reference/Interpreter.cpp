@@ -171,16 +171,21 @@ llvm::Error evalNode(const Graph &g, NodeId id,
   case OpKind::Attention:
     return evalAttention(node, what, inputs, result);
 
-#define UNARY_CASE(Id) case OpKind::Id:
-    UNARY_CASE(Neg)
-    UNARY_CASE(Abs)
-    UNARY_CASE(Exp)
-    UNARY_CASE(Log) UNARY_CASE(Sqrt) UNARY_CASE(Rsqrt) UNARY_CASE(Recip)
-        UNARY_CASE(Tanh) UNARY_CASE(Sigmoid) UNARY_CASE(Relu) UNARY_CASE(Gelu)
-            UNARY_CASE(Square) UNARY_CASE(Sin) UNARY_CASE(Cos)
-#undef UNARY_CASE
-                return unary(
-                    [op = node.op](double x) { return applyUnary(op, x); });
+  case OpKind::Neg:
+  case OpKind::Abs:
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Rsqrt:
+  case OpKind::Recip:
+  case OpKind::Tanh:
+  case OpKind::Sigmoid:
+  case OpKind::Relu:
+  case OpKind::Gelu:
+  case OpKind::Square:
+  case OpKind::Sin:
+  case OpKind::Cos:
+    return unary([op = node.op](double x) { return applyUnary(op, x); });
 
   case OpKind::Add:
   case OpKind::Sub:
