@@ -2,6 +2,7 @@
 // reference on the unpassed graph: ALiBi (symmetric, causal, decode, GQA),
 // T5 relative and plain attention. The cpu backend computes in f32 where
 // the reference fuses in double, hence 1e-4 on O(1) outputs.
+#include "AttentionCases.h"
 #include "CpuTestUtil.h"
 #include "ir/Builder.h"
 #include "ir/Verifier.h"
@@ -17,30 +18,7 @@ using namespace einsum::testing;
 
 namespace {
 
-struct Case {
-  const char *name;
-  int64_t heads, kvHeads, sq, sk, d;
-  nn::PositionBias position;
-  nn::AlibiForm form;
-  bool causal;
-};
-
-Graph build(const Case &c) {
-  Graph g("attention");
-  Builder b(g);
-  TensorId q = b.input("q", TensorType::f32({2, c.heads, c.sq, c.d}));
-  TensorId k = b.input("k", TensorType::f32({2, c.kvHeads, c.sk, c.d}));
-  TensorId v = b.input("v", TensorType::f32({2, c.kvHeads, c.sk, c.d + 1}));
-  llvm::cantFail(b.takeError());
-  nn::AttentionOptions options;
-  options.position = c.position;
-  options.alibi.form = c.form;
-  options.causal = c.causal;
-  llvm::Expected<TensorId> out = nn::buildAttention(g, q, k, v, options);
-  EXPECT_TRUE(bool(out)) << firstMessage(out.takeError());
-  g.addOutput(*out);
-  return g;
-}
+using Case = einsum::testing::AttentionCase;
 
 class CpuPipeline : public ::testing::TestWithParam<Case> {
 protected:
@@ -48,7 +26,7 @@ protected:
 };
 
 TEST_P(CpuPipeline, EveryNamedPipelineMatchesTheUnpassedReference) {
-  Graph original = build(GetParam());
+  Graph original = buildAttentionCase(GetParam());
   ASSERT_FALSE(bool(verify(original)));
   std::vector<TensorData> inputs = randomInputs(original, 21);
   for (const NamedPipeline &p : namedPipelines()) {

@@ -2,6 +2,7 @@
 // the transformed one run on the reference backend agree within tolerance,
 // over position encodings, ALiBi forms, head counts (including ones that are
 // not powers of two), grouped-query, decode and odd shapes.
+#include "AttentionCases.h"
 #include "backends/reference/ReferenceBackend.h"
 #include "ir/Builder.h"
 #include "ir/Printer.h"
@@ -19,36 +20,7 @@ using namespace einsum;
 
 namespace {
 
-struct Case {
-  const char *name;
-  int64_t heads, kvHeads, sq, sk, d;
-  nn::PositionBias position;
-  nn::AlibiForm form;
-  bool causal;
-  SlopeRecipe recipe = SlopeRecipe::Paper;
-  bool scaleBias = false;
-};
-
-void PrintTo(const Case &c, std::ostream *os) { *os << c.name; }
-
-Graph build(const Case &c) {
-  Graph g("attention");
-  Builder b(g);
-  TensorId q = b.input("q", TensorType::f32({2, c.heads, c.sq, c.d}));
-  TensorId k = b.input("k", TensorType::f32({2, c.kvHeads, c.sk, c.d}));
-  TensorId v = b.input("v", TensorType::f32({2, c.kvHeads, c.sk, c.d + 1}));
-  llvm::cantFail(b.takeError());
-  nn::AttentionOptions options;
-  options.position = c.position;
-  options.alibi.form = c.form;
-  options.alibi.recipe = c.recipe;
-  options.causal = c.causal;
-  options.scaleBias = c.scaleBias;
-  llvm::Expected<TensorId> out = nn::buildAttention(g, q, k, v, options);
-  EXPECT_TRUE(bool(out)) << firstMessage(out.takeError());
-  g.addOutput(*out);
-  return g;
-}
+using Case = einsum::testing::AttentionCase;
 
 std::vector<TensorData> inputsFor(const Graph &g) {
   std::vector<TensorData> inputs;
@@ -78,7 +50,7 @@ protected:
 };
 
 TEST_P(PipelineDifferential, EveryNamedPipelineKeepsTheResults) {
-  Graph original = build(GetParam());
+  Graph original = buildAttentionCase(GetParam());
   ASSERT_FALSE(bool(verify(original)));
   std::vector<TensorData> inputs = inputsFor(original);
   std::vector<TensorData> expected = run(original, inputs);
@@ -162,7 +134,7 @@ TEST(FuseAlibiBias, LeavesNoDistanceAndNoBiasTensor) {
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(c.name);
-    Graph g = build(c);
+    Graph g = buildAttentionCase(c);
     PassManager pm;
     pm.addPasses(llvm::cantFail(parsePipeline(optLevelPipeline(2))));
     ASSERT_FALSE(bool(pm.run(g)));
