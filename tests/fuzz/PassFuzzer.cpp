@@ -6,6 +6,7 @@
 // fuzzer keeps the input.
 //
 //===----------------------------------------------------------------------===//
+#include "FuzzInput.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
@@ -37,16 +38,9 @@ static void runPipeline(const Graph &input, llvm::StringRef pipeline) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static bool registered = (registerAllPasses(), true);
   (void)registered;
-  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
-  llvm::Expected<Graph> g = parseGraph(text, "fuzz.eg");
-  if (!g) {
-    llvm::consumeError(g.takeError());
+  std::optional<Graph> g = verifiedGraph(data, size);
+  if (!g)
     return 0;
-  }
-  if (llvm::Error err = verify(*g)) {
-    llvm::consumeError(std::move(err));
-    return 0;
-  }
   for (const std::string &pass : registeredPasses())
     runPipeline(*g, pass);
   for (const NamedPipeline &p : namedPipelines())

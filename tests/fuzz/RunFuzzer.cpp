@@ -4,9 +4,8 @@
 // any verified graph must run to completion or fail with a diagnostic.
 //
 //===----------------------------------------------------------------------===//
+#include "FuzzInput.h"
 #include "backends/reference/ReferenceBackend.h"
-#include "ir/Parser.h"
-#include "ir/Verifier.h"
 
 using namespace einsum;
 
@@ -42,16 +41,9 @@ static bool smallEnough(const Graph &g) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
-  llvm::Expected<Graph> g = parseGraph(text, "fuzz.eg");
-  if (!g) {
-    llvm::consumeError(g.takeError());
+  std::optional<Graph> g = verifiedGraph(data, size);
+  if (!g)
     return 0;
-  }
-  if (llvm::Error err = verify(*g)) {
-    llvm::consumeError(std::move(err));
-    return 0;
-  }
   if (!smallEnough(*g))
     return 0;
   std::vector<TensorData> inputs;
