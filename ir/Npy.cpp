@@ -10,12 +10,10 @@
 #include "ir/Npy.h"
 
 #include "ir/Diagnostic.h"
+#include "ir/OutputFile.h"
 
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SwapByteOrder.h"
-#include "llvm/Support/raw_ostream.h"
 
 #include <fmt/format.h>
 
@@ -354,37 +352,7 @@ std::string serializeNpy(const TensorData &t) {
 }
 
 llvm::Error writeNpy(llvm::StringRef path, const TensorData &t) {
-  return writeFileAtomically(path, serializeNpy(t));
-}
-
-llvm::Error writeFileAtomically(llvm::StringRef path,
-                                llvm::StringRef contents) {
-  auto failure = [&](std::error_code ec) {
-    return makeError(
-        fmt::format("cannot write '{}': {}", path.str(), ec.message()));
-  };
-  int fd = -1;
-  llvm::SmallString<256> tempPath;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%", fd, tempPath))
-    return failure(ec);
-  std::error_code writeError;
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << contents;
-    os.close();
-    writeError = os.error();
-    // Reported here instead of by the stream's destructor, which would
-    // abort on an unhandled error.
-    os.clear_error();
-  }
-  if (!writeError)
-    writeError = llvm::sys::fs::rename(tempPath, path);
-  if (writeError) {
-    llvm::sys::fs::remove(tempPath);
-    return failure(writeError);
-  }
-  return llvm::Error::success();
+  return writeOutputFile(path, serializeNpy(t));
 }
 
 } // namespace einsum

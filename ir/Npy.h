@@ -22,13 +22,9 @@ llvm::Expected<TensorData> readNpy(llvm::StringRef path);
 
 /// The bytes of a version 1.0 .npy file.
 std::string serializeNpy(const TensorData &t);
-/// Writes atomically: a temporary file in the same directory, then a rename,
-/// so a failure never leaves a partial file at `path`.
+/// Writes with writeOutputFile (ir/OutputFile.h): atomically for a regular
+/// file, so a failure never leaves a partial file at `path`.
 llvm::Error writeNpy(llvm::StringRef path, const TensorData &t);
-
-/// Writes `contents` to `path` atomically (see writeNpy).
-llvm::Error writeFileAtomically(llvm::StringRef path,
-                                llvm::StringRef contents);
 
 } // namespace einsum
 

@@ -1,7 +1,7 @@
 //===- Instrumentation.cpp ------------------------------------------------===//
 #include "passes/Instrumentation.h"
 
-#include "ir/Npy.h"
+#include "ir/OutputFile.h"
 #include "ir/Printer.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -27,7 +27,7 @@ void IRPrinter::emit(llvm::StringRef when, const Pass *pass, const Graph &g) {
   llvm::SmallString<256> path(opts.treeDir);
   llvm::sys::path::append(path, fmt::format("{:02}-{}{}.eg", step++, passName,
                                             when == "Before" ? "-before" : ""));
-  llvm::Error err = writeFileAtomically(path, printGraph(g));
+  llvm::Error err = writeOutputFile(path, printGraph(g));
   if (!err)
     return;
   // Keep the first failure for the caller; later ones say nothing new.

@@ -1,7 +1,7 @@
 //===- PassManager.cpp ----------------------------------------------------===//
 #include "passes/PassManager.h"
 
-#include "ir/Npy.h"
+#include "ir/OutputFile.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
 
@@ -45,7 +45,7 @@ llvm::Error PassManager::fail(const Pass &pass, const Graph &g,
                     pass.name().str(), pipelineText());
     Diagnostic note;
     note.severity = Severity::Note;
-    if (llvm::Error err = writeFileAtomically(reproducer, text + input)) {
+    if (llvm::Error err = writeOutputFile(reproducer, text + input)) {
       note.message =
           "could not write a reproducer: " + firstMessage(std::move(err));
     } else {

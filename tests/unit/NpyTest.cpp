@@ -338,17 +338,3 @@ TEST(NpyTest, WriteToMissingDirectoryFailsAndLeavesNothing) {
             "cannot write '" + path + "': No such file or directory");
   EXPECT_TRUE(dir.entries().empty());
 }
-
-TEST(NpyTest, FailedRenameRemovesTemporary) {
-  TempDir dir;
-  // The target is a non-empty directory, so the rename cannot replace it.
-  std::string target = dir.file("target");
-  ASSERT_FALSE(llvm::sys::fs::create_directory(target));
-  ASSERT_FALSE(bool(writeFileAtomically(target + "/keep", "x")));
-  llvm::Error err = writeFileAtomically(target, "contents");
-  ASSERT_TRUE(bool(err));
-  EXPECT_EQ(
-      firstMessage(std::move(err)).rfind("cannot write '" + target + "': ", 0),
-      0u);
-  EXPECT_EQ(dir.entries(), std::vector<std::string>{"target"});
-}

@@ -22,7 +22,7 @@
 #endif
 #include "ir/ByteSize.h"
 #include "ir/Dot.h"
-#include "ir/Npy.h"
+#include "ir/OutputFile.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
@@ -271,7 +271,7 @@ static llvm::Error writeOutput(llvm::StringRef path, llvm::StringRef text) {
     llvm::outs().flush();
     return llvm::Error::success();
   }
-  return writeFileAtomically(path, text);
+  return writeOutputFile(path, text);
 }
 
 static std::string emitText(const Graph &g, EmitKind kind) {
@@ -618,9 +618,9 @@ int alibiOptMain(int argc, char **argv) {
     return fail(std::move(err));
   // The object and its header go together: without one, neither.
   if (opts.headerFile.getNumOccurrences())
-    if (llvm::Error err = writeFileAtomically(opts.headerFile, header)) {
+    if (llvm::Error err = writeOutputFile(opts.headerFile, header)) {
       if (opts.outputFile != "-")
-        llvm::sys::fs::remove(opts.outputFile);
+        removeOutputFile(opts.outputFile);
       return fail(std::move(err));
     }
   return failed ? 1 : 0;

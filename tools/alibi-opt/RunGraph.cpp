@@ -2,6 +2,7 @@
 #include "tools/alibi-opt/RunGraph.h"
 #include "ir/FlopCount.h"
 #include "ir/Npy.h"
+#include "ir/OutputFile.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -143,7 +144,7 @@ static llvm::Error writeOutputs(const std::vector<std::string> &names,
     llvm::sys::path::append(path, names[i] + ".npy");
     if (llvm::Error err = writeNpy(path, outputs[i])) {
       for (const std::string &w : written)
-        llvm::sys::fs::remove(w);
+        removeOutputFile(w);
       return err;
     }
     written.push_back(path.str().str());
