@@ -8,22 +8,6 @@
 
 namespace einsum {
 
-llvm::StringRef roleName(TensorRole role) {
-  switch (role) {
-  case TensorRole::Input:
-    return "input";
-  case TensorRole::Parameter:
-    return "parameter";
-  case TensorRole::Constant:
-    return "constant";
-  case TensorRole::Intermediate:
-    return "intermediate";
-  case TensorRole::Output:
-    return "output";
-  }
-  return "?";
-}
-
 const Attribute &Node::attr(llvm::StringRef name) const {
   std::optional<unsigned> idx = info().attrIndex(name);
   assert(idx && *idx < attrs.size() && "attribute not declared by the op");

@@ -57,7 +57,6 @@ using TensorId = Id<struct TensorIdTag>;
 using NodeId = Id<struct NodeIdTag>;
 
 enum class TensorRole { Input, Parameter, Constant, Intermediate, Output };
-llvm::StringRef roleName(TensorRole role);
 
 struct Tensor {
   /// Empty for an anonymous tensor, printed as %0, %1, ...
