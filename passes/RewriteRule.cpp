@@ -13,7 +13,7 @@ namespace einsum {
 
 /// A node of a pattern, a replacement, or a constant expression.
 struct RewriteRule::Term {
-  enum Kind { Op, Var, Number, ConstExpr, Arith } kind;
+  enum Kind { Op, Var, Number, Arith } kind;
   OpKind op = OpKind::Neg; // Op
   std::string name;        // Var
   double value = 0;        // Number
@@ -230,7 +230,6 @@ bool match(const Graph &g, const Term &p, TensorId t, Bindings &b) {
     return match(g, *p.children[0], ins[1], b) &&
            match(g, *p.children[1], ins[0], b);
   }
-  case Term::ConstExpr:
   case Term::Arith:
     return false;
   }
@@ -310,6 +309,13 @@ llvm::Expected<RewriteRule> RewriteRule::parse(llvm::StringRef text) {
     if (c->kind == Term::Op)
       return p.error("a replacement is one op over bound tensors and "
                      "constants");
+  if ((*replacement)->kind == Term::Op) {
+    const OpInfo &info = opInfo((*replacement)->op);
+    int n = (*replacement)->children.size();
+    if (n < info.minInputs || (info.maxInputs >= 0 && n > info.maxInputs))
+      return p.error(fmt::format("'{}' cannot take {} input{}", info.name.str(),
+                                 n, n == 1 ? "" : "s"));
+  }
   RewriteRule rule;
   rule.ruleText = text.str();
   rule.pattern = *pattern;
@@ -338,17 +344,34 @@ bool RewriteRule::apply(Graph &g, TensorId root) const {
     llvm::cantFail(std::move(err));
     return true;
   }
-  std::vector<TensorId> inputs;
+  // Type-check the replacement before adding its constants, so that a
+  // rule that does not apply leaves the graph as it was.
+  std::vector<TensorType> inputTypes;
   for (const TermPtr &c : replacement->children)
-    inputs.push_back(
-        c->kind == Term::Var
-            ? b.tensors.at(c->name)
-            : addSplat(g, constantType(g, *c, b, type), evaluate(*c, b)));
-  if (llvm::Error err = redefine(g, root, replacement->op, inputs)) {
-    // The replacement would change the type (a broadcast): not this rule.
-    llvm::consumeError(std::move(err));
+    inputTypes.push_back(c->kind == Term::Var ? g.type(b.tensors.at(c->name))
+                                              : constantType(g, *c, b, type));
+  llvm::Expected<std::vector<Attribute>> attrs =
+      resolveAttributes(replacement->op, {});
+  if (!attrs) {
+    llvm::consumeError(attrs.takeError());
     return false;
   }
+  llvm::Expected<TensorType> replaced =
+      inferResultType(replacement->op, inputTypes, *attrs, type);
+  if (!replaced) {
+    // The replacement would change the type (a broadcast): not this rule.
+    llvm::consumeError(replaced.takeError());
+    return false;
+  }
+  std::vector<TensorId> inputs;
+  for (size_t k = 0; k < replacement->children.size(); ++k) {
+    const Term &c = *replacement->children[k];
+    inputs.push_back(c.kind == Term::Var
+                         ? b.tensors.at(c.name)
+                         : addSplat(g, inputTypes[k], evaluate(c, b)));
+  }
+  // The type is checked above, so the new node is the graph's now.
+  llvm::cantFail(redefine(g, root, replacement->op, inputs));
   return true;
 }
 
