@@ -2,9 +2,8 @@
 #include "backends/reference/Interpreter.h"
 
 #include "ir/Diagnostic.h"
+#include "ir/TensorSemantics.h"
 #include "ir/TypeInference.h"
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -16,73 +15,14 @@ static constexpr double kInf = std::numeric_limits<double>::infinity();
 
 llvm::Error evalReduce(const Node &node, const std::string &what,
                        const TensorData &x, TensorData &result) {
-  const TensorType &in = x.type();
-  std::vector<bool> reduced(in.rank(), false);
-  for (int64_t axis : node.attr("axes").getInts()) {
-    llvm::Expected<unsigned> a = normalizeAxis(axis, in.rank());
-    if (!a)
-      return makeError(what + ": " + firstMessage(a.takeError()));
-    reduced[*a] = true;
-  }
-
-  // Each input element's result offset: the result's row-major strides over
-  // the kept dimensions, 0 over the reduced ones (keepdims only adds size-1
-  // dimensions, which do not change offsets).
-  std::vector<int64_t> keptShape;
-  for (unsigned d = 0; d < in.rank(); ++d)
-    if (!reduced[d])
-      keptShape.push_back(in.dim(d));
-  std::vector<int64_t> keptStrides = rowMajorStrides(keptShape);
-  std::vector<int64_t> outStride(in.rank(), 0);
-  int64_t groupSize = 1;
-  for (unsigned d = 0, k = 0; d < in.rank(); ++d) {
-    if (reduced[d])
-      groupSize *= in.dim(d);
-    else
-      outStride[d] = keptStrides[k++];
-  }
-
-  enum class Kind { Sum, Max, Min, Mean };
-  llvm::StringRef kindName = node.attr("kind").getString();
-  Kind kind;
-  if (kindName == "sum")
-    kind = Kind::Sum;
-  else if (kindName == "max")
-    kind = Kind::Max;
-  else if (kindName == "min")
-    kind = Kind::Min;
-  else if (kindName == "mean")
-    kind = Kind::Mean;
-  else
-    return makeError(
-        fmt::format("{}: unknown reduction kind '{}'", what, kindName.str()));
-
-  double init = kind == Kind::Max ? -kInf : kind == Kind::Min ? kInf : 0.0;
-  std::vector<double> acc(result.numElements(), init);
-  std::vector<int64_t> index(in.rank(), 0);
-  int64_t out = 0;
-  for (int64_t i = 0, n = x.numElements(); i < n; ++i) {
-    double v = x.get(i);
-    double &a = acc[out];
-    // NaN wins max and min, as in numpy.
-    if (kind == Kind::Max)
-      a = std::isnan(v) || v > a ? v : a;
-    else if (kind == Kind::Min)
-      a = std::isnan(v) || v < a ? v : a;
-    else
-      a += v;
-    for (unsigned d = in.rank(); d-- > 0;) {
-      out += outStride[d];
-      if (++index[d] < in.dim(d))
-        break;
-      out -= outStride[d] * in.dim(d);
-      index[d] = 0;
-    }
-  }
-  if (kind == Kind::Mean)
-    for (double &a : acc)
-      a /= double(groupSize);
-  storeAll(acc, result);
+  // The reduction is ir's (ir/TensorSemantics.h), which fold-constants
+  // shares.
+  llvm::Expected<std::vector<double>> values =
+      reduceValues(node.attr("kind").getString(), node.attr("axes").getInts(),
+                   x.type(), [&](int64_t i) { return x.get(i); });
+  if (!values)
+    return makeError(what + ": " + firstMessage(values.takeError()));
+  storeAll(*values, result);
   return llvm::Error::success();
 }
 

@@ -2,6 +2,7 @@
 #include "backends/reference/Interpreter.h"
 
 #include "ir/Diagnostic.h"
+#include "ir/TensorSemantics.h"
 #include "ir/TypeInference.h"
 
 #include <fmt/format.h>
@@ -18,33 +19,13 @@ void evalCopy(const TensorData &x, TensorData &result) {
 
 llvm::Error evalTranspose(const Node &node, const std::string &what,
                           const TensorData &x, TensorData &result) {
-  const std::vector<int64_t> &perm = node.attr("perm").getInts();
-  unsigned rank = x.type().rank();
-  if (perm.size() != rank)
-    return makeError(fmt::format("{}: perm has {} entries for rank {}", what,
-                                 perm.size(), rank));
-  if (rank == 0) {
-    result.set(0, x.get(0));
-    return llvm::Error::success();
-  }
-  // Walk the result row-major; result dim i steps through input dim perm[i].
-  std::vector<int64_t> inStrides = rowMajorStrides(x.type().shape());
-  std::vector<int64_t> stride(rank);
-  for (unsigned i = 0; i < rank; ++i)
-    stride[i] = inStrides[perm[i]];
-  llvm::ArrayRef<int64_t> shape = result.type().shape();
-  std::vector<int64_t> index(rank, 0);
-  int64_t in = 0;
-  for (int64_t out = 0, n = result.numElements(); out < n; ++out) {
-    result.set(out, x.get(in));
-    for (unsigned d = rank; d-- > 0;) {
-      in += stride[d];
-      if (++index[d] < shape[d])
-        break;
-      in -= stride[d] * shape[d];
-      index[d] = 0;
-    }
-  }
+  // The permutation is ir's (ir/TensorSemantics.h), which fold-constants
+  // shares.
+  if (llvm::Error err = transposeValues(
+          node.attr("perm").getInts(), x.type(),
+          [&](int64_t i) { return x.get(i); },
+          [&](int64_t i, double v) { result.set(i, v); }))
+    return makeError(what + ": " + firstMessage(std::move(err)));
   return llvm::Error::success();
 }
 
