@@ -8,6 +8,7 @@
 
 #include "ir/ByteSize.h"
 #include "ir/Diagnostic.h"
+#include "ir/Suggest.h"
 
 #include "llvm/ADT/StringExtras.h"
 
@@ -204,19 +205,9 @@ llvm::Expected<std::unique_ptr<Backend>> createBackend(llvm::StringRef name) {
     return makeError(fmt::format("unknown backend '{}'; no backends are "
                                  "registered",
                                  name.str()));
-  std::string suggestion;
-  unsigned best = ~0u;
-  for (const std::string &candidate : names) {
-    unsigned d = name.edit_distance(candidate, /*AllowReplacements=*/true);
-    // Roughly one typo per three letters still counts as a near miss.
-    if (d < best && d <= std::max<size_t>(1, candidate.size() / 3)) {
-      best = d;
-      suggestion = candidate;
-    }
-  }
-  std::string hint = suggestion.empty()
-                         ? ""
-                         : fmt::format(" (did you mean '{}'?)", suggestion);
+  std::optional<std::string> suggestion = closestMatch(name, names);
+  std::string hint =
+      suggestion ? fmt::format(" (did you mean '{}'?)", *suggestion) : "";
   return makeError(fmt::format("unknown backend '{}'{}; registered backends: "
                                "{}",
                                name.str(), hint, llvm::join(names, ", ")));

@@ -17,6 +17,7 @@
 #include "ir/Parser.h"
 
 #include "ir/Lexer.h"
+#include "ir/Suggest.h"
 #include "ir/TypeInference.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -341,17 +342,11 @@ llvm::Expected<OpKind> Parser::parseOpName() {
   std::string message = fmt::format(
       "unknown op '{}'",
       name.size() > 40 ? name.take_front(40).str() + "..." : name.str());
-  unsigned best = 3;
-  llvm::StringRef suggestion;
-  for (const OpInfo &info : allOps()) {
-    unsigned d = tok.spelling.edit_distance(info.name, true, 2);
-    if (d < best) {
-      best = d;
-      suggestion = info.name;
-    }
-  }
-  if (!suggestion.empty())
-    message += fmt::format("; did you mean '{}'?", suggestion.str());
+  std::vector<std::string> names;
+  for (const OpInfo &info : allOps())
+    names.push_back(info.name.str());
+  if (std::optional<std::string> suggestion = closestMatch(name, names))
+    message += fmt::format("; did you mean '{}'?", *suggestion);
   return errorAt(tok, std::move(message));
 }
 

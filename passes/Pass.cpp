@@ -2,6 +2,7 @@
 #include "passes/Pass.h"
 
 #include "ir/Attribute.h"
+#include "ir/Suggest.h"
 
 #include "llvm/ADT/StringExtras.h"
 
@@ -109,20 +110,12 @@ llvm::Error Pass::setOption(llvm::StringRef optionName, llvm::StringRef value) {
     if (o->name() == optionName)
       return o->parse(value);
   std::vector<std::string> names;
-  std::string best;
-  unsigned bestDistance = 3;
-  for (OptionBase *o : opts) {
+  for (OptionBase *o : opts)
     names.push_back(o->name());
-    unsigned d = optionName.edit_distance(o->name());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = o->name();
-    }
-  }
   std::string msg = fmt::format("pass '{}' has no option '{}'", name().str(),
                                 optionName.str());
-  if (!best.empty())
-    msg += fmt::format("; did you mean '{}'?", best);
+  if (std::optional<std::string> best = closestMatch(optionName, names))
+    msg += fmt::format("; did you mean '{}'?", *best);
   else if (names.empty())
     msg += "; it takes no options";
   else

@@ -2,6 +2,8 @@
 #include "passes/PassRegistry.h"
 #include "passes/Passes.h"
 
+#include "ir/Suggest.h"
+
 #include "llvm/ADT/StringExtras.h"
 
 #include <fmt/format.h>
@@ -32,21 +34,12 @@ llvm::Expected<std::unique_ptr<Pass>> createPass(llvm::StringRef name) {
   auto it = registry().find(name.str());
   if (it != registry().end())
     return it->second();
-  std::string best;
-  unsigned bestDistance = 3;
-  for (const auto &[known, factory] : registry()) {
-    unsigned d = name.edit_distance(known);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = known;
-    }
-  }
-  if (!best.empty())
-    return makeError(
-        fmt::format("unknown pass '{}'; did you mean '{}'?", name.str(), best));
+  std::vector<std::string> known = registeredPasses();
+  if (std::optional<std::string> best = closestMatch(name, known))
+    return makeError(fmt::format("unknown pass '{}'; did you mean '{}'?",
+                                 name.str(), *best));
   return makeError(fmt::format("unknown pass '{}'; registered passes: {}",
-                               name.str(),
-                               llvm::join(registeredPasses(), ", ")));
+                               name.str(), llvm::join(known, ", ")));
 }
 
 std::vector<std::string> registeredPasses() {
