@@ -142,9 +142,10 @@ public:
     if (!module)
       return module.takeError();
     // Refused before any machine code exists, as the reference does.
-    if (signature.peakBytes > memoryLimit(options))
-      return memoryLimitError(signature.peakBytes, signature.largestHolder,
-                              signature.largestBytes, options);
+    if (signature.peak.bytes > memoryLimit(options))
+      return memoryLimitError(signature.peak.bytes,
+                              signature.peak.largestHolder,
+                              signature.peak.largestBytes, options);
     if (llvm::Error err = session.lowerToLLVMDialect(**module))
       return err;
     llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>> engine =

@@ -11,9 +11,10 @@
 //    view of it, so peak memory is the live set, as in the interpreter.
 // 4. Outputs not written in place (arguments, views, a tensor listed twice)
 //    are copied into their buffers at the end.
-// The peak is counted as the buffers are emitted: the caller's arguments
-// and outputs throughout, each allocation until its free, and each
-// kernel's scratch while it runs.
+// The peak is worked out after the nodes are lowered, since only then each
+// kernel's scratch is known, by the planner both backends share
+// (backends/MemoryPlan.h) under this buffer model: views share, outputs
+// are written in place.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Lowering.h"
@@ -153,20 +154,10 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
 
   // 2-3. The nodes, freeing what dies after each.
   int64_t gatherSlot = 0;
-  uint64_t live = 0;
-  std::vector<uint64_t> allocated(g.numTensors(), 0);
-  auto holds = [&](uint64_t bytes, std::string holder) {
-    if (bytes > signature.largestBytes) {
-      signature.largestBytes = bytes;
-      signature.largestHolder = std::move(holder);
-    }
-  };
-  for (TensorId t : llvm::concat<const TensorId>(g.arguments(), g.outputs())) {
-    live += uint64_t(g.type(t).sizeInBytes());
-    holds(uint64_t(g.type(t).sizeInBytes()),
-          (g.isArgument(t) ? "argument " : "output ") + g.describeTensor(t));
-  }
-  signature.peakBytes = live;
+  BufferModel model;
+  model.viewsShareBuffers = true;
+  model.outputsInPlace = true;
+  model.scratchBytes.assign(g.numNodes(), 0);
   for (size_t step = 0; step < order.size(); ++step) {
     NodeId id = order[step];
     const Node &node = g.node(id);
@@ -184,9 +175,6 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
       if (!dest) {
         dest = b.create<memref::AllocOp>(loc, toMemRefType(&ctx, g.type(out)),
                                          b.getI64IntegerAttr(64));
-        allocated[out.index()] = uint64_t(g.type(out).sizeInBytes());
-        live += allocated[out.index()];
-        holds(allocated[out.index()], g.describeNode(id));
       }
       NodeLowering n{b, loc, g, id, {}, dest, status, 0, &options};
       for (TensorId t : node.inputs)
@@ -196,9 +184,7 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
       if (failed(lowerNode(n)))
         return failure();
       buffers[out.index()] = dest;
-      signature.peakBytes =
-          std::max(signature.peakBytes, live + n.scratchBytes);
-      holds(n.scratchBytes, "the scratch of " + g.describeNode(id));
+      model.scratchBytes[id.index()] = n.scratchBytes;
     }
     for (TensorId t : llvm::concat<const TensorId>(node.inputs, node.outputs)) {
       TensorId r = root[t.index()];
@@ -206,7 +192,7 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
           buffers[r.index()]) {
         b.create<memref::DeallocOp>(loc, buffers[r.index()]);
         buffers[r.index()] = Value();
-        live -= allocated[r.index()];
+  signature.peak = peakMemory(g, order, model);
       }
     }
   }

@@ -10,6 +10,7 @@
 #ifndef EINSUM_BACKENDS_CPU_LOWERING_H
 #define EINSUM_BACKENDS_CPU_LOWERING_H
 
+#include "backends/MemoryPlan.h"
 #include "ir/Graph.h"
 
 #include "mlir/IR/Builders.h"
@@ -55,10 +56,7 @@ struct EntrySignature {
   std::vector<NodeId> gathers;
   /// The most memory a run holds: the caller's buffers, the intermediates
   /// alive at once and the kernels' scratch at that point (per thread).
-  uint64_t peakBytes = 0;
-  /// What holds the most at the peak, and how much.
-  std::string largestHolder;
-  uint64_t largestBytes = 0;
+  PeakMemory peak;
 };
 
 /// Builds the module for a verified graph, or emits an error diagnostic

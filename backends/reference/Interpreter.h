@@ -32,19 +32,6 @@ struct Schedule {
 
 llvm::Expected<Schedule> makeSchedule(const Graph &g);
 
-/// What a run under a schedule holds at its worst: the arguments and the
-/// caller's output buffers throughout, plus each node's result from its
-/// step until the step of its last reader (outputs until the end). The
-/// evaluators' per-node working copies in double come on top.
-struct PeakMemory {
-  uint64_t bytes = 0;
-  /// The largest tensor alive at the peak: "'einsum' producing %s" or
-  /// "argument %q".
-  std::string largestHolder;
-  uint64_t largestBytes = 0;
-};
-PeakMemory peakMemory(const Graph &g, const Schedule &schedule);
-
 /// Runs `g` with one input per argument (types already checked), returning
 /// the outputs in graph order.
 llvm::Expected<std::vector<TensorData>>

@@ -1,6 +1,7 @@
 //===- ReferenceBackend.cpp - The interpreter as a Backend ----------------===//
 #include "backends/reference/ReferenceBackend.h"
 
+#include "backends/MemoryPlan.h"
 #include "backends/reference/Interpreter.h"
 #include "ir/Diagnostic.h"
 #include "ir/Verifier.h"
@@ -52,7 +53,9 @@ public:
     llvm::Expected<reference::Schedule> schedule = reference::makeSchedule(g);
     if (!schedule)
       return schedule.takeError();
-    reference::PeakMemory peak = reference::peakMemory(g, *schedule);
+    // The run frees as the schedule says, which is the default model's
+    // lifetimes; the evaluators' working copies in double come on top.
+    PeakMemory peak = peakMemory(g, schedule->order, BufferModel());
     if (peak.bytes > memoryLimit(options))
       return memoryLimitError(peak.bytes, peak.largestHolder, peak.largestBytes,
                               options);
