@@ -1,10 +1,12 @@
 //===- Instrumentation.cpp ------------------------------------------------===//
 #include "passes/Instrumentation.h"
 
+#include "ir/Diagnostic.h"
 #include "ir/OutputFile.h"
 #include "ir/Printer.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include <fmt/format.h>
@@ -27,10 +29,13 @@ void IRPrinter::emit(llvm::StringRef when, const Pass *pass, const Graph &g) {
   llvm::SmallString<256> path(opts.treeDir);
   llvm::sys::path::append(path, fmt::format("{:02}-{}{}.eg", step++, passName,
                                             when == "Before" ? "-before" : ""));
-  llvm::Error err = writeOutputFile(path, printGraph(g));
+  keepFirstError(writeOutputFile(path, printGraph(g)));
+}
+
+void IRPrinter::keepFirstError(llvm::Error err) {
+  // Later failures say nothing new: the same directory, the same cause.
   if (!err)
     return;
-  // Keep the first failure for the caller; later ones say nothing new.
   if (writeError)
     llvm::consumeError(std::move(err));
   else
@@ -38,8 +43,19 @@ void IRPrinter::emit(llvm::StringRef when, const Pass *pass, const Graph &g) {
 }
 
 void IRPrinter::beforePipeline(const Graph &g) {
-  if (!opts.treeDir.empty())
-    emit("", nullptr, g);
+  if (opts.treeDir.empty())
+    return;
+  // create_directories accepts a path that exists whatever it is; a file
+  // there would only fail each write with a less telling message.
+  std::error_code ec = llvm::sys::fs::create_directories(opts.treeDir);
+  if (!ec && !llvm::sys::fs::is_directory(opts.treeDir))
+    ec = std::make_error_code(std::errc::file_exists);
+  if (ec) {
+    keepFirstError(makeError(fmt::format("cannot create directory '{}': {}",
+                                         opts.treeDir, ec.message())));
+    return;
+  }
+  emit("", nullptr, g);
 }
 
 void IRPrinter::beforePass(const Pass &pass, const Graph &g) {

@@ -16,8 +16,9 @@ struct IRPrintingOptions {
   bool afterAll = false;
   /// After any pass that changed the graph.
   bool afterChange = false;
-  /// One numbered file per step into this directory instead of the stream:
-  /// 00-input.eg, 01-canonicalize.eg, ...
+  /// One numbered file per step that changed the graph (every step with
+  /// afterAll) into this directory, created with its parents if missing,
+  /// instead of the stream: 00-input.eg, 01-canonicalize.eg, ...
   std::string treeDir;
 };
 
@@ -30,11 +31,14 @@ public:
   void beforePass(const Pass &pass, const Graph &g) override;
   void afterPass(const Pass &pass, const Graph &g, bool changed) override;
   void afterPassFailed(const Pass &pass, const Graph &g) override;
-  /// The first file that could not be written, if any.
+  /// The first file (or the tree directory) that could not be written, if
+  /// any. A pipeline that printed into a tree must check it: the pass
+  /// manager's result does not include it.
   llvm::Error takeError() { return std::move(writeError); }
 
 private:
   void emit(llvm::StringRef when, const Pass *pass, const Graph &g);
+  void keepFirstError(llvm::Error err);
 
   IRPrintingOptions opts;
   llvm::raw_ostream &os;

@@ -76,7 +76,8 @@ bool PassCommandLine::hasPipeline() const {
 }
 
 llvm::Expected<std::unique_ptr<PassManager>>
-PassCommandLine::buildPassManager(llvm::raw_ostream &diagnostics) {
+PassCommandLine::buildPassManager(llvm::raw_ostream &diagnostics,
+                                  IRPrinter *&printer) {
   bool named = optLevel != OptLevel::Unset;
   if (passPipeline.getNumOccurrences() > 0 && named)
     return makeError("--pass-pipeline and -O<n> both choose the pipeline; "
@@ -121,15 +122,13 @@ PassCommandLine::buildPassManager(llvm::raw_ostream &diagnostics) {
   printing.afterAll = printIRAfterAll;
   printing.afterChange = printIRAfterChange;
   printing.treeDir = printIRTreeDir;
-  if (!printing.treeDir.empty() &&
-      !llvm::sys::fs::is_directory(printing.treeDir))
-    return makeError(fmt::format("--print-ir-tree-dir '{}' is not an "
-                                 "existing directory",
-                                 printing.treeDir));
+  printer = nullptr;
   if (!printing.beforePasses.empty() || !printing.afterPasses.empty() ||
-      printing.afterAll || printing.afterChange || !printing.treeDir.empty())
-    pm->addInstrumentation(
-        std::make_unique<IRPrinter>(std::move(printing), diagnostics));
+      printing.afterAll || printing.afterChange || !printing.treeDir.empty()) {
+    auto owned = std::make_unique<IRPrinter>(std::move(printing), diagnostics);
+    printer = owned.get();
+    pm->addInstrumentation(std::move(owned));
+  }
   if (debugFusion)
     pm->addInstrumentation(
         std::make_unique<FusionRemarkPrinter>(pm->context(), diagnostics));
@@ -140,13 +139,21 @@ PassCommandLine::buildPassManager(llvm::raw_ostream &diagnostics) {
 }
 
 llvm::Error PassCommandLine::run(Graph &g, llvm::raw_ostream &diagnostics) {
+  IRPrinter *printer = nullptr;
   llvm::Expected<std::unique_ptr<PassManager>> pm =
-      buildPassManager(diagnostics);
+      buildPassManager(diagnostics, printer);
   if (!pm)
     return pm.takeError();
   llvm::Error err = (*pm)->run(g);
   if (passStatistics)
     printPassStatistics(**pm, diagnostics);
+  // The pass manager does not see the dumps: a tree the user asked for and
+  // did not get fails the run as surely as a failing pass.
+  if (llvm::Error dumpErr =
+          printer ? printer->takeError() : llvm::Error::success())
+    err = llvm::joinErrors(
+        std::move(err),
+        makeError("--print-ir-tree-dir: " + firstMessage(std::move(dumpErr))));
   return err;
 }
 

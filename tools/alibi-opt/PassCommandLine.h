@@ -34,10 +34,12 @@ struct PassCommandLine {
   /// Whether any pass was asked for.
   bool hasPipeline() const;
   /// The pass manager these options describe, or a diagnostic for an
-  /// unknown pass, option or flag combination.
+  /// unknown pass, option or flag combination; `printer` is its IR printer,
+  /// or null.
   llvm::Expected<std::unique_ptr<PassManager>>
-  buildPassManager(llvm::raw_ostream &diagnostics);
-  /// Runs the pipeline on `g` and prints statistics if asked.
+  buildPassManager(llvm::raw_ostream &diagnostics, IRPrinter *&printer);
+  /// Runs the pipeline on `g` and prints statistics if asked. IR dumps that
+  /// could not be written fail the run.
   llvm::Error run(Graph &g, llvm::raw_ostream &diagnostics);
 };
 
