@@ -22,6 +22,8 @@ llvm::StringRef attrKindName(AttrKind k) {
     return "floats";
   case AttrKind::Enum:
     return "enum";
+  case AttrKind::Epilogue:
+    return "epilogue";
   }
   return "?";
 }
@@ -37,6 +39,8 @@ llvm::StringRef Attribute::kindName() const {
     return "string";
   if (isInts())
     return "ints";
+  if (isEpilogue())
+    return "epilogue";
   return "floats";
 }
 

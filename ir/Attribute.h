@@ -2,6 +2,8 @@
 #ifndef EINSUM_IR_ATTRIBUTE_H
 #define EINSUM_IR_ATTRIBUTE_H
 
+#include "ir/Epilogue.h"
+
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -11,7 +13,17 @@
 
 namespace einsum {
 
-enum class AttrKind : uint8_t { Int, Float, Bool, String, Ints, Floats, Enum };
+enum class AttrKind : uint8_t {
+  Int,
+  Float,
+  Bool,
+  String,
+  Ints,
+  Floats,
+  Enum,
+  /// A parsed epilogue expression; written as a string in the text form.
+  Epilogue
+};
 
 llvm::StringRef attrKindName(AttrKind k);
 
@@ -29,6 +41,7 @@ public:
   static Attribute ofFloats(std::vector<double> v) {
     return Attribute(std::move(v));
   }
+  static Attribute ofEpilogue(Epilogue e) { return Attribute(std::move(e)); }
 
   bool isInt() const { return std::holds_alternative<int64_t>(value); }
   bool isFloat() const { return std::holds_alternative<double>(value); }
@@ -40,7 +53,9 @@ public:
   bool isFloats() const {
     return std::holds_alternative<std::vector<double>>(value);
   }
-  /// The kind of value held: int, float, bool, string, ints or floats.
+  bool isEpilogue() const { return std::holds_alternative<Epilogue>(value); }
+  /// The kind of value held: int, float, bool, string, ints, floats or
+  /// epilogue.
   llvm::StringRef kindName() const;
 
   int64_t getInt() const { return std::get<int64_t>(value); }
@@ -53,6 +68,7 @@ public:
   const std::vector<double> &getFloats() const {
     return std::get<std::vector<double>>(value);
   }
+  const Epilogue &getEpilogue() const { return std::get<Epilogue>(value); }
 
   bool operator==(const Attribute &o) const { return value == o.value; }
   bool operator!=(const Attribute &o) const { return !(*this == o); }
@@ -60,7 +76,7 @@ public:
 private:
   template <typename T> explicit Attribute(T v) : value(std::move(v)) {}
   std::variant<int64_t, double, bool, std::string, std::vector<int64_t>,
-               std::vector<double>>
+               std::vector<double>, Epilogue>
       value;
 };
 

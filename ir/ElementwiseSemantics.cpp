@@ -38,9 +38,14 @@ double applyUnary(OpKind op, double x) {
     return std::sin(x);
   case OpKind::Cos:
     return std::cos(x);
-  default:
-    llvm_unreachable("not a unary op");
+    // Every other op, so that a unary op added to Ops.def fails to compile
+    // here until it is given a value.
+#define OP(Id, ...) case OpKind::Id:
+#define UNARY_OP(...)
+#include "ir/Ops.def"
+    break;
   }
+  llvm_unreachable("not a unary op");
 }
 
 double applyBinary(OpKind op, double a, double b) {
@@ -59,9 +64,14 @@ double applyBinary(OpKind op, double a, double b) {
     return std::isnan(a) || std::isnan(b) ? NAN : (a < b ? a : b);
   case OpKind::Pow:
     return std::pow(a, b);
-  default:
-    llvm_unreachable("not a binary op");
+    // Every other op, so that a binary op added to Ops.def fails to compile
+    // here until it is given a value.
+#define OP(Id, ...) case OpKind::Id:
+#define BINARY_OP(...)
+#include "ir/Ops.def"
+    break;
   }
+  llvm_unreachable("not a binary op");
 }
 
 } // namespace einsum

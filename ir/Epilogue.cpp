@@ -13,74 +13,43 @@
 
 namespace einsum {
 
-llvm::StringRef epilogueOpSpelling(EpilogueOp op) {
-  switch (op) {
-  case EpilogueOp::Number:
-    return "number";
-  case EpilogueOp::Acc:
-    return "acc";
-  case EpilogueOp::Label:
-    return "label";
-  case EpilogueOp::Operand:
-    return "operand";
-  case EpilogueOp::Neg:
-  case EpilogueOp::Sub:
-    return "-";
-  case EpilogueOp::Add:
-    return "+";
-  case EpilogueOp::Mul:
-    return "*";
-  case EpilogueOp::Div:
-    return "/";
-  case EpilogueOp::Lt:
-    return "<";
-  case EpilogueOp::Le:
-    return "<=";
-  case EpilogueOp::Gt:
-    return ">";
-  case EpilogueOp::Ge:
-    return ">=";
-  case EpilogueOp::Eq:
-    return "==";
-  case EpilogueOp::Ne:
-    return "!=";
-  case EpilogueOp::Abs:
-    return "abs";
-  case EpilogueOp::Exp:
-    return "exp";
-  case EpilogueOp::Log:
-    return "log";
-  case EpilogueOp::Sqrt:
-    return "sqrt";
-  case EpilogueOp::Min:
-    return "min";
-  case EpilogueOp::Max:
-    return "max";
-  case EpilogueOp::Select:
-    return "select";
-  case EpilogueOp::RelBucket:
-    return "rel_bucket";
-  }
-  return "?";
+namespace {
+struct OpRow {
+  llvm::StringRef spelling;
+  EpilogueForm form;
+  unsigned arity;
+};
+} // namespace
+
+static const OpRow kOps[] = {
+#define EPILOGUE_OP(Id, Spelling, Form, Arity, GraphOp, Value)                 \
+  {Spelling, EpilogueForm::Form, Arity},
+#include "ir/EpilogueOps.def"
+};
+
+static const OpRow &row(EpilogueOp op) {
+  assert(size_t(op) < std::size(kOps) && "not an epilogue op");
+  return kOps[size_t(op)];
 }
+
+llvm::StringRef epilogueOpSpelling(EpilogueOp op) { return row(op).spelling; }
+EpilogueForm epilogueOpForm(EpilogueOp op) { return row(op).form; }
+unsigned epilogueOpArity(EpilogueOp op) { return row(op).arity; }
 
 bool isComparison(EpilogueOp op) {
-  return op >= EpilogueOp::Lt && op <= EpilogueOp::Ne;
+  return epilogueOpForm(op) == EpilogueForm::Compare;
 }
 
-bool isCall(EpilogueOp op) {
-  return op >= EpilogueOp::Abs && op <= EpilogueOp::RelBucket;
-}
+bool isCall(EpilogueOp op) { return epilogueOpForm(op) == EpilogueForm::Call; }
 
-unsigned epilogueOpArity(EpilogueOp op) {
-  if (op <= EpilogueOp::Operand)
-    return 0;
-  if (op == EpilogueOp::Neg ||
-      (op >= EpilogueOp::Abs && op <= EpilogueOp::Sqrt))
-    return 1;
-  if (op == EpilogueOp::RelBucket)
-    return 4;
-  return op == EpilogueOp::Select ? 3 : 2;
+llvm::ArrayRef<EpilogueOp> epilogueOpsOfForm(EpilogueForm form) {
+  static const std::vector<std::vector<EpilogueOp>> byForm = [] {
+    std::vector<std::vector<EpilogueOp>> v(size_t(EpilogueForm::Call) + 1);
+    for (size_t i = 0; i < std::size(kOps); ++i)
+      v[size_t(kOps[i].form)].push_back(EpilogueOp(i));
+    return v;
+  }();
+  return byForm[size_t(form)];
 }
 
 bool EpilogueExpr::operator==(const EpilogueExpr &o) const {
@@ -133,9 +102,11 @@ Epilogue Epilogue::operand(unsigned index, std::vector<Epilogue> indices) {
 }
 
 Epilogue Epilogue::binary(EpilogueOp op, Epilogue a, Epilogue b) {
-  assert(
-      ((op >= EpilogueOp::Add && op <= EpilogueOp::Div) || isComparison(op)) &&
-      "not a binary operator");
+  EpilogueForm form = epilogueOpForm(op);
+  assert((form == EpilogueForm::Sum || form == EpilogueForm::Product ||
+          form == EpilogueForm::Compare) &&
+         "not a binary operator");
+  (void)form;
   return node(op, {std::move(a), std::move(b)});
 }
 
@@ -186,20 +157,22 @@ static bool printsNegative(const EpilogueExpr &e) {
 }
 
 static int precedence(const EpilogueExpr &e) {
-  switch (e.op) {
-  case EpilogueOp::Number:
+  if (e.op == EpilogueOp::Number)
     return printsNegative(e) ? UnaryPrec : AtomPrec;
-  case EpilogueOp::Neg:
+  switch (epilogueOpForm(e.op)) {
+  case EpilogueForm::Prefix:
     return UnaryPrec;
-  case EpilogueOp::Add:
-  case EpilogueOp::Sub:
+  case EpilogueForm::Sum:
     return SumPrec;
-  case EpilogueOp::Mul:
-  case EpilogueOp::Div:
+  case EpilogueForm::Product:
     return ProdPrec;
-  default:
-    return isComparison(e.op) ? CmpPrec : AtomPrec;
+  case EpilogueForm::Compare:
+    return CmpPrec;
+  case EpilogueForm::Leaf:
+  case EpilogueForm::Call:
+    return AtomPrec;
   }
+  return AtomPrec;
 }
 
 static std::string formatNumber(double v) {
@@ -280,15 +253,6 @@ std::string Epilogue::str() const {
   std::string out;
   print(tree, 0, out);
   return out;
-}
-
-std::string canonicalEpilogueText(llvm::StringRef text) {
-  llvm::Expected<Epilogue> e = parseEpilogue(text);
-  if (!e) {
-    llvm::consumeError(e.takeError());
-    return text.str();
-  }
-  return e->str();
 }
 
 //===--- Queries ----------------------------------------------------------===//

@@ -10,8 +10,10 @@
 //   select(j <= i, acc * 0.125 - $0[h] * (i - j), -inf)
 //   acc * 0.125 + $0[rel_bucket(j - i, 32, 128, 1), h]
 //
-// Graphs store the text in a string attribute; passes parse it, compose
-// epilogues with the constructors and transforms below, and store str().
+// Graphs hold the tree in an epilogue attribute (ir/Attribute.h): the
+// parser reads the text once, the verifier checks it once, the printer
+// writes str(); passes compose trees with the constructors and transforms
+// below and never see text.
 //
 //===----------------------------------------------------------------------===//
 #ifndef EINSUM_IR_EPILOGUE_H
@@ -31,45 +33,25 @@
 
 namespace einsum {
 
+/// The operators of ir/EpilogueOps.def.
 enum class EpilogueOp : uint8_t {
-  // Leaves.
-  Number,
-  Acc,
-  Label,
-  Operand,
-  // Arithmetic.
-  Neg,
-  Add,
-  Sub,
-  Mul,
-  Div,
-  // Comparisons: only as the condition of select.
-  Lt,
-  Le,
-  Gt,
-  Ge,
-  Eq,
-  Ne,
-  // Calls.
-  Abs,
-  Exp,
-  Log,
-  Sqrt,
-  Min,
-  Max,
-  Select,
-  /// rel_bucket(rel, num_buckets, max_distance, bidirectional): the T5
-  /// bucket of relative position `rel` (ir/RelativeBuckets.h).
-  RelBucket
+#define EPILOGUE_OP(Id, Spelling, Form, Arity, GraphOp, Value) Id,
+#include "ir/EpilogueOps.def"
 };
+
+/// How an operator is written and how tightly it binds (EpilogueOps.def).
+enum class EpilogueForm : uint8_t { Leaf, Prefix, Sum, Product, Compare, Call };
 
 /// How an op is written: "+", "<=", "abs", "acc", ...
 llvm::StringRef epilogueOpSpelling(EpilogueOp op);
+EpilogueForm epilogueOpForm(EpilogueOp op);
 bool isComparison(EpilogueOp op);
-/// Abs to RelBucket.
 bool isCall(EpilogueOp op);
-/// How many children a node of `op` has; an Operand has one per index.
+/// How many children a node of `op` has; 0 for leaves (an Operand's
+/// children are its indices, one per dimension).
 unsigned epilogueOpArity(EpilogueOp op);
+/// The operators of `form`, in table order.
+llvm::ArrayRef<EpilogueOp> epilogueOpsOfForm(EpilogueForm form);
 
 struct EpilogueExpr {
   EpilogueOp op = EpilogueOp::Acc;
@@ -159,7 +141,8 @@ public:
                     const std::map<char, int64_t> &labelSizes) const;
 
   /// Evaluates by walking the tree; `labelValues[p]` is the index of loop
-  /// label `labels[p]`. The interpreter uses EpilogueProgram instead.
+  /// label `labels[p]`. The reference backend compiles a postfix program
+  /// instead (backends/reference/EpilogueProgram.h).
   double evaluate(double acc, llvm::StringRef labels,
                   llvm::ArrayRef<int64_t> labelValues,
                   OperandAccess operands) const;
@@ -186,10 +169,6 @@ private:
 /// 1-based column: "epilogue 'acc * $0[h]x': unexpected 'x' at column 12".
 llvm::Expected<Epilogue> parseEpilogue(llvm::StringRef text);
 
-/// str() of the parsed text, or the text unchanged if it does not parse
-/// (the verifier reports it). The printer writes epilogue attributes so.
-std::string canonicalEpilogueText(llvm::StringRef text);
-
 /// The values [lo, hi] an integer expression (labels, integer constants,
 /// +, -, rel_bucket) can take when each label ranges over [0, its size), or
 /// an error naming the part that is not one. Bounds stay within 2^53, so
@@ -200,49 +179,6 @@ struct IndexRange {
 llvm::Expected<IndexRange>
 integerRange(const Epilogue &e, llvm::StringRef labels,
              const std::map<char, int64_t> &labelSizes);
-
-/// An epilogue compiled for one node: a postfix program with each operand
-/// reference's strides precomputed, so evaluating it per element costs a
-/// few loads and arithmetic.
-class EpilogueProgram {
-public:
-  /// `e` must have passed check() for `labels` and `operandTypes`.
-  EpilogueProgram(const Epilogue &e, llvm::StringRef labels,
-                  llvm::ArrayRef<TensorType> operandTypes);
-
-  /// `labelValues[p]` is the index of `labels[p]`; `operands[k]` points at
-  /// the row-major data of operand k.
-  double run(double acc, llvm::ArrayRef<int64_t> labelValues,
-             llvm::ArrayRef<const double *> operands) const;
-
-private:
-  struct Instr {
-    EpilogueOp op;
-    double value = 0;
-    /// Values it pops off the stack: an operand's computed indices.
-    unsigned numArgs = 0;
-    /// Label: position in `labels`; Operand: the operand.
-    unsigned slot = 0;
-    /// Operand: terms [firstTerm, firstTerm + numTerms) of `terms`.
-    unsigned firstTerm = 0, numTerms = 0;
-  };
-  /// One indexed, non-broadcast dimension: offset += index * stride, the
-  /// index being a label's value or one the program computed (`pos`-th of
-  /// the instruction's popped arguments).
-  struct Term {
-    bool computed;
-    unsigned pos;
-    int64_t stride;
-  };
-  void emit(const EpilogueExpr &e, llvm::StringRef labels,
-            llvm::ArrayRef<TensorType> operandTypes, unsigned depth);
-  void emitOperand(const EpilogueExpr &e, llvm::StringRef labels,
-                   llvm::ArrayRef<TensorType> operandTypes, unsigned depth);
-
-  std::vector<Instr> code;
-  std::vector<Term> terms;
-  unsigned maxDepth = 0;
-};
 
 } // namespace einsum
 

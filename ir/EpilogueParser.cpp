@@ -144,14 +144,21 @@ private:
     return p;
   }
 
+  /// The longest spelling of `form` at the cursor, consumed.
+  std::optional<EpilogueOp> operatorOf(EpilogueForm form) {
+    std::optional<EpilogueOp> best;
+    for (EpilogueOp op : epilogueOpsOfForm(form))
+      if (text.substr(pos).starts_with(epilogueOpSpelling(op)) &&
+          (!best ||
+           epilogueOpSpelling(op).size() > epilogueOpSpelling(*best).size()))
+        best = op;
+    if (best)
+      pos += epilogueOpSpelling(*best).size();
+    return best;
+  }
+
   std::optional<EpilogueOp> comparisonOp() {
-    static const std::pair<llvm::StringRef, EpilogueOp> ops[] = {
-        {"<=", EpilogueOp::Le}, {">=", EpilogueOp::Ge}, {"==", EpilogueOp::Eq},
-        {"!=", EpilogueOp::Ne}, {"<", EpilogueOp::Lt},  {">", EpilogueOp::Gt}};
-    for (const auto &[spelling, op] : ops)
-      if (consume(spelling))
-        return op;
-    return std::nullopt;
+    return operatorOf(EpilogueForm::Compare);
   }
 
   std::optional<Parsed> parseCmp() {
@@ -172,37 +179,31 @@ private:
   }
 
   /// One left-associative level: operands from `next`, joined by the
-  /// operators in `ops`.
+  /// operators of `form`.
   template <typename Next>
-  std::optional<Parsed>
-  parseLevel(Next next, llvm::ArrayRef<std::pair<char, EpilogueOp>> ops) {
+  std::optional<Parsed> parseLevel(Next next, EpilogueForm form) {
     std::optional<Parsed> lhs = (this->*next)();
     while (lhs) {
-      char c = peek();
-      auto it = llvm::find_if(ops, [c](auto &o) { return o.first == c; });
-      if (it == ops.end())
+      skipSpace();
+      std::optional<EpilogueOp> op = operatorOf(form);
+      if (!op)
         return lhs;
-      ++pos;
       if (!requireNumber(*lhs))
         return std::nullopt;
       std::optional<Parsed> rhs = (this->*next)();
       if (!rhs || !requireNumber(*rhs))
         return std::nullopt;
-      lhs = bounded(combine(it->second, {std::move(*lhs), std::move(*rhs)}));
+      lhs = bounded(combine(*op, {std::move(*lhs), std::move(*rhs)}));
     }
     return std::nullopt;
   }
 
   std::optional<Parsed> parseSum() {
-    static const std::pair<char, EpilogueOp> ops[] = {{'+', EpilogueOp::Add},
-                                                      {'-', EpilogueOp::Sub}};
-    return parseLevel(&EpilogueParser::parseProd, ops);
+    return parseLevel(&EpilogueParser::parseProd, EpilogueForm::Sum);
   }
 
   std::optional<Parsed> parseProd() {
-    static const std::pair<char, EpilogueOp> ops[] = {{'*', EpilogueOp::Mul},
-                                                      {'/', EpilogueOp::Div}};
-    return parseLevel(&EpilogueParser::parseUnary, ops);
+    return parseLevel(&EpilogueParser::parseUnary, EpilogueForm::Product);
   }
 
   std::optional<Parsed> parseUnary() {
@@ -334,17 +335,14 @@ private:
   }
 
   std::optional<Parsed> parseCall(llvm::StringRef name, size_t start) {
-    static const std::pair<llvm::StringRef, EpilogueOp> fns[] = {
-        {"abs", EpilogueOp::Abs},       {"exp", EpilogueOp::Exp},
-        {"log", EpilogueOp::Log},       {"sqrt", EpilogueOp::Sqrt},
-        {"min", EpilogueOp::Min},       {"max", EpilogueOp::Max},
-        {"select", EpilogueOp::Select}, {"rel_bucket", EpilogueOp::RelBucket}};
-    auto fn = llvm::find_if(fns, [&](auto &f) { return f.first == name; });
-    if (fn == std::end(fns)) {
+    llvm::ArrayRef<EpilogueOp> fns = epilogueOpsOfForm(EpilogueForm::Call);
+    auto fn = llvm::find_if(
+        fns, [&](EpilogueOp f) { return epilogueOpSpelling(f) == name; });
+    if (fn == fns.end()) {
       fail(start, fmt::format("unknown function '{}'", name.str()));
       return std::nullopt;
     }
-    EpilogueOp op = fn->second;
+    EpilogueOp op = *fn;
     consume("(");
     std::vector<Parsed> args;
     while (true) {

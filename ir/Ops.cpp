@@ -35,6 +35,9 @@ static Attribute parseDefault(const AttrSpec &spec, llvm::StringRef text) {
   case AttrKind::Floats:
     assert(text == "[]" && "only empty list defaults are supported");
     return Attribute::ofFloats({});
+  case AttrKind::Epilogue:
+    assert(text == "acc" && "only the identity epilogue is a default");
+    return Attribute::ofEpilogue(Epilogue::acc());
   }
   return Attribute();
 }
@@ -64,6 +67,8 @@ static std::vector<AttrSpec> parseAttrSpecs(llvm::StringRef text) {
       spec.kind = AttrKind::Ints;
     else if (kind == "floats")
       spec.kind = AttrKind::Floats;
+    else if (kind == "epilogue")
+      spec.kind = AttrKind::Epilogue;
     else {
       assert(kind.starts_with("enum(") && kind.ends_with(")") &&
              "unknown attribute kind in Ops.def");
@@ -82,7 +87,7 @@ static std::vector<AttrSpec> parseAttrSpecs(llvm::StringRef text) {
 
 static std::vector<OpInfo> buildTable() {
   std::vector<OpInfo> table;
-#define OP(Id, Name, Category, MinIn, MaxIn, Attrs, Summary, Example)         \
+#define OP(Id, Name, Category, MinIn, MaxIn, Attrs, Summary, Example)          \
   table.push_back(OpInfo{OpKind::Id, Name, OpCategory::Category, MinIn, MaxIn, \
                          parseAttrSpecs(Attrs), Summary, Example});
 #include "ir/Ops.def"

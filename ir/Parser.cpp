@@ -114,6 +114,11 @@ private:
   llvm::Expected<Attribute> convert(const OpInfo &info, const AttrSpec &spec,
                                     const RawValue &raw, const Token &at);
 
+  /// The node being read, for messages about it as a whole: "'contraction'
+  /// producing %s" and where its op is written.
+  std::string nodeDescription;
+  Token nodeOpTok;
+
   llvm::Expected<int64_t> parseInt(const Token &t);
   llvm::Expected<double> parseFloat(const Token &t);
 
@@ -388,6 +393,9 @@ llvm::Error Parser::parseNode() {
   Node node;
   node.op = *op;
   node.loc = loc(opTok);
+  nodeDescription = fmt::format("'{}' producing {}", info.name.str(),
+                                results.front().spelling.str());
+  nodeOpTok = opTok;
   if (tok.is(TokenKind::TensorName)) {
     while (true) {
       if (!tok.is(TokenKind::TensorName))
@@ -642,6 +650,16 @@ llvm::Expected<Attribute> Parser::convert(const OpInfo &info,
     if (raw.kind == RawValue::List)
       return Attribute::ofFloats(raw.floats);
     return mismatch();
+  case AttrKind::Epilogue: {
+    if (raw.kind != RawValue::String)
+      return mismatch();
+    // Parsed here once; the verifier checks the tree against the node.
+    llvm::Expected<Epilogue> e = parseEpilogue(raw.text);
+    if (!e)
+      return errorAt(nodeOpTok, nodeDescription + ": " +
+                                    firstMessage(e.takeError()));
+    return Attribute::ofEpilogue(std::move(*e));
+  }
   }
   return mismatch();
 }

@@ -97,6 +97,8 @@ static std::string formatValue(const AttrSpec &spec, const Attribute &a,
     return spec.kind == AttrKind::Enum && isBareIdentifier(a.getString())
                ? a.getString()
                : quoteString(a.getString());
+  if (a.isEpilogue())
+    return quoteString(a.getEpilogue().str());
   if (a.isInts())
     return "[" +
            llvm::join(
@@ -115,12 +117,7 @@ std::vector<std::string> formatAttributes(const Graph &g, const Node &n) {
   std::vector<std::string> out;
   for (size_t i = 0; i < info.attrs.size() && i < n.attrs.size(); ++i) {
     const AttrSpec &spec = info.attrs[i];
-    Attribute value = n.attrs[i];
-    // Epilogues are stored as written but print canonically, so printed
-    // text is a fixed point however the expression was spaced.
-    if ((spec.name == "epilogue" || spec.name == "score_epilogue") &&
-        value.isString())
-      value = Attribute::ofString(canonicalEpilogueText(value.getString()));
+    const Attribute &value = n.attrs[i];
     if (spec.defaultValue && sameValue(value, *spec.defaultValue))
       continue;
     out.push_back(spec.name + " = " + formatValue(spec, value, f32Floats));

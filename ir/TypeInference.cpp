@@ -2,6 +2,7 @@
 #include "ir/TypeInference.h"
 #include "ir/EinsumSpec.h"
 #include "ir/Epilogue.h"
+#include "ir/FusedNode.h"
 
 #include <fmt/format.h>
 
@@ -58,6 +59,10 @@ llvm::Expected<Attribute> checkAttribute(const AttrSpec &spec,
     return value;
   case AttrKind::Ints:
     if (!value.isInts())
+      return mismatch(value.kindName());
+    return value;
+  case AttrKind::Epilogue:
+    if (!value.isEpilogue())
       return mismatch(value.kindName());
     return value;
   case AttrKind::Floats:
@@ -203,21 +208,11 @@ static llvm::Expected<TensorType> inferEinsum(llvm::ArrayRef<TensorType> ins,
   return TensorType(ins[0].elementType(), shape);
 }
 
-/// Parses an epilogue attribute and checks it against the node's loops.
-static llvm::Error checkEpilogue(llvm::StringRef text, llvm::StringRef labels,
-                                 llvm::ArrayRef<TensorType> operands,
-                                 const std::map<char, int64_t> &sizes) {
-  llvm::Expected<Epilogue> e = parseEpilogue(text);
-  if (!e)
-    return e.takeError();
-  return e->check(labels, operands, sizes);
-}
-
 /// An einsum over the first inputs, one per term of the spec, followed by
 /// the epilogue's operands.
 static llvm::Expected<TensorType>
 inferContraction(llvm::ArrayRef<TensorType> ins, llvm::StringRef specText,
-                 llvm::StringRef epilogue) {
+                 const Epilogue &epilogue) {
   if (llvm::Error e = requireFloatOfOneType(ins))
     return std::move(e);
   size_t terms = EinsumSpec::countInputTerms(specText);
@@ -234,7 +229,7 @@ inferContraction(llvm::ArrayRef<TensorType> ins, llvm::StringRef specText,
   if (!sizes)
     return sizes.takeError();
   if (llvm::Error e =
-          checkEpilogue(epilogue, spec->output, ins.drop_front(terms), *sizes))
+          epilogue.check(spec->output, ins.drop_front(terms), *sizes))
     return std::move(e);
   std::vector<int64_t> shape;
   for (char c : spec->output)
@@ -244,7 +239,7 @@ inferContraction(llvm::ArrayRef<TensorType> ins, llvm::StringRef specText,
 
 /// q [b,H,Sq,d], k [b,Hkv,Sk,d], v [b,Hkv,Sk,dv], then epilogue operands.
 static llvm::Expected<TensorType> inferAttention(llvm::ArrayRef<TensorType> ins,
-                                                 llvm::StringRef epilogue) {
+                                                 const Epilogue &epilogue) {
   if (llvm::Error e = requireFloatOfOneType(ins))
     return std::move(e);
   const TensorType &q = ins[0], &k = ins[1], &v = ins[2];
@@ -273,7 +268,8 @@ static llvm::Expected<TensorType> inferAttention(llvm::ArrayRef<TensorType> ins,
                                  q.str(), q.dim(3), k.str(), k.dim(3)));
   std::map<char, int64_t> sizes = {
       {'b', q.dim(0)}, {'h', q.dim(1)}, {'i', q.dim(2)}, {'j', k.dim(2)}};
-  if (llvm::Error e = checkEpilogue(epilogue, "bhij", ins.drop_front(3), sizes))
+  if (llvm::Error e =
+          epilogue.check(kAttentionLabels, ins.drop_front(3), sizes))
     return std::move(e);
   return TensorType(q.elementType(), {q.dim(0), q.dim(1), q.dim(2), v.dim(3)});
 }
@@ -524,41 +520,27 @@ inferResultType(OpKind op, llvm::ArrayRef<TensorType> ins,
       return inferEinsum(ins, attr("spec").getString());
     case OpKind::Contraction:
       return inferContraction(ins, attr("spec").getString(),
-                              attr("epilogue").getString());
+                              attr("epilogue").getEpilogue());
     case OpKind::Attention:
-      return inferAttention(ins, attr("score_epilogue").getString());
-    case OpKind::Neg:
-    case OpKind::Abs:
-    case OpKind::Exp:
-    case OpKind::Log:
-    case OpKind::Sqrt:
-    case OpKind::Rsqrt:
-    case OpKind::Recip:
-    case OpKind::Tanh:
-    case OpKind::Sigmoid:
-    case OpKind::Relu:
-    case OpKind::Gelu:
-    case OpKind::Square:
-    case OpKind::Sin:
-    case OpKind::Cos:
+      return inferAttention(ins, attr("score_epilogue").getEpilogue());
+#define OP(...)
+#define UNARY_OP(Id, ...) case OpKind::Id:
+#include "ir/Ops.def"
       if (llvm::Error e = requireFloat(ins[0], "the input"))
         return std::move(e);
       return ins[0];
-    case OpKind::Add:
-    case OpKind::Sub:
-    case OpKind::Mul:
-    case OpKind::Div:
-    case OpKind::Max:
-    case OpKind::Min:
-    case OpKind::Pow: {
-      if (llvm::Error e = requireFloatOfOneType(ins))
-        return std::move(e);
-      llvm::Expected<std::vector<int64_t>> shape =
-          broadcastShapes(ins[0].shape(), ins[1].shape());
-      if (!shape)
-        return shape.takeError();
-      return TensorType(ins[0].elementType(), *shape);
-    }
+#define OP(...)
+#define BINARY_OP(Id, ...) case OpKind::Id:
+#include "ir/Ops.def"
+      {
+        if (llvm::Error e = requireFloatOfOneType(ins))
+          return std::move(e);
+        llvm::Expected<std::vector<int64_t>> shape =
+            broadcastShapes(ins[0].shape(), ins[1].shape());
+        if (!shape)
+          return shape.takeError();
+        return TensorType(ins[0].elementType(), *shape);
+      }
     case OpKind::Reduce:
       if (llvm::Error e = requireFloat(ins[0], "the input"))
         return std::move(e);

@@ -14,6 +14,7 @@
 #include "passes/RewriteUtils.h"
 
 #include "ir/EinsumSpec.h"
+#include "ir/FusedNode.h"
 
 #include <fmt/format.h>
 
@@ -103,21 +104,10 @@ llvm::Expected<AttentionMatch> matchAttention(const Graph &g, NodeId softmax) {
   if (g.isOutput(scores) || g.consumers(scores).size() != 1)
     return notMatched(fmt::format("the scores {} are read elsewhere too",
                                   g.describeTensor(scores)));
-  std::optional<EinsumSpec> sspec;
-  {
-    // A contraction's spec has two terms; its other inputs are operands.
-    llvm::StringRef text = s.attr("spec").getString();
-    size_t terms = text.split("->").first.count(',') + 1;
-    sspec = specOf(s, terms);
-  }
+  std::optional<EinsumSpec> sspec = specOf(s, contractionTerms(s).size());
   if (!sspec || !isScoreSpec(*sspec))
     return notMatched("the scores are not an einsum 'bhid,bhjd->bhij' of q "
                       "and k");
-  llvm::Expected<Epilogue> epilogue =
-      s.op == OpKind::Einsum ? Epilogue::acc()
-                             : parseEpilogue(s.attr("epilogue").getString());
-  if (!epilogue)
-    return epilogue.takeError();
 
   AttentionMatch m;
   m.scores = sn;
@@ -127,9 +117,12 @@ llvm::Expected<AttentionMatch> matchAttention(const Graph &g, NodeId softmax) {
   m.k = s.inputs[1];
   m.v = vn.inputs[1];
   const std::string &o = sspec->output;
-  m.epilogue = epilogue->renameLabels(
-      {{o[0], 'b'}, {o[1], 'h'}, {o[2], 'i'}, {o[3], 'j'}});
-  m.operands.assign(s.inputs.begin() + 2, s.inputs.end());
+  std::map<char, char> renaming;
+  for (size_t d = 0; d < o.size(); ++d)
+    renaming[o[d]] = kAttentionLabels[d];
+  m.epilogue = nodeEpilogue(s).renameLabels(renaming);
+  llvm::ArrayRef<TensorId> operands = epilogueOperands(s);
+  m.operands.assign(operands.begin(), operands.end());
   return m;
 }
 
@@ -141,7 +134,7 @@ NodeId applyAttentionFusion(Graph &g, const AttentionMatch &m) {
   g.eraseNode(m.softmax);
   llvm::cantFail(
       redefine(g, out, OpKind::Attention, inputs,
-               {{"score_epilogue", Attribute::ofString(m.epilogue.str())}}));
+               {{"score_epilogue", Attribute::ofEpilogue(m.epilogue)}}));
   return g.producer(out);
 }
 

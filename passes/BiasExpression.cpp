@@ -5,7 +5,8 @@
 // 2. generators become their closed forms over the labels (distance,
 //    causal_mask, iota);
 // 3. expand_dims, transpose and unit-dim reshapes only relabel dimensions;
-// 4. elementwise ops the epilogue language has combine their operands;
+// 4. elementwise ops the epilogue language can say (expressElementwise)
+//    combine their operands;
 // 5. a gather from a small table at relative_buckets indices reads the table
 //    at the computed bucket, `$k[rel_bucket(j - i, 32, 128, 1), h]`;
 // 6. anything else small enough is read as an operand `$k[labels]`.
@@ -13,6 +14,8 @@
 //===----------------------------------------------------------------------===//
 #include "passes/BiasExpression.h"
 #include "passes/RewriteUtils.h"
+
+#include "ir/EpilogueOps.h"
 
 #include <fmt/format.h>
 
@@ -204,6 +207,13 @@ BiasExpressionBuilder::expressGather(TensorId t, llvm::StringRef labelsOf,
                                  range->lo, range->hi + 1,
                                  g.describeTensor(table), tableType.str(),
                                  tableType.dim(axis), axis));
+  // Said here rather than by operandIndex, whose clause the caller's
+  // fallback would repeat.
+  if (tableType.numElements() > maxOperandElements)
+    return makeError(fmt::format("its table {} ({}, {} elements) is larger "
+                                 "than an operand may be",
+                                 g.describeTensor(table), tableType.str(),
+                                 tableType.numElements()));
   llvm::Expected<unsigned> k = operandIndex(table, "is the gathered table");
   if (!k)
     return k.takeError();
@@ -275,71 +285,29 @@ llvm::Expected<Epilogue> BiasExpressionBuilder::express(TensorId t,
                                  "epilogue ({})",
                                  firstMessage(read.takeError())));
   }
-  case OpKind::Neg:
-  case OpKind::Abs:
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Square:
-  case OpKind::Recip:
-  case OpKind::Rsqrt: {
-    llvm::Expected<Epilogue> x = recurse(n.inputs[0], labelsOf);
-    if (!x)
-      return x.takeError();
-    switch (n.op) {
-    case OpKind::Neg:
-      return -*x;
-    case OpKind::Square:
-      return *x * *x;
-    case OpKind::Recip:
-      return Epilogue::constant(1) / *x;
-    case OpKind::Rsqrt:
-      return Epilogue::constant(1) / Epilogue::call(EpilogueOp::Sqrt, {*x});
-    case OpKind::Abs:
-      return Epilogue::call(EpilogueOp::Abs, {*x});
-    case OpKind::Exp:
-      return Epilogue::call(EpilogueOp::Exp, {*x});
-    case OpKind::Log:
-      return Epilogue::call(EpilogueOp::Log, {*x});
-    default:
-      return Epilogue::call(EpilogueOp::Sqrt, {*x});
-    }
-  }
-  case OpKind::Add:
-  case OpKind::Sub:
-  case OpKind::Mul:
-  case OpKind::Div:
-  case OpKind::Max:
-  case OpKind::Min: {
-    llvm::Expected<Epilogue> a =
-        recurse(n.inputs[0], alignedLabels(n.inputs[0]));
-    if (!a)
-      return a.takeError();
-    llvm::Expected<Epilogue> b =
-        recurse(n.inputs[1], alignedLabels(n.inputs[1]));
-    if (!b)
-      return b.takeError();
-    switch (n.op) {
-    case OpKind::Add:
-      return *a + *b;
-    case OpKind::Sub:
-      return *a - *b;
-    case OpKind::Mul:
-      return *a * *b;
-    case OpKind::Div:
-      return *a / *b;
-    case OpKind::Max:
-      return Epilogue::call(EpilogueOp::Max, {*a, *b});
-    default:
-      return Epilogue::call(EpilogueOp::Min, {*a, *b});
-    }
-  }
   default:
-    return asOperand(t, labelsOf,
-                     fmt::format("is computed by '{}', which has no closed "
-                                 "form in an epilogue",
-                                 opName(n.op).str()));
+    break;
   }
+  OpCategory cat = n.info().category;
+  // Whether the language can say the op, asked before its inputs are.
+  bool expressible =
+      (cat == OpCategory::Unary || cat == OpCategory::Binary) &&
+      expressElementwise(n.op, std::vector<Epilogue>(n.inputs.size()));
+  if (expressible) {
+    std::vector<Epilogue> args;
+    for (TensorId in : n.inputs) {
+      llvm::Expected<Epilogue> x = recurse(in, alignedLabels(in));
+      if (!x)
+        return x.takeError();
+      args.push_back(std::move(*x));
+    }
+    if (std::optional<Epilogue> e = expressElementwise(n.op, args))
+      return std::move(*e);
+  }
+  return asOperand(t, labelsOf,
+                   fmt::format("is computed by '{}', which has no closed "
+                               "form in an epilogue",
+                               opName(n.op).str()));
 }
 
 } // namespace einsum

@@ -1,9 +1,8 @@
-//===- EpilogueFusion.h - Elementwise consumers into contractions -*- C++
-//-*-===//
+//===- EpilogueFusion.h - Elementwise readers into contractions -*- C++ -*-===//
 //
-// Split as MLIR's Linalg fusion: a legality check that returns the reason it
-// refuses, the rewrite, and a policy hook a caller can use to veto; the
-// registered pass (fuse-alibi-bias) is a thin loop over them.
+// Split as MLIR's Linalg fusion: a legality check that returns the step or
+// the reason it refuses, the rewrite, and a policy hook a caller can use to
+// veto; the registered pass (fuse-epilogue) is a thin loop over them.
 //
 //===----------------------------------------------------------------------===//
 #ifndef EINSUM_PASSES_EPILOGUEFUSION_H
@@ -13,6 +12,9 @@
 #include "ir/Graph.h"
 
 #include <functional>
+#include <optional>
+#include <string>
+#include <variant>
 
 namespace einsum {
 
@@ -32,11 +34,26 @@ struct EpilogueFusionOptions {
   int64_t maxOperandElements = 4096;
 };
 
-/// The next step for `producer`, or an error whose message is the reason
-/// there is none (the end of the chain, or why it cannot go on).
-llvm::Expected<EpilogueFusionStep>
-checkEpilogueFusion(const Graph &g, NodeId producer,
-                    const EpilogueFusionOptions &options);
+/// Why a contraction absorbs nothing more: the end of its chain, or what
+/// stops it. A refusal is an answer, not an error.
+struct FusionRefusal {
+  std::string reason;
+};
+
+/// The next step for a producer, or why there is none.
+struct EpilogueFusionCheck {
+  std::variant<EpilogueFusionStep, FusionRefusal> outcome;
+
+  const EpilogueFusionStep *step() const {
+    return std::get_if<EpilogueFusionStep>(&outcome);
+  }
+  const std::string &refusal() const {
+    return std::get<FusionRefusal>(outcome).reason;
+  }
+};
+
+EpilogueFusionCheck checkEpilogueFusion(const Graph &g, NodeId producer,
+                                        const EpilogueFusionOptions &options);
 
 /// Performs `step`: a contraction node now defines the consumer's result
 /// (keeping its name) and the two nodes it replaces are erased. Returns the

@@ -12,6 +12,8 @@
 #include "passes/Passes.h"
 #include "passes/RewriteUtils.h"
 
+#include "ir/FusedNode.h"
+
 namespace einsum {
 
 namespace {
@@ -46,8 +48,7 @@ public:
         }
       NodeId fused = applyAttentionFusion(g, *match);
       ctx.remark(*this, g, fused, true,
-                 "score epilogue '" +
-                     g.node(fused).attr("score_epilogue").getString() + "'");
+                 "score epilogue '" + nodeEpilogue(g.node(fused)).str() + "'");
       ++numFused;
       changed = true;
     }

@@ -17,8 +17,31 @@ static std::map<std::string, PassFactory> &registry() {
   return passes;
 }
 
+static std::map<std::string, std::string> &aliases() {
+  static std::map<std::string, std::string> names;
+  return names;
+}
+
 bool registerPass(llvm::StringRef name, PassFactory factory) {
+  if (aliases().count(name.str()))
+    return false;
   return registry().emplace(name.str(), std::move(factory)).second;
+}
+
+bool registerPassAlias(llvm::StringRef alias, llvm::StringRef target) {
+  assert(registry().count(target.str()) && "alias of an unknown pass");
+  if (registry().count(alias.str()))
+    return false;
+  return aliases().emplace(alias.str(), target.str()).second;
+}
+
+std::string canonicalPassName(llvm::StringRef name) {
+  auto it = aliases().find(name.str());
+  return it == aliases().end() ? name.str() : it->second;
+}
+
+std::vector<std::pair<std::string, std::string>> passAliases() {
+  return {aliases().begin(), aliases().end()};
 }
 
 void registerAllPasses() {
@@ -26,12 +49,13 @@ void registerAllPasses() {
   registerPass("cse", createCommonSubexpressionEliminationPass);
   registerPass("dce", createDeadCodeEliminationPass);
   registerPass("fold-constants", createFoldConstantsPass);
-  registerPass("fuse-alibi-bias", [] { return createFuseAlibiBiasPass(); });
+  registerPass("fuse-epilogue", [] { return createFuseEpiloguePass(); });
   registerPass("fuse-attention", [] { return createFuseAttentionPass(); });
+  registerPassAlias("fuse-alibi-bias", "fuse-epilogue");
 }
 
 llvm::Expected<std::unique_ptr<Pass>> createPass(llvm::StringRef name) {
-  auto it = registry().find(name.str());
+  auto it = registry().find(canonicalPassName(name));
   if (it != registry().end())
     return it->second();
   std::vector<std::string> known = registeredPasses();
@@ -53,10 +77,10 @@ llvm::ArrayRef<NamedPipeline> namedPipelines() {
   static const NamedPipeline pipelines[] = {
       {"O0", "", "no transformation: parse, verify, emit"},
       {"O1", "canonicalize,fold-constants,cse,dce", "algebraic cleanup"},
-      {"O2", "canonicalize,fold-constants,cse,fuse-alibi-bias,dce",
+      {"O2", "canonicalize,fold-constants,cse,fuse-epilogue,dce",
        "-O1, then the scale, biases and masks fused into the contraction"},
       {"O3",
-       "canonicalize,fold-constants,cse,fuse-alibi-bias,fuse-attention,dce",
+       "canonicalize,fold-constants,cse,fuse-epilogue,fuse-attention,dce",
        "-O2, then scores, softmax and values fused into one attention node"},
   };
   return pipelines;

@@ -15,7 +15,7 @@ std::unique_ptr<Pass> createCommonSubexpressionEliminationPass();
 std::unique_ptr<Pass> createDeadCodeEliminationPass();
 std::unique_ptr<Pass> createFoldConstantsPass();
 /// A policy, if given, can veto each fusion with a reason.
-std::unique_ptr<Pass> createFuseAlibiBiasPass(EpilogueFusionPolicy policy = {});
+std::unique_ptr<Pass> createFuseEpiloguePass(EpilogueFusionPolicy policy = {});
 std::unique_ptr<Pass>
 createFuseAttentionPass(AttentionFusionPolicy policy = {});
 

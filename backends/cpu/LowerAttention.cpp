@@ -16,15 +16,20 @@
 //       l = l e^(m - m') + sum p, the running output scaled by e^(m - m');
 //    c. out += p v as a rows x (value vectors) register tile;
 // 3. divides by l (a row with every score -inf gives 0, as the reference).
-// When the epilogue is provably -inf beyond a diagonal (ir/EpilogueMask.h),
+// When the epilogue is provably -inf beyond a diagonal (EpilogueMask.h),
 // a block visits keys only up to its last row's diagonal: causal tiles
-// above it are never computed. No [b, h, Sq, Sk] buffer exists.
+// above it are never computed. Where the proof needs operands to be
+// positive and finite (slopes times a causal distance that is +inf above
+// the diagonal), the kernel checks them when it runs and visits every key
+// if they are not: the operands' producers are not the backend's business.
+// No [b, h, Sq, Sk] buffer exists.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/KernelBuilder.h"
 #include "backends/cpu/LowerEpilogue.h"
 
-#include "ir/EpilogueMask.h"
+#include "backends/cpu/EpilogueMask.h"
+#include "ir/FusedNode.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -32,6 +37,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <functional>
 #include <limits>
 
 using namespace mlir;
@@ -44,10 +50,12 @@ constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 class FlashKernel : KernelBuilder {
 public:
-  FlashKernel(NodeLowering &n, Epilogue epilogue,
-              std::optional<int64_t> diagonal)
+  FlashKernel(NodeLowering &n, const Epilogue &epilogue,
+              std::optional<int64_t> diagonal,
+              llvm::SmallVector<unsigned> mustBePositive)
       : KernelBuilder(n.b, n.loc, n.elementType(), *n.options), n(n),
-        epilogue(std::move(epilogue)), diagonal(diagonal) {
+        epilogue(epilogue), diagonal(diagonal),
+        mustBePositive(std::move(mustBePositive)) {
     const TensorType &qt = n.inputType(0), &kt = n.inputType(1),
                      &vt = n.inputType(2);
     batch = qt.dim(0), heads = qt.dim(1), queries = qt.dim(2), dim = qt.dim(3);
@@ -94,7 +102,43 @@ private:
     if (!diagonal)
       return idx(keys);
     Value end = add(row, idx(*diagonal + 1));
-    return minIdx(b.create<arith::MaxSIOp>(loc, end, idx(0)), idx(keys));
+    Value limit = minIdx(b.create<arith::MaxSIOp>(loc, end, idx(0)), idx(keys));
+    if (!maskHolds)
+      return limit;
+    return b.create<arith::SelectOp>(loc, maskHolds, limit, idx(keys));
+  }
+
+  /// Whether every element of the operands in mustBePositive is > 0 and
+  /// finite: a few dozen loads per work item.
+  Value emitOperandsPositive() {
+    Value ok = b.create<arith::ConstantIntOp>(loc, 1, 1);
+    for (unsigned k : mustBePositive) {
+      llvm::SmallVector<Value, 4> at;
+      std::function<Value(unsigned, Value)> scan = [&](unsigned d,
+                                                       Value okSoFar) {
+        if (d == operandTypes[k].rank()) {
+          Value x = b.create<memref::LoadOp>(loc, operands[k], at);
+          Value pos = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x,
+                                              scalar(0));
+          Value fin = b.create<arith::CmpFOp>(
+              loc, arith::CmpFPredicate::OLT, x,
+              scalar(std::numeric_limits<double>::infinity()));
+          return b
+              .create<arith::AndIOp>(loc, okSoFar,
+                                     b.create<arith::AndIOp>(loc, pos, fin))
+              .getResult();
+        }
+        return loop(idx(0), idx(operandTypes[k].dim(d)), {okSoFar},
+                    [&](Value i, ValueRange s) {
+                      at.push_back(i);
+                      Value next = scan(d + 1, s[0]);
+                      at.pop_back();
+                      return llvm::SmallVector<Value>{next};
+                    })[0];
+      };
+      ok = scan(0, ok);
+    }
+    return ok;
   }
 
   void emitItem(Value item) {
@@ -103,6 +147,7 @@ private:
     h = b.create<arith::RemUIOp>(loc, bh, idx(heads));
     bi = b.create<arith::DivUIOp>(loc, bh, idx(heads));
     kvh = b.create<arith::DivUIOp>(loc, h, idx(heads / kvHeads));
+    maskHolds = mustBePositive.empty() ? Value() : emitOperandsPositive();
     Value rowBegin = mul(chunk, idx(chunkRows));
     Value rowEnd = minIdx(add(rowBegin, idx(chunkRows)), idx(queries));
     Value itemKeys = keyLimit(b.create<arith::SubIOp>(loc, rowEnd, idx(1)));
@@ -213,8 +258,14 @@ private:
       }
       for (int64_t r = 0; r < rows; ++r) {
         Value labels[] = {bi, h, rowIndex[r], j};
-        EpilogueEnv env{sums[r * cols + c], "bhij", labels, operands,
-                        operandTypes,       t,      'j',    lanes,
+        EpilogueEnv env{sums[r * cols + c],
+                        kAttentionLabels,
+                        labels,
+                        operands,
+                        operandTypes,
+                        t,
+                        'j',
+                        lanes,
                         laneScratch};
         FailureOr<Value> s = emitEpilogue(n, b, loc, epilogue, env);
         if (failed(s)) {
@@ -331,8 +382,12 @@ private:
   }
 
   NodeLowering &n;
-  Epilogue epilogue;
+  const Epilogue &epilogue;
   std::optional<int64_t> diagonal;
+  /// Operands the diagonal's proof assumes positive and finite.
+  llvm::SmallVector<unsigned> mustBePositive;
+  /// Per item: whether they are (null when nothing is assumed).
+  Value maskHolds;
   llvm::SmallVector<Value> operands;
   llvm::SmallVector<TensorType> operandTypes;
   LogicalResult result = success();
@@ -354,28 +409,23 @@ private:
 } // namespace
 
 LogicalResult lowerAttention(NodeLowering &n) {
-  std::map<char, int64_t> sizes = {{'b', n.inputType(0).dim(0)},
-                                   {'h', n.inputType(0).dim(1)},
-                                   {'i', n.inputType(0).dim(2)},
-                                   {'j', n.inputType(1).dim(2)}};
-  llvm::SmallVector<TensorType> operandTypes;
-  llvm::SmallVector<OperandFact> facts;
-  for (unsigned k = 3; k < n.inputs.size(); ++k) {
-    operandTypes.push_back(n.inputType(k));
-    NodeId producer = n.g.producer(n.node().inputs[k]);
-    facts.push_back(producer.isValid() &&
-                            n.g.node(producer).op == OpKind::AlibiSlopes
-                        ? OperandFact::PositiveFinite
-                        : OperandFact::Unknown);
-  }
-  FailureOr<Epilogue> epilogue =
-      parseNodeEpilogue(n, n.node().attr("score_epilogue").getString(), "bhij",
-                        operandTypes, sizes);
-  if (failed(epilogue))
-    return failure();
+  const Epilogue &epilogue = nodeEpilogue(n.node());
+  size_t numOperands = epilogueOperands(n.node()).size();
+  // The diagonal proven when every operand is positive and finite; then the
+  // operands the proof cannot do without, checked at run time.
+  llvm::SmallVector<OperandFact> facts(numOperands,
+                                       OperandFact::PositiveFinite);
   std::optional<int64_t> diagonal =
-      maskedBeyondDiagonal(*epilogue, 'i', 'j', facts);
-  return FlashKernel(n, std::move(*epilogue), diagonal).emit();
+      maskedBeyondDiagonal(epilogue, 'i', 'j', facts);
+  llvm::SmallVector<unsigned> mustBePositive;
+  for (unsigned k = 0; diagonal && k < numOperands; ++k) {
+    facts[k] = OperandFact::Unknown;
+    if (maskedBeyondDiagonal(epilogue, 'i', 'j', facts) != diagonal) {
+      facts[k] = OperandFact::PositiveFinite;
+      mustBePositive.push_back(k);
+    }
+  }
+  return FlashKernel(n, epilogue, diagonal, std::move(mustBePositive)).emit();
 }
 
 } // namespace einsum::cpu

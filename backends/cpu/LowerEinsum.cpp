@@ -18,6 +18,7 @@
 
 #include "ir/Diagnostic.h"
 #include "ir/EinsumSpec.h"
+#include "ir/FusedNode.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -78,29 +79,20 @@ LogicalResult lowerEinsum(NodeLowering &n) {
 }
 
 LogicalResult lowerContraction(NodeLowering &n) {
-  size_t terms = EinsumSpec::countInputTerms(n.node().attr("spec").getString());
-  if (terms > n.inputs.size())
-    return n.refuse("the spec has more terms than the node has inputs");
+  size_t terms = contractionTerms(n.node()).size();
   FailureOr<EinsumSpec> spec = parseSpec(n, terms);
   if (failed(spec))
     return failure();
 
   const TensorType &type = n.resultType();
-  std::map<char, int64_t> sizes;
-  for (size_t d = 0; d < spec->output.size(); ++d)
-    sizes[spec->output[d]] = type.dim(d);
   llvm::SmallVector<TensorType> operandTypes;
   for (unsigned k = terms; k < n.inputs.size(); ++k)
     operandTypes.push_back(n.inputType(k));
-  FailureOr<Epilogue> epilogue =
-      parseNodeEpilogue(n, n.node().attr("epilogue").getString(), spec->output,
-                        operandTypes, sizes);
-  if (failed(epilogue))
-    return failure();
+  const Epilogue *epilogue = &nodeEpilogue(n.node());
 
   llvm::SmallVector<Value> operands(n.inputs.begin() + terms, n.inputs.end());
   if (std::optional<LogicalResult> tiled =
-          lowerMatmul(n, *spec, &*epilogue, operands, operandTypes))
+          lowerMatmul(n, *spec, epilogue, operands, operandTypes))
     return *tiled;
   if (failed(emitSum(n, *spec, ValueRange(n.inputs).take_front(terms))))
     return failure();

@@ -74,9 +74,14 @@ static Value applyUnary(OpKind op, OpBuilder &b, Location loc, Value x) {
     return b.create<math::SinOp>(loc, x);
   case OpKind::Cos:
     return b.create<math::CosOp>(loc, x);
-  default:
-    llvm_unreachable("not a unary op");
+    // Every other op, so that a unary op added to Ops.def fails to compile
+    // here until it is given a value.
+#define OP(Id, ...) case OpKind::Id:
+#define UNARY_OP(...)
+#include "ir/Ops.def"
+    break;
   }
+  llvm_unreachable("not a unary op");
 }
 
 static Value applyBinary(OpKind op, OpBuilder &b, Location loc, Value x,
@@ -97,9 +102,14 @@ static Value applyBinary(OpKind op, OpBuilder &b, Location loc, Value x,
     return b.create<arith::MinimumFOp>(loc, x, y);
   case OpKind::Pow:
     return b.create<math::PowFOp>(loc, x, y);
-  default:
-    llvm_unreachable("not a binary op");
+    // Every other op, so that a binary op added to Ops.def fails to compile
+    // here until it is given a value.
+#define OP(Id, ...) case OpKind::Id:
+#define BINARY_OP(...)
+#include "ir/Ops.def"
+    break;
   }
+  llvm_unreachable("not a binary op");
 }
 
 LogicalResult lowerUnary(NodeLowering &n) {

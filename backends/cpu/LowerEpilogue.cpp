@@ -29,19 +29,6 @@ using namespace mlir;
 
 namespace einsum::cpu {
 
-FailureOr<Epilogue> parseNodeEpilogue(const NodeLowering &n,
-                                      llvm::StringRef text,
-                                      llvm::StringRef labels,
-                                      llvm::ArrayRef<TensorType> operands,
-                                      const std::map<char, int64_t> &sizes) {
-  llvm::Expected<Epilogue> e = parseEpilogue(text);
-  if (!e)
-    return n.refuse(firstMessage(e.takeError()));
-  if (llvm::Error err = e->check(labels, operands, sizes))
-    return n.refuse(firstMessage(std::move(err)));
-  return std::move(*e);
-}
-
 Value emitRelativeBucket(OpBuilder &b, Location loc, Value rel,
                          int64_t numBuckets, int64_t maxDistance,
                          bool bidirectional) {

@@ -34,13 +34,6 @@ struct EpilogueEnv {
   mlir::Value laneScratch;
 };
 
-/// Parses and checks `text` for a node as the reference does, so the
-/// backend refuses what the interpreter would reject.
-mlir::FailureOr<Epilogue>
-parseNodeEpilogue(const NodeLowering &n, llvm::StringRef text,
-                  llvm::StringRef labels, llvm::ArrayRef<TensorType> operands,
-                  const std::map<char, int64_t> &sizes);
-
 mlir::FailureOr<mlir::Value> emitEpilogue(const NodeLowering &n,
                                           mlir::OpBuilder &b,
                                           mlir::Location loc, const Epilogue &e,

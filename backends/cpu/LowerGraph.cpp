@@ -40,28 +40,13 @@ static LogicalResult lowerNode(NodeLowering &n) {
     return lowerContraction(n);
   case OpKind::Attention:
     return lowerAttention(n);
-  case OpKind::Neg:
-  case OpKind::Abs:
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Rsqrt:
-  case OpKind::Recip:
-  case OpKind::Tanh:
-  case OpKind::Sigmoid:
-  case OpKind::Relu:
-  case OpKind::Gelu:
-  case OpKind::Square:
-  case OpKind::Sin:
-  case OpKind::Cos:
+#define OP(...)
+#define UNARY_OP(Id, ...) case OpKind::Id:
+#include "ir/Ops.def"
     return lowerUnary(n);
-  case OpKind::Add:
-  case OpKind::Sub:
-  case OpKind::Mul:
-  case OpKind::Div:
-  case OpKind::Max:
-  case OpKind::Min:
-  case OpKind::Pow:
+#define OP(...)
+#define BINARY_OP(Id, ...) case OpKind::Id:
+#include "ir/Ops.def"
     return lowerBinary(n);
   case OpKind::Reduce:
     return lowerReduce(n);
@@ -192,7 +177,6 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
           buffers[r.index()]) {
         b.create<memref::DeallocOp>(loc, buffers[r.index()]);
         buffers[r.index()] = Value();
-  signature.peak = peakMemory(g, order, model);
       }
     }
   }
@@ -208,6 +192,7 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
         !g.isArgument(TensorId(t)) && !outputArg(TensorId(t)))
       b.create<memref::DeallocOp>(unknown, buffers[t]);
   b.create<func::ReturnOp>(unknown);
+  signature.peak = peakMemory(g, order, model);
   return module;
 }
 

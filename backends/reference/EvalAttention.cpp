@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 #include "backends/reference/Interpreter.h"
 
+#include "ir/FusedNode.h"
+
 namespace einsum::reference {
 
 llvm::Error evalAttention(const Node &node, const std::string &what,
@@ -21,13 +23,9 @@ llvm::Error evalAttention(const Node &node, const std::string &what,
           dim = qt.dim(3), kvHeads = kt.dim(1), keys = kt.dim(2),
           valueDim = vt.dim(3);
   int64_t group = heads / kvHeads;
-  std::map<char, int64_t> sizes = {
-      {'b', batch}, {'h', heads}, {'i', queries}, {'j', keys}};
   llvm::ArrayRef<const TensorData *> operands = inputs.drop_front(3);
-  llvm::Expected<EpilogueProgram> program = compileNodeEpilogue(
-      what, node.attr("score_epilogue").getString(), "bhij", operands, sizes);
-  if (!program)
-    return program.takeError();
+  EpilogueProgram program =
+      compileNodeEpilogue(node, kAttentionLabels, operands);
 
   DoubleView q(*inputs[0]), k(*inputs[1]), v(*inputs[2]);
   std::vector<DoubleView> views;
@@ -49,7 +47,7 @@ llvm::Error evalAttention(const Node &node, const std::string &what,
           for (int64_t d = 0; d < dim; ++d)
             acc += qRow[d] * kRow[d];
           labels[0] = b, labels[1] = h, labels[2] = i, labels[3] = j;
-          scores[j] = program->run(acc, labels, data);
+          scores[j] = program.run(acc, labels, data);
         }
         softmaxRow(scores);
         int64_t outBase = ((b * heads + h) * queries + i) * valueDim;

@@ -11,7 +11,7 @@
 
 #include "ir/Diagnostic.h"
 #include "ir/EinsumSpec.h"
-#include "ir/Epilogue.h"
+#include "ir/FusedNode.h"
 
 #include "llvm/ADT/SmallVector.h"
 
@@ -19,30 +19,20 @@
 
 namespace einsum::reference {
 
-llvm::Expected<EpilogueProgram>
-compileNodeEpilogue(const std::string &what, llvm::StringRef text,
-                    llvm::StringRef labels,
-                    llvm::ArrayRef<const TensorData *> operands,
-                    const std::map<char, int64_t> &sizes) {
-  llvm::Expected<Epilogue> e = parseEpilogue(text);
-  if (!e)
-    return makeError(what + ": " + firstMessage(e.takeError()));
+EpilogueProgram
+compileNodeEpilogue(const Node &node, llvm::StringRef labels,
+                    llvm::ArrayRef<const TensorData *> operands) {
   std::vector<TensorType> types;
   for (const TensorData *t : operands)
     types.push_back(t->type());
-  if (llvm::Error err = e->check(labels, types, sizes))
-    return makeError(what + ": " + firstMessage(std::move(err)));
-  return EpilogueProgram(*e, labels, types);
+  return EpilogueProgram(nodeEpilogue(node), labels, types);
 }
 
 llvm::Error evalContraction(const Node &node, const std::string &what,
                             llvm::ArrayRef<const TensorData *> inputs,
                             TensorData &result) {
   llvm::StringRef specText = node.attr("spec").getString();
-  size_t terms = EinsumSpec::countInputTerms(specText);
-  if (terms > inputs.size())
-    return makeError(fmt::format("{}: spec '{}' has {} terms but {} inputs",
-                                 what, specText.str(), terms, inputs.size()));
+  size_t terms = contractionTerms(node).size();
   llvm::Expected<EinsumSpec> spec = EinsumSpec::parse(specText, terms);
   if (!spec)
     return makeError(what + ": " + firstMessage(spec.takeError()));
@@ -53,14 +43,8 @@ llvm::Error evalContraction(const Node &node, const std::string &what,
 
   const TensorType &type = result.type();
   const std::string &labels = spec->output;
-  std::map<char, int64_t> sizes;
-  for (size_t d = 0; d < labels.size(); ++d)
-    sizes[labels[d]] = type.dim(d);
   llvm::ArrayRef<const TensorData *> operands = inputs.drop_front(terms);
-  llvm::Expected<EpilogueProgram> program = compileNodeEpilogue(
-      what, node.attr("epilogue").getString(), labels, operands, sizes);
-  if (!program)
-    return program.takeError();
+  EpilogueProgram program = compileNodeEpilogue(node, labels, operands);
 
   std::vector<DoubleView> views;
   views.reserve(operands.size());
@@ -69,7 +53,7 @@ llvm::Error evalContraction(const Node &node, const std::string &what,
     data.push_back(views.emplace_back(*t).data());
   llvm::SmallVector<int64_t, 8> index(type.rank(), 0);
   for (int64_t flat = 0, n = result.numElements(); flat < n; ++flat) {
-    result.set(flat, program->run((*acc)[flat], index, data));
+    result.set(flat, program.run((*acc)[flat], index, data));
     for (size_t d = type.rank(); d-- > 0;) {
       if (++index[d] < type.dim(d))
         break;

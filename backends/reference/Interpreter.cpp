@@ -171,29 +171,14 @@ llvm::Error evalNode(const Graph &g, NodeId id,
   case OpKind::Attention:
     return evalAttention(node, what, inputs, result);
 
-  case OpKind::Neg:
-  case OpKind::Abs:
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Rsqrt:
-  case OpKind::Recip:
-  case OpKind::Tanh:
-  case OpKind::Sigmoid:
-  case OpKind::Relu:
-  case OpKind::Gelu:
-  case OpKind::Square:
-  case OpKind::Sin:
-  case OpKind::Cos:
+#define OP(...)
+#define UNARY_OP(Id, ...) case OpKind::Id:
+#include "ir/Ops.def"
     return unary([op = node.op](double x) { return applyUnary(op, x); });
 
-  case OpKind::Add:
-  case OpKind::Sub:
-  case OpKind::Mul:
-  case OpKind::Div:
-  case OpKind::Max:
-  case OpKind::Min:
-  case OpKind::Pow:
+#define OP(...)
+#define BINARY_OP(Id, ...) case OpKind::Id:
+#include "ir/Ops.def"
     return binary(
         [op = node.op](double a, double b) { return applyBinary(op, a, b); });
 

@@ -10,7 +10,7 @@
 #ifndef EINSUM_BACKENDS_REFERENCE_INTERPRETER_H
 #define EINSUM_BACKENDS_REFERENCE_INTERPRETER_H
 
-#include "ir/Epilogue.h"
+#include "backends/reference/EpilogueProgram.h"
 #include "ir/Graph.h"
 #include "ir/TensorData.h"
 
@@ -55,14 +55,10 @@ llvm::Expected<std::vector<double>>
 accumulateEinsum(const std::string &what, llvm::StringRef spec,
                  llvm::ArrayRef<const TensorData *> inputs,
                  const TensorType &resultType);
-/// Parses and checks a node's epilogue against the operands it is given
-/// (the graph is verified, but an unchecked program could read out of
-/// bounds) and compiles it for loop `labels`.
-llvm::Expected<EpilogueProgram>
-compileNodeEpilogue(const std::string &what, llvm::StringRef text,
-                    llvm::StringRef labels,
-                    llvm::ArrayRef<const TensorData *> operands,
-                    const std::map<char, int64_t> &sizes);
+/// A verified node's epilogue compiled for loop `labels`, reading
+/// `operands`.
+EpilogueProgram compileNodeEpilogue(const Node &node, llvm::StringRef labels,
+                                    llvm::ArrayRef<const TensorData *> operands);
 llvm::Error evalContraction(const Node &node, const std::string &what,
                             llvm::ArrayRef<const TensorData *> inputs,
                             TensorData &result);

@@ -17,6 +17,15 @@ NamedAttribute str(const char *n, std::string v) {
   return {n, Attribute::ofString(std::move(v))};
 }
 
+Epilogue parseOk(const std::string &text) {
+  llvm::Expected<Epilogue> e = parseEpilogue(text);
+  if (!e) {
+    ADD_FAILURE() << firstMessage(e.takeError());
+    return Epilogue::acc();
+  }
+  return std::move(*e);
+}
+
 TensorType f32(std::vector<int64_t> s) { return TensorType::f32(std::move(s)); }
 
 TEST(CpuBackend, IsRegistered) {
@@ -135,7 +144,8 @@ Graph contraction(const std::string &epilogue, int64_t sq, int64_t sk,
   if (withBuckets)
     ins.push_back(b.input("rel", f32({32, 3})));
   b.output(b.op(OpKind::Contraction, ins,
-                {str("spec", "bhid,bhjd->bhij"), str("epilogue", epilogue)},
+                {str("spec", "bhid,bhjd->bhij"),
+                 {"epilogue", Attribute::ofEpilogue(parseOk(epilogue))}},
                 "s"));
   EXPECT_FALSE(bool(b.takeError()));
   return g;
@@ -170,7 +180,8 @@ Graph attention(int64_t heads, int64_t kvHeads, int64_t sq, int64_t sk,
   TensorId v = b.input("v", TensorType(dt, {2, kvHeads, sk, 9}));
   TensorId m = b.input("m", TensorType(dt, {heads}));
   b.output(b.op(OpKind::Attention, {q, k, v, m},
-                {str("score_epilogue", epilogue)}, "o"));
+                {{"score_epilogue", Attribute::ofEpilogue(parseOk(epilogue))}},
+                "o"));
   EXPECT_FALSE(bool(b.takeError()));
   return g;
 }
@@ -196,6 +207,19 @@ TEST(CpuAttention, ShapesAndEpilogues) {
   Graph g =
       attention(4, 2, 13, 13, "acc * 0.25 - $0[h] * abs(i - j)", DType::F64);
   expectCpuMatches(g, randomInputs(g, 9), 1e-12, 1e-12);
+}
+
+// ALiBi's causal form masks the future only if the slopes are positive
+// (-m * inf is -inf for m > 0). With the slopes an input rather than the
+// generator, the flash kernel checks them when it runs and skips the tiles
+// beyond the diagonal when they are.
+TEST(CpuAttention, CausalSlopesFromAnInput) {
+  const char *causal = "acc * 0.25 - $0[h] * select(j <= i, i - j, inf)";
+  for (int64_t s : {5, 77, 200}) {
+    SCOPED_TRACE(s);
+    Graph g = attention(4, 2, s, s, causal);
+    expectCpuMatches(g, randomInputs(g, 12, 0.125, 1), 1e-4, 1e-4);
+  }
 }
 
 TEST(CpuReduce, KindsAxesKeepDims) {

@@ -2,7 +2,7 @@
 // epilogue (Epilogue::evaluate, the reference's semantics) over a grid of
 // positions beyond the proven diagonal, and the offset checked minimal where
 // the form has scores that are not -inf on the diagonal itself.
-#include "ir/EpilogueMask.h"
+#include "backends/cpu/EpilogueMask.h"
 #include "ir/Diagnostic.h"
 
 #include <gtest/gtest.h>

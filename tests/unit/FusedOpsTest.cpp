@@ -58,17 +58,27 @@ TensorData runGraph(
   return out.empty() ? TensorData() : std::move(out.front());
 }
 
+/// The epilogue attribute of `text`, which must parse.
+Attribute epilogueAttr(llvm::StringRef text) {
+  llvm::Expected<Epilogue> e = parseEpilogue(text);
+  if (!e) {
+    ADD_FAILURE() << firstMessage(e.takeError());
+    return Attribute::ofEpilogue(Epilogue::acc());
+  }
+  return Attribute::ofEpilogue(std::move(*e));
+}
+
 TensorId contraction(Builder &b, llvm::StringRef spec, llvm::StringRef epilogue,
                      llvm::ArrayRef<TensorId> ins) {
   return b.op(OpKind::Contraction, ins,
               {{"spec", Attribute::ofString(spec.str())},
-               {"epilogue", Attribute::ofString(epilogue.str())}});
+               {"epilogue", epilogueAttr(epilogue)}});
 }
 
 TensorId attention(Builder &b, llvm::StringRef epilogue,
                    llvm::ArrayRef<TensorId> ins) {
   return b.op(OpKind::Attention, ins,
-              {{"score_epilogue", Attribute::ofString(epilogue.str())}});
+              {{"score_epilogue", epilogueAttr(epilogue)}});
 }
 
 //===--- contraction ------------------------------------------------------===//
@@ -338,9 +348,9 @@ TEST(FusedTypes, ContractionResultAndErrors) {
   TensorId s = contraction(b, "bhid,bhjd->bhij", "acc*0.5-$0[h]", {q, k, m});
   ASSERT_TRUE(s.isValid());
   EXPECT_EQ(g.type(s), TensorType::f32({1, 2, 8, 8}));
-  // The attribute holds the text as given; the printer canonicalizes.
-  EXPECT_EQ(g.node(g.producer(s)).attr("epilogue").getString(),
-            "acc*0.5-$0[h]");
+  // The attribute holds the parsed tree; it prints canonically.
+  EXPECT_EQ(g.node(g.producer(s)).attr("epilogue").getEpilogue().str(),
+            "acc * 0.5 - $0[h]");
   b.output(s, "s");
   EXPECT_NE(printGraph(g).find("epilogue = \"acc * 0.5 - $0[h]\""),
             std::string::npos)
@@ -375,9 +385,18 @@ TEST(FusedTypes, ContractionResultAndErrors) {
   EXPECT_EQ(err("ij->ij", "acc + $0[j]", {t, TensorType::i64({3})}),
             "'contraction': input 1 has type i64[3]; expected "
             "f32 or f64");
-  EXPECT_EQ(err("ij->ij", "acc +", {t}),
-            "'contraction': epilogue 'acc +': unexpected end of "
-            "expression at column 6");
+  // Text is parsed where it is read, before any node exists.
+  EXPECT_EQ(firstMessage(parseEpilogue("acc +").takeError()),
+            "epilogue 'acc +': unexpected end of expression at column 6");
+  // An epilogue attribute must hold a tree, not its text.
+  EXPECT_EQ(buildError([&](Builder &b) {
+              TensorId x = b.input("x", t);
+              b.op(OpKind::Contraction, {x},
+                   {{"spec", Attribute::ofString("ij->ij")},
+                    {"epilogue", Attribute::ofString("acc")}});
+            }),
+            "'contraction': attribute 'epilogue' expects epilogue, got "
+            "string");
 }
 
 TEST(FusedTypes, AttentionResultAndErrors) {

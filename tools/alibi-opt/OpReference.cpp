@@ -54,6 +54,9 @@ static std::string attrText(const AttrSpec &spec) {
   case AttrKind::Floats:
     value = "[]";
     break;
+  case AttrKind::Epilogue:
+    value = d.getEpilogue().str();
+    break;
   }
   return s + " = " + value;
 }

@@ -8,7 +8,7 @@
 // comparisons' boundaries; the smallest that proves -inf wins.
 //
 //===----------------------------------------------------------------------===//
-#include "ir/EpilogueMask.h"
+#include "backends/cpu/EpilogueMask.h"
 
 #include <algorithm>
 #include <cmath>

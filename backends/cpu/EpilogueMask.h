@@ -7,8 +7,8 @@
 // (`select(j <= i, ..., -inf)`, `- m * select(j <= i + 3, i - j, inf)`).
 //
 //===----------------------------------------------------------------------===//
-#ifndef EINSUM_IR_EPILOGUEMASK_H
-#define EINSUM_IR_EPILOGUEMASK_H
+#ifndef EINSUM_BACKENDS_CPU_EPILOGUEMASK_H
+#define EINSUM_BACKENDS_CPU_EPILOGUEMASK_H
 
 #include "ir/Epilogue.h"
 
@@ -34,4 +34,4 @@ std::optional<int64_t> maskedBeyondDiagonal(const Epilogue &e, char row,
 
 } // namespace einsum
 
-#endif // EINSUM_IR_EPILOGUEMASK_H
+#endif // EINSUM_BACKENDS_CPU_EPILOGUEMASK_H
