@@ -144,6 +144,43 @@ Executable::runNamed(const std::map<std::string, TensorData> &inputs) {
 }
 
 //===----------------------------------------------------------------------===//
+// Ahead-of-time emission
+//===----------------------------------------------------------------------===//
+
+static llvm::StringRef describe(EmitArtifact artifact) {
+  switch (artifact) {
+  case EmitArtifact::Mlir:
+    return "MLIR";
+  case EmitArtifact::LLVMIR:
+    return "LLVM IR";
+  case EmitArtifact::Assembly:
+    return "assembly";
+  case EmitArtifact::Object:
+    return "an object file";
+  case EmitArtifact::CHeader:
+    return "a C header";
+  }
+  llvm_unreachable("every artifact is handled above");
+}
+
+/// The answer of a backend that only runs graphs.
+static llvm::Error cannotEmit(const Backend &backend, EmitArtifact artifact) {
+  return makeError(fmt::format("the {} backend cannot emit {}: it only runs "
+                               "graphs",
+                               backend.name().str(), describe(artifact).str()));
+}
+
+llvm::Error Backend::checkEmit(EmitArtifact artifact,
+                               const EmitOptions &) const {
+  return cannotEmit(*this, artifact);
+}
+
+llvm::Expected<EmitResult> Backend::emit(const Graph &, EmitArtifact artifact,
+                                         const EmitOptions &) {
+  return cannotEmit(*this, artifact);
+}
+
+//===----------------------------------------------------------------------===//
 // Registry
 //===----------------------------------------------------------------------===//
 

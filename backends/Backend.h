@@ -75,6 +75,40 @@ private:
   std::vector<std::string> argNames, resNames;
 };
 
+/// What Backend::emit compiles a graph to ahead of time.
+enum class EmitArtifact {
+  /// The MLIR module the graph lowers to, before the LLVM-dialect lowering.
+  Mlir,
+  /// Optimized LLVM IR for the host.
+  LLVMIR,
+  /// Host assembly.
+  Assembly,
+  /// A relocatable object for the host (binary).
+  Object,
+  /// Only the C header of the entry point (EmitResult::output is the
+  /// header).
+  CHeader,
+};
+
+struct EmitOptions {
+  /// The entry point the artifact defines; a backend refuses a name it
+  /// cannot give a symbol (for C, not a C identifier).
+  std::string entryName = "eg_main";
+  /// Also produce the C header of the entry point in EmitResult::header,
+  /// from the same compilation.
+  bool header = false;
+  /// Worker threads of the emitted code (0: one per core of the compiling
+  /// machine); with 1 the code needs no threading runtime.
+  unsigned threads = 1;
+};
+
+struct EmitResult {
+  /// Text, or an object's bytes.
+  std::string output;
+  /// The C header, when EmitOptions::header asks for it.
+  std::string header;
+};
+
 class Backend {
 public:
   virtual ~Backend() = default;
@@ -83,6 +117,19 @@ public:
   /// `g` must have passed `verify`.
   virtual llvm::Expected<std::unique_ptr<Executable>>
   compile(const Graph &g, const CompileOptions &options) = 0;
+
+  /// The error `emit` would give for `artifact` and `options` whatever the
+  /// graph, so that a tool refuses its command line before it reads any
+  /// input. By default every artifact is refused: "the reference backend
+  /// cannot emit an object file: it only runs graphs".
+  virtual llvm::Error checkEmit(EmitArtifact artifact,
+                                const EmitOptions &options) const;
+  /// Compiles `g`, which must have passed `verify`, to `artifact` ahead of
+  /// time. A graph the backend cannot compile gives the diagnostic `compile`
+  /// gives. By default the refusal of the default checkEmit: a backend that
+  /// emits overrides both.
+  virtual llvm::Expected<EmitResult> emit(const Graph &g, EmitArtifact artifact,
+                                          const EmitOptions &options);
 };
 
 using BackendFactory = std::function<std::unique_ptr<Backend>()>;
@@ -95,6 +142,10 @@ bool registerBackend(llvm::StringRef name, BackendFactory factory);
 bool unregisterBackend(llvm::StringRef name);
 /// Registers every backend built into the library.
 void registerBuiltinBackends();
+/// The CMake option that leaves the built-in backend `name` out of this
+/// build ("EG_ENABLE_CPU_BACKEND"), or "" if `name` is built in or is no
+/// built-in backend: for a message better than "unknown backend".
+llvm::StringRef omittedBuiltinBackendOption(llvm::StringRef name);
 /// A new instance of the backend called `name`, or an error listing the
 /// registered names (with a suggestion for a near miss).
 llvm::Expected<std::unique_ptr<Backend>> createBackend(llvm::StringRef name);

@@ -14,4 +14,12 @@ void registerBuiltinBackends() {
 #endif
 }
 
+llvm::StringRef omittedBuiltinBackendOption(llvm::StringRef name) {
+#ifndef EG_HAVE_CPU_BACKEND
+  if (name == "cpu")
+    return "EG_ENABLE_CPU_BACKEND";
+#endif
+  return "";
+}
+
 } // namespace einsum

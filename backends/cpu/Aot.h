@@ -2,14 +2,16 @@
 //
 // Compiles a verified graph to a relocatable object for the host, or to one
 // of the intermediate forms on the way there, plus a C header for the entry
-// point; no MLIR in the interface, so tools include it freely. The code is
-// the JIT's: the same lowering, the same pass pipeline, the same LLVM
-// optimization and host target (CompileSession.h, Jit.h). See docs/aot.md.
+// point: the cpu backend's Backend::emit, which is how tools reach it. The
+// code is the JIT's: the same lowering, the same pass pipeline, the same
+// LLVM optimization and host target (CompileSession.h, Jit.h). See
+// docs/aot.md.
 //
 //===----------------------------------------------------------------------===//
 #ifndef EINSUM_BACKENDS_CPU_AOT_H
 #define EINSUM_BACKENDS_CPU_AOT_H
 
+#include "backends/Backend.h"
 #include "ir/Graph.h"
 
 #include "llvm/Support/Error.h"
@@ -18,37 +20,11 @@
 
 namespace einsum::cpu {
 
-enum class AotArtifact {
-  /// The module the graph lowers to, before the LLVM-dialect lowering.
-  Mlir,
-  /// LLVM IR after the JIT's optimization.
-  LLVMIR,
-  /// Host assembly.
-  Assembly,
-  /// A relocatable ELF object for the host (binary).
-  Object,
-  /// Only the C header (AotResult::output is the header).
-  CHeader,
-};
-
-struct AotOptions {
-  /// The entry point: the object defines `<entryName>` and
-  /// `_mlir_ciface_<entryName>`. Must be a C identifier (checkEntryName).
-  std::string entryName = "eg_main";
-  /// Also produce the C header in AotResult::header, from the same
-  /// compilation.
-  bool header = false;
-  /// OpenMP threads of the parallel loops (0: one per core of the compiling
-  /// machine); with 1 the object needs no OpenMP runtime.
-  unsigned threads = 1;
-};
-
-struct AotResult {
-  /// Text, or the object's bytes.
-  std::string output;
-  /// The C header, when AotOptions::header asks for it.
-  std::string header;
-};
+/// Backend::emit's types; EmitOptions::threads are the OpenMP threads of
+/// the parallel loops.
+using AotArtifact = EmitArtifact;
+using AotOptions = EmitOptions;
+using AotResult = EmitResult;
 
 /// An error unless `name` can name the entry point: a C identifier that is
 /// not a keyword and not reserved (no leading `__` or `_` and a capital).

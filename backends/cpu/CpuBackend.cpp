@@ -3,11 +3,13 @@
 // compile: verify, lower the graph to one function and that to the LLVM
 // dialect (CompileSession.h, shared with ahead-of-time compilation), then
 // JIT it (Jit.h).
+// emit: ahead-of-time compilation (Aot.h).
 // run: one memref descriptor per buffer, the packed C-interface entry
 // called once, then the gather status turned into the reference's message.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/CpuBackend.h"
+#include "backends/cpu/Aot.h"
 #include "backends/cpu/CompileSession.h"
 #include "backends/cpu/Jit.h"
 
@@ -161,6 +163,16 @@ public:
                        llvm::toString(entry.takeError()));
     return std::make_unique<CpuExecutable>(g, std::move(signature),
                                            std::move(*engine), *entry);
+  }
+
+  llvm::Error checkEmit(EmitArtifact,
+                        const EmitOptions &options) const override {
+    return cpu::checkEntryName(options.entryName);
+  }
+
+  llvm::Expected<EmitResult> emit(const Graph &g, EmitArtifact artifact,
+                                  const EmitOptions &options) override {
+    return cpu::compileAheadOfTime(g, artifact, options);
   }
 };
 

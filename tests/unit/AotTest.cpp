@@ -155,6 +155,28 @@ TEST(Aot, RefusedGraphGivesTheBackendsDiagnostic) {
   }
 }
 
+TEST(Aot, IsTheBackendsEmission) {
+  std::unique_ptr<Backend> cpu = cpuBackend();
+  ASSERT_TRUE(cpu);
+  EmitOptions options;
+  options.entryName = "k";
+  options.header = true;
+  Graph g = parse(kScale);
+  llvm::Expected<EmitResult> emitted =
+      cpu->emit(g, EmitArtifact::Object, options);
+  ASSERT_TRUE(bool(emitted)) << firstMessage(emitted.takeError());
+  llvm::Expected<cpu::AotResult> direct =
+      cpu::compileAheadOfTime(g, cpu::AotArtifact::Object, options);
+  ASSERT_TRUE(bool(direct)) << firstMessage(direct.takeError());
+  EXPECT_EQ(emitted->output, direct->output);
+  EXPECT_EQ(emitted->header, direct->header);
+  // The entry name is checked without a graph, before a tool reads one.
+  EXPECT_FALSE(bool(cpu->checkEmit(EmitArtifact::Object, options)));
+  options.entryName = "my-kernel";
+  EXPECT_EQ(firstMessage(cpu->checkEmit(EmitArtifact::Mlir, options)),
+            firstMessage(cpu::checkEntryName("my-kernel")));
+}
+
 } // namespace
 
 #endif // EG_HAVE_CPU_BACKEND

@@ -97,6 +97,25 @@ TEST(BackendRegistry, UnknownNameSuggestsANearMiss) {
             "unknown backend 'xyzzy'; registered backends: " + all);
 }
 
+TEST(BackendEmit, ABackendThatOnlyRunsRefuses) {
+  FakeBackend fake;
+  EXPECT_EQ(firstMessage(fake.checkEmit(EmitArtifact::Object, {})),
+            "the fake backend cannot emit an object file: it only runs "
+            "graphs");
+  llvm::Expected<EmitResult> r =
+      fake.emit(scoresGraph(), EmitArtifact::CHeader, {});
+  ASSERT_FALSE(bool(r));
+  EXPECT_EQ(firstMessage(r.takeError()),
+            "the fake backend cannot emit a C header: it only runs graphs");
+
+  registerBuiltinBackends();
+  llvm::Expected<std::unique_ptr<Backend>> reference =
+      createBackend("reference");
+  ASSERT_TRUE(bool(reference)) << firstMessage(reference.takeError());
+  EXPECT_EQ(firstMessage((*reference)->checkEmit(EmitArtifact::Mlir, {})),
+            "the reference backend cannot emit MLIR: it only runs graphs");
+}
+
 TEST(Executable, RecordsArgumentAndResultTypes) {
   Graph g = scoresGraph();
   CountingExecutable exe(g);

@@ -75,13 +75,14 @@ bool PassCommandLine::hasPipeline() const {
   return passPipeline.getNumOccurrences() > 0 || optLevel != OptLevel::Unset;
 }
 
+bool PassCommandLine::hasTwoPipelines() const {
+  return passPipeline.getNumOccurrences() > 0 && optLevel != OptLevel::Unset;
+}
+
 llvm::Expected<std::unique_ptr<PassManager>>
 PassCommandLine::buildPassManager(llvm::raw_ostream &diagnostics,
                                   IRPrinter *&printer) {
   bool named = optLevel != OptLevel::Unset;
-  if (passPipeline.getNumOccurrences() > 0 && named)
-    return makeError("--pass-pipeline and -O<n> both choose the pipeline; "
-                     "give one");
   llvm::StringRef text =
       named ? optLevelPipeline(static_cast<unsigned>(optLevel.getValue()))
             : llvm::StringRef(passPipeline);

@@ -33,9 +33,11 @@ struct PassCommandLine {
 
   /// Whether any pass was asked for.
   bool hasPipeline() const;
+  /// Whether both --pass-pipeline and -O<n> choose the pipeline (refused
+  /// with the other flag combinations, by validate in Options.h).
+  bool hasTwoPipelines() const;
   /// The pass manager these options describe, or a diagnostic for an
-  /// unknown pass, option or flag combination; `printer` is its IR printer,
-  /// or null.
+  /// unknown pass or option; `printer` is its IR printer, or null.
   llvm::Expected<std::unique_ptr<PassManager>>
   buildPassManager(llvm::raw_ostream &diagnostics, IRPrinter *&printer);
   /// Runs the pipeline on `g` and prints statistics if asked. IR dumps that
