@@ -233,7 +233,8 @@ llvm::Expected<TensorId> buildAttention(Graph &g, TensorId q, TensorId k,
   logits = *biased;
   if (options.scaleBias)
     logits = b.mul(logits, scaleT);
-  // The causal alibi distance is already -inf above the diagonal.
+  // The causal ALiBi distance is +inf above the diagonal, so its bias
+  // (-slope * distance) already masks the future.
   bool alibiMasks =
       enc->alibi && enc->alibi->options().form == AlibiForm::Causal;
   if (options.causal && !alibiMasks) {
