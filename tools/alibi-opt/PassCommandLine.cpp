@@ -118,8 +118,11 @@ PassCommandLine::buildPassManager(llvm::raw_ostream &diagnostics,
   pm->setReproducerPath(path);
 
   IRPrintingOptions printing;
-  printing.beforePasses.insert(printIRBefore.begin(), printIRBefore.end());
-  printing.afterPasses.insert(printIRAfter.begin(), printIRAfter.end());
+  // Passes print under their own names; an alias selects its target.
+  for (const std::string &name : printIRBefore)
+    printing.beforePasses.insert(canonicalPassName(name));
+  for (const std::string &name : printIRAfter)
+    printing.afterPasses.insert(canonicalPassName(name));
   printing.afterAll = printIRAfterAll;
   printing.afterChange = printIRAfterChange;
   printing.treeDir = printIRTreeDir;
@@ -167,6 +170,8 @@ void printPassList(llvm::raw_ostream &os) {
       os << fmt::format("      {}={} (default {}): {}\n", o->name(),
                         o->kindName().str(), o->str(), o->description());
   }
+  for (const auto &[alias, target] : passAliases())
+    os << fmt::format("  {:<24} alias of {}\n", alias, target);
   os << "\nNamed pipelines:\n";
   for (const NamedPipeline &p : namedPipelines())
     os << fmt::format("  -{:<3} {}: {}\n", p.name.str(), p.summary.str(),
@@ -189,6 +194,9 @@ void printPassReference(llvm::raw_ostream &os) {
                       options.empty() ? "—" : llvm::join(options, "<br>"),
                       stats.empty() ? "—" : llvm::join(stats, "<br>"));
   }
+  for (const auto &[alias, target] : passAliases())
+    os << fmt::format("| `{}` | alias of `{}`, its former name | — | — |\n",
+                      alias, target);
   os << "\n| pipeline | passes | purpose |\n| --- | --- | --- |\n";
   for (const NamedPipeline &p : namedPipelines())
     os << fmt::format("| `-{}` | `{}` | {} |\n", p.name.str(),
