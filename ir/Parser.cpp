@@ -656,8 +656,8 @@ llvm::Expected<Attribute> Parser::convert(const OpInfo &info,
     // Parsed here once; the verifier checks the tree against the node.
     llvm::Expected<Epilogue> e = parseEpilogue(raw.text);
     if (!e)
-      return errorAt(nodeOpTok, nodeDescription + ": " +
-                                    firstMessage(e.takeError()));
+      return errorAt(nodeOpTok,
+                     nodeDescription + ": " + firstMessage(e.takeError()));
     return Attribute::ofEpilogue(std::move(*e));
   }
   }

@@ -79,8 +79,7 @@ llvm::ArrayRef<NamedPipeline> namedPipelines() {
       {"O1", "canonicalize,fold-constants,cse,dce", "algebraic cleanup"},
       {"O2", "canonicalize,fold-constants,cse,fuse-epilogue,dce",
        "-O1, then the scale, biases and masks fused into the contraction"},
-      {"O3",
-       "canonicalize,fold-constants,cse,fuse-epilogue,fuse-attention,dce",
+      {"O3", "canonicalize,fold-constants,cse,fuse-epilogue,fuse-attention,dce",
        "-O2, then scores, softmax and values fused into one attention node"},
   };
   return pipelines;

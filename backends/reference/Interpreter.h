@@ -57,8 +57,9 @@ accumulateEinsum(const std::string &what, llvm::StringRef spec,
                  const TensorType &resultType);
 /// A verified node's epilogue compiled for loop `labels`, reading
 /// `operands`.
-EpilogueProgram compileNodeEpilogue(const Node &node, llvm::StringRef labels,
-                                    llvm::ArrayRef<const TensorData *> operands);
+EpilogueProgram
+compileNodeEpilogue(const Node &node, llvm::StringRef labels,
+                    llvm::ArrayRef<const TensorData *> operands);
 llvm::Error evalContraction(const Node &node, const std::string &what,
                             llvm::ArrayRef<const TensorData *> inputs,
                             TensorData &result);
