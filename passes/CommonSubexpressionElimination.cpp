@@ -38,6 +38,10 @@ std::string nodeKey(const Graph &g, const Node &n) {
     else if (a.isInts())
       for (int64_t v : a.getInts())
         key += std::to_string(v) + " ";
+    else if (a.isEpilogue())
+      // Canonical text, numbers exact: equal text computes equal values
+      // (-1 and -(1) print alike and are alike).
+      key += "e:" + a.getEpilogue().str();
     else
       for (double v : a.getFloats())
         key += formatFloat(v) + " ";
