@@ -2,6 +2,8 @@
 // epilogue (Epilogue::evaluate, the reference's semantics) over a grid of
 // positions beyond the proven diagonal, and the offset checked minimal where
 // the form has scores that are not -inf on the diagonal itself.
+// The analysis belongs to the cpu backend and is built with it.
+#ifdef EG_HAVE_CPU_BACKEND
 #include "backends/cpu/EpilogueMask.h"
 #include "ir/Diagnostic.h"
 
@@ -92,3 +94,5 @@ TEST(EpilogueMaskTest, RefusesWhatItCannotProve) {
 }
 
 } // namespace
+
+#endif // EG_HAVE_CPU_BACKEND
