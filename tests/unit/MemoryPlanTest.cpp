@@ -1,27 +1,17 @@
 //===- MemoryPlanTest.cpp - The peak memory planner of both backends ------===//
 #include "backends/MemoryPlan.h"
 
+#include "ReferenceTestUtil.h"
 #include "ir/Builder.h"
 
 #include <gtest/gtest.h>
 
 using namespace einsum;
+using einsum::testing::chainOfKiBs;
 
 namespace {
 
 constexpr uint64_t KiB = 1024;
-
-/// exp, neg, add over 1 KiB tensors; w is the output.
-Graph chainOfKiBs() {
-  Graph g;
-  Builder b(g);
-  TensorId x = b.input("x", TensorType::f32({256}));
-  TensorId y = b.exp(x, "y");
-  TensorId z = b.neg(y, "z");
-  b.output(b.add(y, z, "w"));
-  EXPECT_FALSE(bool(b.takeError()));
-  return g;
-}
 
 /// exp, then a reshape of it, then neg of the reshape as the output.
 Graph viewOfAnIntermediate() {

@@ -1,17 +1,15 @@
 //===- NpyTest.cpp - .npy reading, writing and rejection ------------------===//
 #include "ir/Npy.h"
 
+#include "TempDir.h"
 #include "ir/Diagnostic.h"
-
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 
 using namespace einsum;
+using einsum::testing::TempDir;
 
 namespace {
 
@@ -50,31 +48,6 @@ TensorData sample(TensorType type) {
     t.set(i, double(i) * 1.5 - 3);
   return t;
 }
-
-/// A fresh directory, removed with its contents at the end of the test.
-class TempDir {
-public:
-  TempDir() {
-    std::error_code ec = llvm::sys::fs::createUniqueDirectory("npy-test", path);
-    EXPECT_FALSE(ec) << ec.message();
-  }
-  ~TempDir() { llvm::sys::fs::remove_directories(path); }
-  std::string file(llvm::StringRef name) const {
-    llvm::SmallString<256> p(path);
-    llvm::sys::path::append(p, name);
-    return std::string(p);
-  }
-  /// Names of the entries in the directory.
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (llvm::sys::fs::directory_iterator it(path, ec), end; it != end && !ec;
-         it.increment(ec))
-      names.push_back(llvm::sys::path::filename(it->path()).str());
-    return names;
-  }
-  llvm::SmallString<256> path;
-};
 
 void expectSame(const TensorData &a, const TensorData &b) {
   ASSERT_EQ(a.type(), b.type());
@@ -303,7 +276,7 @@ TEST(NpyTest, NeverCrashesOnTruncationsOrCorruptions) {
 }
 
 TEST(NpyTest, WriteThenReadFile) {
-  TempDir dir;
+  TempDir dir("npy-test");
   std::string path = dir.file("t.npy");
   TensorData t = sample(TensorType::i64({3, 4}));
   ASSERT_FALSE(bool(writeNpy(path, t)));
@@ -321,7 +294,7 @@ TEST(NpyTest, WriteThenReadFile) {
 }
 
 TEST(NpyTest, ReadMissingFileNamesIt) {
-  TempDir dir;
+  TempDir dir("npy-test");
   std::string path = dir.file("absent.npy");
   llvm::Expected<TensorData> t = readNpy(path);
   ASSERT_FALSE(bool(t));
@@ -330,7 +303,7 @@ TEST(NpyTest, ReadMissingFileNamesIt) {
 }
 
 TEST(NpyTest, WriteToMissingDirectoryFailsAndLeavesNothing) {
-  TempDir dir;
+  TempDir dir("npy-test");
   std::string path = dir.file("missing/x.npy");
   llvm::Error err = writeNpy(path, sample(TensorType::f32({2})));
   ASSERT_TRUE(bool(err));

@@ -1,12 +1,11 @@
 //===- OutputFileTest.cpp - writeOutputFile on every kind of path ---------===//
 #include "ir/OutputFile.h"
 
+#include "TempDir.h"
 #include "ir/Diagnostic.h"
 
-#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
 
 #include <gtest/gtest.h>
 
@@ -24,34 +23,9 @@
 
 using namespace einsum;
 namespace fs = llvm::sys::fs;
+using einsum::testing::TempDir;
 
 namespace {
-
-/// A fresh directory, removed with its contents at the end of the test.
-class TempDir {
-public:
-  TempDir() {
-    std::error_code ec = fs::createUniqueDirectory("output-file-test", path);
-    EXPECT_FALSE(ec) << ec.message();
-  }
-  ~TempDir() { fs::remove_directories(path); }
-  std::string file(llvm::StringRef name) const {
-    llvm::SmallString<256> p(path);
-    llvm::sys::path::append(p, name);
-    return std::string(p);
-  }
-  /// Names of the entries in the directory, sorted.
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (fs::directory_iterator it(path, ec), end; it != end && !ec;
-         it.increment(ec))
-      names.push_back(llvm::sys::path::filename(it->path()).str());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-  llvm::SmallString<256> path;
-};
 
 std::string contentsOf(const std::string &path) {
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buf =
@@ -92,7 +66,7 @@ bool makeDevice(const std::string &path, unsigned major, unsigned minor) {
 } // namespace
 
 TEST(OutputFileTest, WritesNewFileWithoutTemporary) {
-  TempDir dir;
+  TempDir dir("output-file-test");
   std::string path = dir.file("out.eg");
   ASSERT_EQ(errorOf(writeOutputFile(path, "graph")), "<success>");
   EXPECT_EQ(contentsOf(path), "graph");
@@ -100,7 +74,7 @@ TEST(OutputFileTest, WritesNewFileWithoutTemporary) {
 }
 
 TEST(OutputFileTest, ReplacesRegularFileKeepingPermissions) {
-  TempDir dir;
+  TempDir dir("output-file-test");
   std::string path = dir.file("out.eg");
   ASSERT_EQ(errorOf(writeOutputFile(path, "old contents, longer")),
             "<success>");
@@ -114,7 +88,7 @@ TEST(OutputFileTest, ReplacesRegularFileKeepingPermissions) {
 }
 
 TEST(OutputFileTest, FailedWriteKeepsTargetAndRemovesTemporary) {
-  TempDir dir;
+  TempDir dir("output-file-test");
   std::string path = dir.file("out.eg");
   ASSERT_EQ(errorOf(writeOutputFile(path, "old")), "<success>");
   // Files may not grow past 4 bytes: the write of the temporary fails.
@@ -134,7 +108,7 @@ TEST(OutputFileTest, FailedWriteKeepsTargetAndRemovesTemporary) {
 }
 
 TEST(OutputFileTest, MissingDirectoryIsAnError) {
-  TempDir dir;
+  TempDir dir("output-file-test");
   std::string path = dir.file("missing/out.eg");
   EXPECT_EQ(errorOf(writeOutputFile(path, "x")),
             "cannot write '" + path + "': No such file or directory");
@@ -142,7 +116,7 @@ TEST(OutputFileTest, MissingDirectoryIsAnError) {
 }
 
 TEST(OutputFileTest, WritesThroughSymlinkChains) {
-  TempDir dir;
+  TempDir dir("output-file-test");
   ASSERT_FALSE(fs::create_directory(dir.file("sub")));
   std::string target = dir.file("sub/target.eg");
   ASSERT_EQ(errorOf(writeOutputFile(target, "old")), "<success>");
@@ -158,7 +132,7 @@ TEST(OutputFileTest, WritesThroughSymlinkChains) {
 }
 
 TEST(OutputFileTest, DanglingSymlinkCreatesItsTarget) {
-  TempDir dir;
+  TempDir dir("output-file-test");
   std::string target = dir.file("made.eg");
   makeLink(target, dir.file("link"));
   ASSERT_EQ(errorOf(writeOutputFile(dir.file("link"), "made")), "<success>");
@@ -168,7 +142,7 @@ TEST(OutputFileTest, DanglingSymlinkCreatesItsTarget) {
 }
 
 TEST(OutputFileTest, SymlinkLoopIsAnError) {
-  TempDir dir;
+  TempDir dir("output-file-test");
   makeLink("b", dir.file("a"));
   makeLink("a", dir.file("b"));
   EXPECT_EQ(errorOf(writeOutputFile(dir.file("a"), "x")),
@@ -178,7 +152,7 @@ TEST(OutputFileTest, SymlinkLoopIsAnError) {
 }
 
 TEST(OutputFileTest, WritesThroughFifo) {
-  TempDir dir;
+  TempDir dir("output-file-test");
   std::string path = dir.file("fifo");
   ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
   std::string read;
@@ -202,7 +176,7 @@ TEST(OutputFileTest, WritesThroughFifo) {
 }
 
 TEST(OutputFileTest, WritesThroughCharacterDevice) {
-  TempDir dir;
+  TempDir dir("output-file-test");
   std::string path = dir.file("null");
   if (!makeDevice(path, 1, 3))
     GTEST_SKIP() << "mknod is not permitted here";
@@ -216,7 +190,7 @@ TEST(OutputFileTest, WritesThroughCharacterDevice) {
 }
 
 TEST(OutputFileTest, DeviceWriteErrorIsReported) {
-  TempDir dir;
+  TempDir dir("output-file-test");
   std::string path = dir.file("full");
   if (!makeDevice(path, 1, 7))
     GTEST_SKIP() << "mknod is not permitted here";
@@ -227,7 +201,7 @@ TEST(OutputFileTest, DeviceWriteErrorIsReported) {
 }
 
 TEST(OutputFileTest, RefusesDirectory) {
-  TempDir dir;
+  TempDir dir("output-file-test");
   std::string path = dir.file("d");
   ASSERT_FALSE(fs::create_directory(path));
   EXPECT_EQ(errorOf(writeOutputFile(path, "x")),
@@ -243,7 +217,7 @@ TEST(OutputFileTest, RefusesDirectory) {
 }
 
 TEST(OutputFileTest, RefusesSocket) {
-  TempDir dir;
+  TempDir dir("output-file-test");
   std::string path = dir.file("sock");
   sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
@@ -260,7 +234,7 @@ TEST(OutputFileTest, RefusesSocket) {
 }
 
 TEST(OutputFileTest, RefusesBlockDevice) {
-  TempDir dir;
+  TempDir dir("output-file-test");
   std::string path = dir.file("loop");
   // Never opened: a node for /dev/loop0 is safe to make and refuse.
   if (::mknod(path.c_str(), S_IFBLK | 0600, makedev(7, 0)) != 0)
@@ -272,7 +246,7 @@ TEST(OutputFileTest, RefusesBlockDevice) {
 }
 
 TEST(OutputFileTest, RemoveTakesBackOnlyRegularFiles) {
-  TempDir dir;
+  TempDir dir("output-file-test");
   std::string target = dir.file("target.eg");
   ASSERT_EQ(errorOf(writeOutputFile(target, "x")), "<success>");
   makeLink("target.eg", dir.file("link"));

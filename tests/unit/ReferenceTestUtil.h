@@ -82,6 +82,20 @@ runUnaryGraph(const TensorData &x,
   return out.empty() ? TensorData() : std::move(out.front());
 }
 
+/// exp, neg, add over 1 KiB tensors. Held throughout: x and the caller's
+/// buffer for w (2 KiB). While add runs, its operands and result are alive
+/// (3 KiB): the peak is 5 KiB.
+inline Graph chainOfKiBs() {
+  Graph g;
+  Builder b(g);
+  TensorId x = b.input("x", TensorType::f32({256}));
+  TensorId y = b.exp(x, "y");
+  TensorId z = b.neg(y, "z");
+  b.output(b.add(y, z, "w"));
+  EXPECT_FALSE(bool(b.takeError()));
+  return g;
+}
+
 } // namespace einsum::testing
 
 #endif // EINSUM_TESTS_UNIT_REFERENCETESTUTIL_H

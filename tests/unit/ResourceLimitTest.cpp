@@ -1,4 +1,5 @@
 //===- ResourceLimitTest.cpp - Memory limits and fallible allocation ------===//
+#include "ReferenceTestUtil.h"
 #include "backends/Backend.h"
 #include "backends/reference/ReferenceBackend.h"
 #include "ir/Builder.h"
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 
 using namespace einsum;
+using einsum::testing::chainOfKiBs;
 
 // Under AddressSanitizer an allocation the system refuses must come back as
 // null, as it does without the sanitizer, instead of ending the test.
@@ -104,20 +106,6 @@ TEST(MemoryLimit, DefaultIsHalfThePhysicalMemory) {
   CompileOptions given;
   given.maxMemoryBytes = 12345;
   EXPECT_EQ(memoryLimit(given), 12345u);
-}
-
-/// exp, neg, add over 1 KiB tensors. Held throughout: x and the caller's
-/// buffer for w (2 KiB). While add runs, its operands and result are alive
-/// (3 KiB): the peak is 5 KiB.
-Graph chainOfKiBs() {
-  Graph g;
-  Builder b(g);
-  TensorId x = b.input("x", TensorType::f32({256}));
-  TensorId y = b.exp(x, "y");
-  TensorId z = b.neg(y, "z");
-  b.output(b.add(y, z, "w"));
-  EXPECT_FALSE(bool(b.takeError()));
-  return g;
 }
 
 std::string compileError(const Graph &g, uint64_t limit) {
