@@ -62,7 +62,10 @@ struct Token {
 
 class Lexer {
 public:
-  explicit Lexer(llvm::StringRef buffer) : buf(buffer) {}
+  /// `firstLine` is the line number of the buffer's first line: a piece of
+  /// a larger file (a --split-input-file chunk) reports the file's lines.
+  explicit Lexer(llvm::StringRef buffer, unsigned firstLine = 1)
+      : buf(buffer), curLine(firstLine) {}
 
   /// The next token; Eof forever once the end is reached. An Error token
   /// leaves the lexer at the offending byte, so callers stop there.

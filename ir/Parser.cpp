@@ -73,8 +73,8 @@ std::string describe(const RawValue &v) {
 
 class Parser {
 public:
-  Parser(llvm::StringRef text, llvm::StringRef fileName)
-      : lex(text), file(fileName.str()) {}
+  Parser(llvm::StringRef text, llvm::StringRef fileName, unsigned firstLine)
+      : lex(text, firstLine), file(fileName.str()) {}
 
   llvm::Expected<Graph> parse();
 
@@ -666,9 +666,9 @@ llvm::Expected<Attribute> Parser::convert(const OpInfo &info,
 
 } // namespace
 
-llvm::Expected<Graph> parseGraph(llvm::StringRef text,
-                                 llvm::StringRef fileName) {
-  return Parser(text, fileName).parse();
+llvm::Expected<Graph> parseGraph(llvm::StringRef text, llvm::StringRef fileName,
+                                 unsigned firstLine) {
+  return Parser(text, fileName, firstLine).parse();
 }
 
 } // namespace einsum

@@ -9,9 +9,12 @@ namespace einsum {
 /// Parses one graph. Syntax, names (a tensor must be defined before use, and
 /// at most once) and attributes (declared, of the right kind) are checked
 /// here, with diagnostics at file:line:col; typing is left to `verify`,
-/// whose diagnostics carry the node's location.
+/// whose diagnostics carry the node's location. Lines are counted from
+/// `firstLine`: the line of the file on which `text` starts, when it is a
+/// piece of one.
 llvm::Expected<Graph> parseGraph(llvm::StringRef text,
-                                 llvm::StringRef fileName = "<stdin>");
+                                 llvm::StringRef fileName = "<stdin>",
+                                 unsigned firstLine = 1);
 
 } // namespace einsum
 

@@ -161,9 +161,10 @@ static llvm::Expected<EmitResult> runOnBackend(const Graph &g,
 /// header for --header.
 static llvm::Expected<EmitResult>
 processGraph(const Chunk &chunk, llvm::StringRef fileName, Options &opts) {
-  llvm::Expected<Graph> g = opts.build.getNumOccurrences()
-                                ? buildGraph(buildOptions(opts))
-                                : parseGraph(chunk.text, fileName);
+  llvm::Expected<Graph> g =
+      opts.build.getNumOccurrences()
+          ? buildGraph(buildOptions(opts))
+          : parseGraph(chunk.text, fileName, chunk.firstLine);
   if (!g)
     return g.takeError();
   if (llvm::Error err = verify(*g))
@@ -210,7 +211,7 @@ int alibiOptMain(int argc, char **argv) {
     llvm::Error err = out ? llvm::Error::success() : out.takeError();
     if (opts.verifyDiagnostics) {
       std::vector<Diagnostic> produced = takeDiagnostics(std::move(err));
-      err = verifyDiagnostics(chunk.text, fileName, produced);
+      err = verifyDiagnostics(chunk.text, fileName, produced, chunk.firstLine);
     }
     if (err) {
       printErrors(std::move(err), llvm::errs());

@@ -18,15 +18,17 @@ struct Expectation {
 
 /// Reads the annotations of every line; malformed ones are errors.
 llvm::Expected<std::vector<Expectation>>
-parseExpectations(llvm::StringRef text, llvm::StringRef fileName) {
+parseExpectations(llvm::StringRef text, llvm::StringRef fileName,
+                  unsigned firstLine) {
   std::vector<Expectation> out;
   llvm::SmallVector<llvm::StringRef> lines;
   text.split(lines, '\n');
   for (unsigned i = 0; i < lines.size(); ++i) {
     llvm::StringRef line = lines[i];
+    unsigned lineNumber = firstLine + i;
     for (size_t at = line.find("expected-"); at != llvm::StringRef::npos;
          at = line.find("expected-", at + 1)) {
-      SourceLoc where{fileName.str(), i + 1, unsigned(at + 1),
+      SourceLoc where{fileName.str(), lineNumber, unsigned(at + 1),
                       line.rtrim("\r").str()};
       llvm::StringRef rest = line.drop_front(at + 9);
       Expectation e;
@@ -38,7 +40,7 @@ parseExpectations(llvm::StringRef text, llvm::StringRef fileName) {
         e.severity = Severity::Note;
       else
         continue; // Prose that happens to contain "expected-".
-      e.line = i + 1;
+      e.line = lineNumber;
       rest = rest.ltrim();
       if (rest.consume_front("@")) {
         if (rest.consume_front("unknown")) {
@@ -75,9 +77,10 @@ parseExpectations(llvm::StringRef text, llvm::StringRef fileName) {
 } // namespace
 
 llvm::Error verifyDiagnostics(llvm::StringRef text, llvm::StringRef fileName,
-                              const std::vector<Diagnostic> &produced) {
+                              const std::vector<Diagnostic> &produced,
+                              unsigned firstLine) {
   llvm::Expected<std::vector<Expectation>> expected =
-      parseExpectations(text, fileName);
+      parseExpectations(text, fileName, firstLine);
   if (!expected)
     return expected.takeError();
   std::vector<Diagnostic> problems;

@@ -21,10 +21,12 @@
 namespace einsum {
 
 /// Checks `produced` against the annotations in `text` (named `fileName`
-/// in messages). Reports every unmatched expectation and every unexpected
-/// diagnostic, located at the annotation or the diagnostic.
+/// in messages, its first line numbered `firstLine`). Reports every
+/// unmatched expectation and every unexpected diagnostic, located at the
+/// annotation or the diagnostic.
 llvm::Error verifyDiagnostics(llvm::StringRef text, llvm::StringRef fileName,
-                              const std::vector<Diagnostic> &produced);
+                              const std::vector<Diagnostic> &produced,
+                              unsigned firstLine = 1);
 
 } // namespace einsum
 

@@ -9,14 +9,17 @@
 
 namespace einsum {
 
-/// A piece of the input processed on its own. Its text is preceded by as
-/// many newlines as lines before it, so locations are the file's.
+/// A piece of the input processed on its own: its text, and the line of the
+/// file it starts on, which the parser and the diagnostic verifier count
+/// from so that locations are the file's.
 struct Chunk {
   std::string text;
+  unsigned firstLine = 1;
 };
 
 /// The `// -----` separated chunks of `text` if `split`, else all of it as
-/// one chunk.
+/// one chunk. Time and memory are linear in the size of `text`, however many
+/// chunks it holds.
 std::vector<Chunk> splitInput(llvm::StringRef text, bool split);
 
 } // namespace einsum
