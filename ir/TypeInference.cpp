@@ -148,20 +148,21 @@ llvm::Expected<unsigned> normalizeAxis(int64_t axis, unsigned rank) {
   return unsigned(axis < 0 ? axis + r : axis);
 }
 
-/// Normalizes a list of distinct axes, sorted.
-static llvm::Expected<std::vector<unsigned>>
+/// Which of the `rank` dimensions a list of distinct axes names. A flag per
+/// dimension rather than a search of the axes seen so far: lists of 10^5
+/// axes are valid input and must not take quadratic time.
+static llvm::Expected<std::vector<bool>>
 normalizeAxes(llvm::ArrayRef<int64_t> axes, unsigned rank) {
-  std::vector<unsigned> out;
+  std::vector<bool> listed(rank, false);
   for (int64_t a : axes) {
     llvm::Expected<unsigned> n = normalizeAxis(a, rank);
     if (!n)
       return n.takeError();
-    if (std::find(out.begin(), out.end(), *n) != out.end())
+    if (listed[*n])
       return makeError(fmt::format("axis {} is listed twice", a));
-    out.push_back(*n);
+    listed[*n] = true;
   }
-  std::sort(out.begin(), out.end());
-  return out;
+  return listed;
 }
 
 static llvm::Error requireFloat(const TensorType &t, llvm::StringRef what) {
@@ -278,13 +279,12 @@ static llvm::Expected<TensorType>
 inferReduce(const TensorType &in, llvm::ArrayRef<int64_t> axes, bool keepDims) {
   if (axes.empty())
     return makeError("'axes' is empty; reduce needs at least one axis");
-  llvm::Expected<std::vector<unsigned>> norm = normalizeAxes(axes, in.rank());
-  if (!norm)
-    return norm.takeError();
+  llvm::Expected<std::vector<bool>> reduced = normalizeAxes(axes, in.rank());
+  if (!reduced)
+    return reduced.takeError();
   std::vector<int64_t> shape;
   for (unsigned d = 0; d < in.rank(); ++d) {
-    bool reduced = std::find(norm->begin(), norm->end(), d) != norm->end();
-    if (!reduced)
+    if (!(*reduced)[d])
       shape.push_back(in.dim(d));
     else if (keepDims)
       shape.push_back(1);
@@ -297,13 +297,13 @@ inferExpandDims(const TensorType &in, llvm::ArrayRef<int64_t> axes) {
   if (axes.empty())
     return makeError("'axes' is empty; expand_dims needs at least one axis");
   unsigned rank = in.rank() + axes.size();
-  llvm::Expected<std::vector<unsigned>> norm = normalizeAxes(axes, rank);
-  if (!norm)
-    return norm.takeError();
+  llvm::Expected<std::vector<bool>> inserted = normalizeAxes(axes, rank);
+  if (!inserted)
+    return inserted.takeError();
   std::vector<int64_t> shape;
   unsigned next = 0;
   for (unsigned d = 0; d < rank; ++d) {
-    if (std::find(norm->begin(), norm->end(), d) != norm->end())
+    if ((*inserted)[d])
       shape.push_back(1);
     else
       shape.push_back(in.dim(next++));
