@@ -4,19 +4,22 @@
 // header length (2 bytes in 1.0, 4 bytes in 2.0 and 3.0), then the header, a
 // Python dict literal padded with spaces and ended by '\n', then the raw
 // data. Every byte of the input is untrusted: each read is bounds-checked
-// and each number overflow-checked before use.
+// and each number overflow-checked before use, and nothing is read that the
+// header does not account for (see Npy.h).
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Npy.h"
 
+#include "ir/ByteSize.h"
 #include "ir/Diagnostic.h"
 #include "ir/OutputFile.h"
 
-#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/SwapByteOrder.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -238,34 +241,127 @@ static uint32_t readLittleEndian(llvm::StringRef bytes, size_t width) {
   return v;
 }
 
-llvm::Expected<TensorData> parseNpy(llvm::StringRef bytes,
-                                    llvm::StringRef name) {
-  if (!bytes.starts_with(kMagic))
+namespace {
+
+/// Where the bytes come from: a string (parseNpy) or an open file read as it
+/// goes (readNpy). One reader over both keeps every message the same.
+class ByteSource {
+public:
+  virtual ~ByteSource() = default;
+  /// Fills `out` unless the input ends first; the number of bytes read.
+  virtual llvm::Expected<size_t> read(llvm::MutableArrayRef<char> out) = 0;
+  /// The size of the whole input where it is known before reading (a
+  /// string, a regular file), so lying headers are refused before any
+  /// allocation; nullopt for devices and FIFOs.
+  virtual std::optional<uint64_t> size() const = 0;
+};
+
+class StringSource final : public ByteSource {
+public:
+  explicit StringSource(llvm::StringRef bytes) : bytes(bytes) {}
+  llvm::Expected<size_t> read(llvm::MutableArrayRef<char> out) override {
+    size_t n = std::min(out.size(), bytes.size() - pos);
+    std::memcpy(out.data(), bytes.data() + pos, n);
+    pos += n;
+    return n;
+  }
+  std::optional<uint64_t> size() const override { return bytes.size(); }
+
+private:
+  llvm::StringRef bytes;
+  size_t pos = 0;
+};
+
+class FileSource final : public ByteSource {
+public:
+  FileSource(llvm::sys::fs::file_t file, llvm::StringRef path,
+             std::optional<uint64_t> knownSize)
+      : file(file), path(path), knownSize(knownSize) {}
+  ~FileSource() override { llvm::sys::fs::closeFile(file); }
+  llvm::Expected<size_t> read(llvm::MutableArrayRef<char> out) override {
+    size_t done = 0;
+    // A pipe or a device may return less than asked before its end.
+    while (done < out.size()) {
+      llvm::Expected<size_t> n =
+          llvm::sys::fs::readNativeFile(file, out.drop_front(done));
+      if (!n)
+        return makeError(fmt::format("cannot read '{}': {}", path.str(),
+                                     llvm::toString(n.takeError())));
+      if (*n == 0)
+        break;
+      done += *n;
+    }
+    return done;
+  }
+  std::optional<uint64_t> size() const override { return knownSize; }
+
+private:
+  llvm::sys::fs::file_t file;
+  llvm::StringRef path;
+  std::optional<uint64_t> knownSize;
+};
+
+} // namespace
+
+static llvm::Expected<TensorData>
+readNpyFrom(ByteSource &in, llvm::StringRef name, NpyTypeCheck check) {
+  // The magic string and the version, then the header length.
+  char preamble[12];
+  llvm::Expected<size_t> got = in.read({preamble, 8});
+  if (!got)
+    return got.takeError();
+  size_t have = *got;
+  if (!llvm::StringRef(preamble, have).starts_with(kMagic))
     return makeError(
         fmt::format("{}: not a .npy file (bad magic string)", name.str()));
-  if (bytes.size() < kMagic.size() + 2)
+  auto truncated = [&](size_t bytes) {
     return makeError(fmt::format("{}: truncated header: the file ends after "
                                  "{} bytes",
-                                 name.str(), bytes.size()));
-  unsigned major = uint8_t(bytes[6]), minor = uint8_t(bytes[7]);
+                                 name.str(), bytes));
+  };
+  if (have < kMagic.size() + 2)
+    return truncated(have);
+  unsigned major = uint8_t(preamble[6]), minor = uint8_t(preamble[7]);
   if (major < 1 || major > 3 || minor != 0)
     return makeError(fmt::format("{}: unsupported .npy version {}.{}; "
                                  "expected 1.0, 2.0 or 3.0",
                                  name.str(), major, minor));
   size_t lengthWidth = major == 1 ? 2 : 4;
   size_t headerStart = 8 + lengthWidth;
-  if (bytes.size() < headerStart)
-    return makeError(fmt::format("{}: truncated header: the file ends after "
-                                 "{} bytes",
-                                 name.str(), bytes.size()));
-  uint64_t headerLength = readLittleEndian(bytes.substr(8), lengthWidth);
-  if (headerStart + headerLength > bytes.size())
+  if (!(got = in.read({preamble + 8, lengthWidth})))
+    return got.takeError();
+  if (*got < lengthWidth)
+    return truncated(8 + *got);
+  uint64_t headerLength =
+      readLittleEndian(llvm::StringRef(preamble + 8, lengthWidth), lengthWidth);
+  auto beyondEnd = [&](uint64_t fileSize) {
     return makeError(fmt::format("{}: header length {} goes beyond the end "
                                  "of the file ({} bytes)",
-                                 name.str(), headerLength, bytes.size()));
+                                 name.str(), headerLength, fileSize));
+  };
+  std::optional<uint64_t> fileSize = in.size();
+  if (fileSize && headerStart + headerLength > *fileSize)
+    return beyondEnd(*fileSize);
+  if (headerLength > kMaxNpyHeaderBytes)
+    return makeError(fmt::format("{}: header length {} is more than the {} "
+                                 "a .npy header may have",
+                                 name.str(), headerLength,
+                                 formatBytes(kMaxNpyHeaderBytes)));
 
-  llvm::Expected<NpyHeader> header =
-      HeaderParser(bytes.substr(headerStart, headerLength), name).parse();
+  // The header, in pieces: a length field may promise more than a stream
+  // delivers, and only what arrives is stored.
+  std::string headerText;
+  while (headerText.size() < headerLength) {
+    size_t old = headerText.size();
+    size_t want = std::min<uint64_t>(headerLength - old, 4096);
+    headerText.resize(old + want);
+    if (!(got = in.read({headerText.data() + old, want})))
+      return got.takeError();
+    headerText.resize(old + *got);
+    if (*got < want)
+      return beyondEnd(headerStart + headerText.size());
+  }
+  llvm::Expected<NpyHeader> header = HeaderParser(headerText, name).parse();
   if (!header)
     return header.takeError();
   llvm::Expected<DType> dtype = parseDescr(*header->descr, name);
@@ -280,35 +376,79 @@ llvm::Expected<TensorData> parseNpy(llvm::StringRef bytes,
   if (std::string problem = checkShape(shape); !problem.empty())
     return makeError(fmt::format("{}: {}", name.str(), problem));
 
-  // Compared before allocating, so a lying header cannot make us reserve
-  // terabytes. checkShape keeps the product far from overflow.
+  // checkShape keeps the product far from overflow: at most 2^48 elements
+  // of 8 bytes.
   TensorType type(*dtype, shape);
-  llvm::StringRef data = bytes.substr(headerStart + headerLength);
-  if (int64_t(data.size()) != type.sizeInBytes())
+  uint64_t dataSize = uint64_t(type.sizeInBytes());
+  auto holds = [&](const std::string &amount) {
     return makeError(fmt::format("{}: header says shape {} of '{}' ({} bytes) "
                                  "but the file holds {} bytes of data",
                                  name.str(), pythonShape(shape), *header->descr,
-                                 type.sizeInBytes(), data.size()));
-  // The file holds that many bytes, but the copy may still be refused.
+                                 dataSize, amount));
+  };
+  // Compared before allocating, so a lying header cannot make us reserve
+  // terabytes.
+  uint64_t dataStart = headerStart + headerLength;
+  if (fileSize && *fileSize - dataStart != dataSize)
+    return holds(std::to_string(*fileSize - dataStart));
+  if (check)
+    if (llvm::Error err = check(type))
+      return std::move(err);
+  // The file holds that many bytes, but the memory may still be refused.
   llvm::Expected<TensorData> t = TensorData::allocate(std::move(type));
   if (!t)
     return makeError(
         fmt::format("{}: {}", name.str(), firstMessage(t.takeError())));
-  // The data may sit at any offset in `bytes`; copying also aligns it.
+  // Read in place: the allocation is 64-byte aligned, and the data is
+  // little-endian like the host.
   static_assert(llvm::sys::IsLittleEndianHost,
                 ".npy data is read as little-endian");
-  std::memcpy(t->raw(), data.data(), data.size());
+  if (!(got = in.read({static_cast<char *>(t->raw()), size_t(dataSize)})))
+    return got.takeError();
+  if (*got < dataSize)
+    return holds(std::to_string(*got));
+
+  // Nothing may follow the data. What does is counted for the message, up
+  // to a bound: a stream that never ends must not keep us reading.
+  char scratch[4096];
+  uint64_t trailing = 0;
+  while (trailing <= kMaxNpyTrailingBytes) {
+    if (!(got = in.read(scratch)))
+      return got.takeError();
+    trailing += *got;
+    if (*got < sizeof(scratch))
+      break;
+  }
+  if (trailing > kMaxNpyTrailingBytes)
+    return holds("more than " +
+                 std::to_string(dataSize + kMaxNpyTrailingBytes));
+  if (trailing)
+    return holds(std::to_string(dataSize + trailing));
   return t;
 }
 
-llvm::Expected<TensorData> readNpy(llvm::StringRef path) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false);
-  if (!buffer)
+llvm::Expected<TensorData> parseNpy(llvm::StringRef bytes, llvm::StringRef name,
+                                    NpyTypeCheck check) {
+  StringSource in(bytes);
+  return readNpyFrom(in, name, check);
+}
+
+llvm::Expected<TensorData> readNpy(llvm::StringRef path, NpyTypeCheck check) {
+  llvm::Expected<llvm::sys::fs::file_t> file =
+      llvm::sys::fs::openNativeFileForRead(path);
+  if (!file)
     return makeError(fmt::format("cannot read '{}': {}", path.str(),
-                                 buffer.getError().message()));
-  return parseNpy((*buffer)->getBuffer(), path);
+                                 llvm::toString(file.takeError())));
+  // Only a regular file's size is believed, and not a size of 0: /proc
+  // files say 0 and hold text. Devices and FIFOs are read as they come.
+  std::optional<uint64_t> size;
+  llvm::sys::fs::file_status status;
+  if (!llvm::sys::fs::status(*file, status) &&
+      status.type() == llvm::sys::fs::file_type::regular_file &&
+      status.getSize() > 0)
+    size = status.getSize();
+  FileSource in(*file, path, size);
+  return readNpyFrom(in, path, check);
 }
 
 static llvm::StringRef descrOf(DType t) {

@@ -3,6 +3,7 @@
 
 #include "TempDir.h"
 #include "ir/Diagnostic.h"
+#include "ir/OutputFile.h"
 
 #include <gtest/gtest.h>
 
@@ -237,6 +238,62 @@ TEST(NpyTest, LyingHeaderDoesNotAllocate) {
                                std::string(8, '\0'))),
             "x.npy: header says shape (140737488355328,) of '<f4' "
             "(562949953421312 bytes) but the file holds 8 bytes of data");
+}
+
+TEST(NpyTest, TypeCheckSeesTheHeaderBeforeTheData) {
+  std::string bytes =
+      makeNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
+              floatBytes({1, 2, 3, 4, 5, 6}));
+  std::vector<TensorType> seen;
+  llvm::Expected<TensorData> t =
+      parseNpy(bytes, "x.npy", [&](const TensorType &type) {
+        seen.push_back(type);
+        return llvm::Error::success();
+      });
+  ASSERT_TRUE(bool(t)) << firstMessage(t.takeError());
+  EXPECT_EQ(seen, std::vector<TensorType>{TensorType::f32({2, 3})});
+  EXPECT_EQ(t->get(5), 6.0);
+
+  t = parseNpy(bytes, "x.npy", [](const TensorType &type) {
+    return makeError("not " + type.str());
+  });
+  ASSERT_FALSE(bool(t));
+  EXPECT_EQ(firstMessage(t.takeError()), "not f32[2,3]");
+}
+
+TEST(NpyTest, RejectsHeadersAboveTheLimit) {
+  // A version 2.0 length field can claim 4 GiB; more than 1 MiB is refused
+  // before the header is read, even when the file is that long.
+  std::string header = "{'descr': '<f4', 'fortran_order': False, "
+                       "'shape': (1,), }";
+  header.resize(kMaxNpyHeaderBytes + 64, ' ');
+  std::string bytes = makeNpy(header, floatBytes({1}), 2);
+  EXPECT_EQ(parseError(bytes), "x.npy: header length 1048692 is more than the "
+                               "1.0 MiB a .npy header may have");
+}
+
+TEST(NpyTest, ReadsDevicesOnlyAsFarAsTheMagicString) {
+  EXPECT_EQ(firstMessage(readNpy("/dev/zero").takeError()),
+            "/dev/zero: not a .npy file (bad magic string)");
+  EXPECT_EQ(firstMessage(readNpy("/dev/urandom").takeError()),
+            "/dev/urandom: not a .npy file (bad magic string)");
+}
+
+TEST(NpyTest, CountsTrailingBytesOfAFileExactly) {
+  // A regular file: its size gives the exact count, whatever it is.
+  TempDir dir("npy-test");
+  std::string path = dir.file("long.npy");
+  std::string header = "{'descr': '<f4', 'fortran_order': False, "
+                       "'shape': (2,), }";
+  {
+    std::string bytes =
+        makeNpy(header, floatBytes({1, 2}) +
+                            std::string(2 * kMaxNpyTrailingBytes, '\0'));
+    ASSERT_FALSE(bool(writeOutputFile(path, bytes)));
+  }
+  EXPECT_EQ(firstMessage(readNpy(path).takeError()),
+            path + ": header says shape (2,) of '<f4' (8 bytes) but the file "
+                   "holds 2097160 bytes of data");
 }
 
 TEST(NpyTest, RejectsBadDimensions) {

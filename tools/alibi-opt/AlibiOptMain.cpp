@@ -3,8 +3,8 @@
 // One pipeline, top to bottom (alibiOptMain):
 // 1. Parse the command line, load the backend plugins it names and refuse
 //    what cannot go together (Options.h), before anything is read.
-// 2. Read the input (a file or stdin, in chunks with --split-input-file),
-//    or build a graph (--build).
+// 2. Read the input (a file or stdin, at most --max-input-size, in chunks
+//    with --split-input-file), or build a graph (--build).
 // 3. For each graph (processGraph): verify it, run the pass pipeline, then
 //    compile it on a backend and run it (--run), or have a backend emit it
 //    ahead of time (Backend::emit), or print it as text or DOT.
@@ -24,6 +24,7 @@
 #include "backends/Backend.h"
 #include "backends/PluginLoader.h"
 #include "ir/Dot.h"
+#include "ir/InputFile.h"
 #include "ir/OutputFile.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
@@ -31,7 +32,6 @@
 #include "passes/PassRegistry.h"
 
 #include "llvm/Config/llvm-config.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <fmt/format.h>
@@ -112,13 +112,13 @@ static bool printListing(const Options &opts) {
 static llvm::Expected<std::vector<Chunk>> readInput(const Options &opts) {
   if (opts.build.getNumOccurrences())
     return std::vector<Chunk>{Chunk{}};
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFileOrSTDIN(opts.inputFile, /*IsText=*/true);
-  if (!buffer)
-    return makeError(fmt::format("cannot read '{}': {}",
-                                 opts.inputFile.getValue(),
-                                 buffer.getError().message()));
-  return splitInput((*buffer)->getBuffer(), opts.splitInputFile);
+  // Read in pieces up to --max-input-size: the input may be /dev/zero or a
+  // FIFO that never ends.
+  llvm::Expected<std::string> text =
+      readInputFile(opts.inputFile, maxInputBytes(opts), "--max-input-size");
+  if (!text)
+    return text.takeError();
+  return splitInput(*text, opts.splitInputFile);
 }
 
 static std::string graphText(const Graph &g, EmitKind kind) {

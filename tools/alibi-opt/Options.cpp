@@ -3,6 +3,7 @@
 
 #include "ir/ByteSize.h"
 #include "ir/Diagnostic.h"
+#include "ir/InputFile.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -74,6 +75,20 @@ static llvm::Expected<uint64_t> maxMemoryBytes(const Options &opts) {
   if (!bytes)
     return makeError("--max-memory: " + firstMessage(bytes.takeError()));
   return *bytes;
+}
+
+/// --max-input-size in bytes.
+static llvm::Expected<uint64_t> parseMaxInputSize(const Options &opts) {
+  if (!opts.maxInputSize.getNumOccurrences())
+    return kDefaultMaxInputBytes;
+  llvm::Expected<uint64_t> bytes = parseByteSize(opts.maxInputSize);
+  if (!bytes)
+    return makeError("--max-input-size: " + firstMessage(bytes.takeError()));
+  return *bytes;
+}
+
+uint64_t maxInputBytes(const Options &opts) {
+  return llvm::cantFail(parseMaxInputSize(opts));
 }
 
 /// --bench as a number of runs; 0 without --bench.
@@ -196,8 +211,13 @@ llvm::Error validate(const Options &opts) {
                      "input file; --build makes its own graph");
   if (llvm::Error err = maxMemoryBytes(opts).takeError())
     return err;
+  if (llvm::Error err = parseMaxInputSize(opts).takeError())
+    return err;
   if (llvm::Error err = benchRuns(opts).takeError())
     return err;
+  if (opts.build.getNumOccurrences() && opts.maxInputSize.getNumOccurrences())
+    return makeError("--max-input-size limits the input file; --build makes "
+                     "its own graph");
   if (opts.build.getNumOccurrences() && opts.inputFile.getNumOccurrences())
     return makeError(fmt::format("--build makes its own graph; do not also "
                                  "give an input file ('{}')",

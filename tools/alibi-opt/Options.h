@@ -156,6 +156,12 @@ struct Options {
           "peak: bytes, or a number with K, M, G or T (default: half "
           "the physical memory)"),
       llvm::cl::value_desc("size"), llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> maxInputSize{
+      "max-input-size",
+      llvm::cl::desc("Refuse an input file (or standard input) longer than "
+                     "this: bytes, or a number with K, M, G or T (default: "
+                     "256M)"),
+      llvm::cl::value_desc("size"), llvm::cl::cat(category)};
 
   // --build and the options that shape the built graph.
   llvm::cl::opt<BuildKind> build{
@@ -213,10 +219,14 @@ struct Options {
 };
 
 /// Refuses options that would be silently ignored or that cannot go
-/// together, and options whose text does not parse (--max-memory, --bench,
-/// an entry name the emitting backend cannot use). Reads nothing and
-/// writes nothing; the functions below may assume it passed.
+/// together, and options whose text does not parse (--max-memory,
+/// --max-input-size, --bench, an entry name the emitting backend cannot
+/// use). Reads nothing and writes nothing; the functions below may assume
+/// it passed.
 llvm::Error validate(const Options &opts);
+
+/// --max-input-size in bytes, or the default (kDefaultMaxInputBytes).
+uint64_t maxInputBytes(const Options &opts);
 
 /// --emit as an artifact of Backend::emit; none for ir and dot.
 std::optional<EmitArtifact> aheadOfTimeArtifact(EmitKind kind);

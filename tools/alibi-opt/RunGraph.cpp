@@ -64,15 +64,20 @@ bindInputs(const Executable &exe, const RunOptions &options) {
       return makeError(fmt::format("--input '{}': argument '{}' is given "
                                    "twice",
                                    spec, name.str()));
-    llvm::Expected<TensorData> data = readNpy(path);
+    const TensorType &want = exe.argumentTypes()[index];
+    // Checked on the header, before the data is read: a file, or a FIFO
+    // that never ends, costs at most the argument's size.
+    llvm::Expected<TensorData> data =
+        readNpy(path, [&](const TensorType &holds) -> llvm::Error {
+          if (holds == want)
+            return llvm::Error::success();
+          return makeError(fmt::format("--input '{}': {} holds {} but "
+                                       "argument '{}' is {}",
+                                       spec, path.str(), holds.str(),
+                                       name.str(), want.str()));
+        });
     if (!data)
       return data.takeError();
-    const TensorType &want = exe.argumentTypes()[index];
-    if (data->type() != want)
-      return makeError(fmt::format("--input '{}': {} holds {} but argument "
-                                   "'{}' is {}",
-                                   spec, path.str(), data->type().str(),
-                                   name.str(), want.str()));
     bound[index] = std::move(*data);
   }
   std::vector<TensorData> inputs;
@@ -166,13 +171,16 @@ readExpected(const Executable &exe, llvm::StringRef dir) {
   for (size_t i = 0; i < exe.resultNames().size(); ++i) {
     const std::string &name = exe.resultNames()[i];
     std::string path = expectedPath(dir, name);
-    llvm::Expected<TensorData> t = readNpy(path);
+    const TensorType &want = exe.resultTypes()[i];
+    llvm::Expected<TensorData> t =
+        readNpy(path, [&](const TensorType &holds) -> llvm::Error {
+          if (holds == want)
+            return llvm::Error::success();
+          return makeError(fmt::format("output '{}' is {} but {} holds {}",
+                                       name, want.str(), path, holds.str()));
+        });
     if (!t)
       return t.takeError();
-    if (t->type() != exe.resultTypes()[i])
-      return makeError(fmt::format("output '{}' is {} but {} holds {}", name,
-                                   exe.resultTypes()[i].str(), path,
-                                   t->type().str()));
     expected.push_back(std::move(*t));
   }
   return expected;
