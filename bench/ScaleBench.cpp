@@ -6,12 +6,20 @@
 // complexity; anything worse than O(N) is a regression (see
 // tests/lit/hostile/README.md for the numbers and the fixes behind them).
 //
+// Two more inputs are big in another direction: many small graphs for
+// --split-input-file, and shape ops with very long attribute lists (as
+// `gen-graph.py split` and `gen-graph.py lists` write them). Their counters
+// give the time per chunk and per list entry, which stays flat when the
+// cost is linear.
+//
 //===----------------------------------------------------------------------===//
 #include "ir/Parser.h"
+#include "ir/Printer.h"
 #include "ir/Verifier.h"
 #include "passes/PassManager.h"
 #include "passes/PassRegistry.h"
 #include "passes/Pipeline.h"
+#include "tools/alibi-opt/InputChunks.h"
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -114,6 +122,89 @@ void BM_O3(benchmark::State &state) {
   state.SetComplexityN(int64_t(in.graph.numNodes()));
 }
 
+/// `chunks` small graphs separated by `// -----`.
+std::string splitText(int64_t chunks) {
+  std::string text;
+  for (int64_t i = 0; i < chunks; ++i)
+    text += fmt::format("{}graph @g{}(%x: f32[4]) {{\n"
+                        "  %y = neg %x : f32[4]\n"
+                        "  return %y\n}}\n",
+                        i ? "// -----\n" : "", i);
+  return text;
+}
+
+/// What alibi-opt --split-input-file does without passes: split, then
+/// parse, verify and print each chunk.
+void BM_SplitInputFile(benchmark::State &state) {
+  int64_t chunks = state.range(0);
+  std::string text = splitText(chunks);
+  for (auto _ : state) {
+    std::string output;
+    for (const Chunk &chunk : splitInput(text, /*split=*/true)) {
+      llvm::Expected<Graph> g =
+          parseGraph(chunk.text, "split.eg", chunk.firstLine);
+      if (!g) {
+        state.SkipWithError(firstMessage(g.takeError()).c_str());
+        return;
+      }
+      if (llvm::Error err = verify(*g)) {
+        state.SkipWithError(firstMessage(std::move(err)).c_str());
+        return;
+      }
+      output += printGraph(*g);
+    }
+    benchmark::DoNotOptimize(output.data());
+  }
+  state.SetComplexityN(chunks);
+  state.counters["per_chunk"] = benchmark::Counter(
+      double(chunks), benchmark::Counter::kIsIterationInvariantRate |
+                          benchmark::Counter::kInvert);
+}
+
+/// expand_dims, transpose, reduce and reshape with `entries`-long lists.
+std::string listsText(int64_t entries) {
+  std::string ones = "f32[1", up = "0", down, negative = "-1", shape = "1";
+  for (int64_t i = 1; i < entries; ++i) {
+    ones += ",1";
+    up += fmt::format(", {}", i);
+    negative += fmt::format(", {}", -1 - i);
+    shape += ", 1";
+  }
+  ones += "]";
+  for (int64_t i = entries - 1; i >= 0; --i)
+    down += fmt::format("{}{}", i == entries - 1 ? "" : ", ", i);
+  return fmt::format("graph @lists(%x: f32[]) {{\n"
+                     "  %e = expand_dims %x {{axes = [{1}]}} : {0}\n"
+                     "  %t = transpose %e {{perm = [{2}]}} : {0}\n"
+                     "  %r = reduce %t {{kind = sum, axes = [{3}]}} : f32[]\n"
+                     "  %s = reshape %r {{shape = [{4}]}} : {0}\n"
+                     "  return %s\n}}\n",
+                     ones, up, down, negative, shape);
+}
+
+/// Parse, verify and print a graph whose size is in its attribute lists.
+void BM_AttributeLists(benchmark::State &state) {
+  int64_t entries = state.range(0);
+  std::string text = listsText(entries);
+  for (auto _ : state) {
+    llvm::Expected<Graph> g = parseGraph(text, "lists.eg");
+    if (!g) {
+      state.SkipWithError(firstMessage(g.takeError()).c_str());
+      return;
+    }
+    if (llvm::Error err = verify(*g)) {
+      state.SkipWithError(firstMessage(std::move(err)).c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(printGraph(*g).size());
+  }
+  state.SetComplexityN(entries);
+  // Four lists, and every type spells its rank-`entries` shape.
+  state.counters["per_entry"] = benchmark::Counter(
+      double(entries), benchmark::Counter::kIsIterationInvariantRate |
+                           benchmark::Counter::kInvert);
+}
+
 } // namespace
 
 BENCHMARK(BM_Parse)
@@ -129,6 +220,17 @@ BENCHMARK(BM_Verify)
 BENCHMARK(BM_O3)
     ->RangeMultiplier(10)
     ->Range(1000, 100000)
+    ->Unit(benchmark::kMillisecond)
+    ->Complexity(benchmark::oN);
+BENCHMARK(BM_SplitInputFile)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(50000)
+    ->Unit(benchmark::kMillisecond)
+    ->Complexity(benchmark::oN);
+BENCHMARK(BM_AttributeLists)
+    ->Arg(10000)
+    ->Arg(100000)
     ->Unit(benchmark::kMillisecond)
     ->Complexity(benchmark::oN);
 
