@@ -160,7 +160,36 @@ Token Lexer::next() {
 Token Lexer::lexIdentifier(size_t begin) {
   while (cur < buf.size() && isNameChar(buf[cur]))
     ++cur;
+  if (cur < buf.size() && static_cast<unsigned char>(buf[cur]) >= 0x80)
+    return nameError(begin, cur, "identifier", "");
   return makeToken(TokenKind::Identifier, begin);
+}
+
+Token Lexer::nameError(size_t nameBegin, size_t pos, llvm::StringRef what,
+                       llvm::StringRef sigil) {
+  // Without this the name would end before the byte and be reported as an
+  // unknown op or an undefined tensor, hiding what is actually wrong.
+  auto c = static_cast<unsigned char>(buf[pos]);
+  unsigned n = utf8Length(buf.data() + pos, buf.data() + buf.size());
+  std::string message =
+      n == 0 ? fmt::format("invalid UTF-8 in {}: byte 0x{:02X}", what.str(), c)
+             : describeInvalid(buf.substr(pos)) + " in " + what.str();
+  if (!sigil.empty()) {
+    // The whole run of name bytes, as the quoted form that would hold it.
+    size_t end = pos;
+    while (end < buf.size() && (isNameChar(buf[end]) ||
+                                static_cast<unsigned char>(buf[end]) >= 0x80))
+      ++end;
+    llvm::StringRef name = buf.slice(nameBegin, end);
+    if (name.size() <= 40)
+      message += fmt::format("; {}, as in {}{}",
+                             n == 0 ? "quote the name and write the byte as "
+                                      "an escape"
+                                    : "quote names that are not ASCII",
+                             sigil.str(), quoteString(name));
+  }
+  cur = pos;
+  return errorToken(std::move(message), pos);
 }
 
 Token Lexer::lexNumber(size_t begin) {
@@ -218,6 +247,9 @@ Token Lexer::lexSigil(size_t begin) {
               (isTensor ? isNameChar(buf[pos]) : isIdentStart(buf[pos]));
     while (ok && pos < buf.size() && isNameChar(buf[pos]))
       ++pos;
+    if (pos < buf.size() && static_cast<unsigned char>(buf[pos]) >= 0x80)
+      return nameError(start, pos, isTensor ? "tensor name" : "graph name",
+                       isTensor ? "%" : "@");
     if (!ok)
       return errorToken(isTensor ? "expected a tensor name after '%'"
                                  : "expected a graph name after '@'",

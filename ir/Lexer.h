@@ -81,6 +81,10 @@ private:
   Token errorToken(std::string message, size_t begin);
   void skipTrivia();
   Token lexIdentifier(size_t begin);
+  /// The error for the non-ASCII byte at `pos` inside the name that starts
+  /// at `nameBegin`; `sigil` is "%" or "@" for names that may be quoted.
+  Token nameError(size_t nameBegin, size_t pos, llvm::StringRef what,
+                  llvm::StringRef sigil);
   Token lexNumber(size_t begin);
   Token lexSigil(size_t begin);
   /// Decodes the string literal opening at `pos`; on success `pos` is past

@@ -121,6 +121,11 @@ private:
 
   llvm::Expected<int64_t> parseInt(const Token &t);
   llvm::Expected<double> parseFloat(const Token &t);
+  /// Remembers the first number of the node whose magnitude, as written, is
+  /// above 2^53: constant data is held as doubles, so an i64 constant
+  /// cannot hold it exactly (checked once the result type is known).
+  void noteWideNumber(const Token &t, double value);
+  std::optional<Token> wideNumber;
 
   /// The symbol-table slot for the name in `t`: %0 and %"0" differ.
   Definition *lookup(const Token &t);
@@ -188,8 +193,14 @@ llvm::Expected<int64_t> Parser::parseInt(const Token &t) {
   int64_t v = 0;
   const char *b = t.spelling.begin(), *e = t.spelling.end();
   auto [ptr, ec] = std::from_chars(b, e, v);
-  if (ec != std::errc() || ptr != e)
-    return errorAt(t, "integer literal out of range");
+  if (ec != std::errc() || ptr != e) {
+    llvm::StringRef s = t.spelling;
+    std::string shown =
+        s.size() > 40 ? fmt::format("{}... ({} digits)", s.take_front(20).str(),
+                                    s.size() - s.starts_with("-"))
+                      : s.str();
+    return errorAt(t, fmt::format("integer {} does not fit in 64 bits", shown));
+  }
   return v;
 }
 
@@ -200,6 +211,22 @@ llvm::Expected<double> Parser::parseFloat(const Token &t) {
   if (ec != std::errc() || ptr != e)
     return errorAt(t, "float literal out of range");
   return v;
+}
+
+void Parser::noteWideNumber(const Token &t, double value) {
+  constexpr double kExactLimit = 9007199254740992.0; // 2^53
+  if (wideNumber || std::fabs(value) < kExactLimit)
+    return;
+  bool wide = std::fabs(value) > kExactLimit;
+  if (!wide) {
+    // Exactly 2^53 as a double: 9007199254740993 rounds to it, so look at
+    // the literal itself, at the precision of a long double.
+    long double exact = 0;
+    std::from_chars(t.spelling.begin(), t.spelling.end(), exact);
+    wide = std::fabs(exact) > (long double)kExactLimit;
+  }
+  if (wide)
+    wideNumber = t;
 }
 
 //===--- Types ------------------------------------------------------------===//
@@ -410,6 +437,7 @@ llvm::Error Parser::parseNode() {
       consume();
     }
   }
+  wideNumber.reset();
   if (llvm::Error err = parseAttributes(*op, opTok, node.attrs))
     return err;
 
@@ -431,6 +459,16 @@ llvm::Error Parser::parseNode() {
                    fmt::format("{} result type{} given for {} result{}",
                                types.size(), types.size() == 1 ? "" : "s",
                                results.size(), results.size() == 1 ? "" : "s"));
+  if (*op == OpKind::Constant && wideNumber &&
+      types.front().elementType() == DType::I64) {
+    llvm::StringRef s = wideNumber->spelling;
+    return errorAt(
+        *wideNumber,
+        fmt::format("{} {} cannot be held exactly in i64 constant data: "
+                    "constants hold magnitudes up to 2^53 (9007199254740992)",
+                    wideNumber->is(TokenKind::Integer) ? "integer" : "value",
+                    s.size() > 40 ? s.take_front(40).str() + "..." : s.str()));
+  }
 
   for (size_t i = 0; i < results.size(); ++i) {
     std::string name =
@@ -537,12 +575,14 @@ llvm::Error Parser::parseNumber(RawValue &out) {
     out.kind = RawValue::Int;
     out.intValue = *v;
     out.floatValue = double(*v);
+    noteWideNumber(tok, out.floatValue);
   } else if (tok.is(TokenKind::Float)) {
     llvm::Expected<double> v = parseFloat(tok);
     if (!v)
       return v.takeError();
     out.kind = RawValue::Float;
     out.floatValue = *v;
+    noteWideNumber(tok, out.floatValue);
   } else {
     double v = tok.spelling == "inf" ? INFINITY : NAN;
     out.kind = RawValue::Float;

@@ -67,12 +67,28 @@ static std::string formatF32(double v) {
   return s;
 }
 
+/// How the floats of a node print: the `value` and `data` of an f32
+/// constant at float precision, those of an i64 constant as integers.
+enum class FloatStyle { F64, F32, I64 };
+
+/// Whole numbers a double holds exactly (what the verifier accepts in i64
+/// constant data) print as integers; anything else, as in an unverified
+/// node, prints as a float so that nothing is lost.
+static std::string formatI64(double v) {
+  if (v == std::trunc(v) && std::fabs(v) <= 9007199254740992.0)
+    return std::to_string(static_cast<int64_t>(v));
+  return formatFloat(v);
+}
+
 /// Equality that tells -0.0 from 0.0, so a printed -0.0 is not dropped as
-/// the default 0 and lost on the way back.
-static bool sameValue(const Attribute &a, const Attribute &b) {
+/// the default 0 and lost on the way back. In i64 style both print as 0,
+/// so they are equal there.
+static bool sameValue(const Attribute &a, const Attribute &b,
+                      FloatStyle style) {
   auto bits = [](double d) { return std::bit_cast<uint64_t>(d); };
   if (a.isFloat() && b.isFloat())
-    return bits(a.getFloat()) == bits(b.getFloat());
+    return style == FloatStyle::I64 ? a.getFloat() == b.getFloat()
+                                    : bits(a.getFloat()) == bits(b.getFloat());
   if (a.isFloats() && b.isFloats())
     return llvm::equal(llvm::map_range(a.getFloats(), bits),
                        llvm::map_range(b.getFloats(), bits));
@@ -83,9 +99,17 @@ static bool sameValue(const Attribute &a, const Attribute &b) {
 /// unverified node whose attribute has the wrong kind prints (and then
 /// fails to parse or verify with a message, instead of crashing here).
 static std::string formatValue(const AttrSpec &spec, const Attribute &a,
-                               bool f32Floats) {
+                               FloatStyle style) {
   auto fmtFloat = [&](double v) {
-    return f32Floats ? formatF32(v) : formatFloat(v);
+    switch (style) {
+    case FloatStyle::F32:
+      return formatF32(v);
+    case FloatStyle::I64:
+      return formatI64(v);
+    case FloatStyle::F64:
+      break;
+    }
+    return formatFloat(v);
   };
   if (a.isInt())
     return std::to_string(a.getInt());
@@ -111,16 +135,22 @@ static std::string formatValue(const AttrSpec &spec, const Attribute &a,
 
 std::vector<std::string> formatAttributes(const Graph &g, const Node &n) {
   const OpInfo &info = n.info();
-  bool f32Floats = n.op == OpKind::Constant && n.outputs.size() == 1 &&
-                   g.isValid(n.outputs[0]) && g.tensor(n.outputs[0]).type &&
-                   g.type(n.outputs[0]).elementType() == DType::F32;
+  FloatStyle style = FloatStyle::F64;
+  if (n.op == OpKind::Constant && n.outputs.size() == 1 &&
+      g.isValid(n.outputs[0]) && g.tensor(n.outputs[0]).type) {
+    DType dtype = g.type(n.outputs[0]).elementType();
+    if (dtype == DType::F32)
+      style = FloatStyle::F32;
+    else if (dtype == DType::I64)
+      style = FloatStyle::I64;
+  }
   std::vector<std::string> out;
   for (size_t i = 0; i < info.attrs.size() && i < n.attrs.size(); ++i) {
     const AttrSpec &spec = info.attrs[i];
     const Attribute &value = n.attrs[i];
-    if (spec.defaultValue && sameValue(value, *spec.defaultValue))
+    if (spec.defaultValue && sameValue(value, *spec.defaultValue, style))
       continue;
-    out.push_back(spec.name + " = " + formatValue(spec, value, f32Floats));
+    out.push_back(spec.name + " = " + formatValue(spec, value, style));
   }
   return out;
 }

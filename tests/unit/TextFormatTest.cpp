@@ -242,6 +242,37 @@ TEST(TextFormat, FloatsPrintShortestAndF32ConstantsAtFloatPrecision) {
   EXPECT_EQ(printGraph(parseOrDie(text)), text);
 }
 
+TEST(TextFormat, I64ConstantsPrintExactIntegers) {
+  // Up to 2^53 every integer is held exactly; an integer attribute holds
+  // all of int64.
+  std::string text =
+      "graph @g(%x: f32[4]) {\n"
+      "  %a = constant {data = [9007199254740992, -9007199254740991, 0, 7]} "
+      ": i64[4]\n"
+      "  %b = constant {value = -3} : i64[]\n"
+      "  %c = alibi_slopes {head_offset = 9223372036854775807} : f32[2]\n"
+      "  %d = softmax %x {axis = -9223372036854775808} : f32[4]\n"
+      "  return %a, %b, %c, %d\n"
+      "}\n";
+  llvm::Expected<Graph> g = parseGraph(text, "test.eg");
+  ASSERT_TRUE(bool(g)) << llvm::toString(g.takeError());
+  EXPECT_EQ(printGraph(*g), text);
+  EXPECT_EQ(g->node(NodeId(0)).attrs[1].getFloats()[0], 9007199254740992.0);
+  EXPECT_EQ(g->node(NodeId(2)).attrs[2].getInt(), INT64_MAX);
+
+  // Written as floats, or as -0, they print as integers too.
+  Graph h = parseOrDie("graph @g() {\n"
+                       "  %a = constant {data = [4.0, -0.0, 1e3]} : i64[3]\n"
+                       "  %b = constant {value = -0.0} : i64[]\n"
+                       "  return %a, %b\n"
+                       "}\n");
+  EXPECT_EQ(printGraph(h), "graph @g() {\n"
+                           "  %a = constant {data = [4, 0, 1000]} : i64[3]\n"
+                           "  %b = constant : i64[]\n"
+                           "  return %a, %b\n"
+                           "}\n");
+}
+
 TEST(TextFormat, ErasedNodesAreSkipped) {
   Graph g = parseOrDie("graph @g(%x: f32[4]) {\n"
                        "  %a = neg %x : f32[4]\n"
@@ -376,6 +407,18 @@ TEST(TextFormatErrors, Lexical) {
       {"graph @g(%: f32[2]) {}", 1, 10, "expected a tensor name after '%'"},
       {"graph @g(%\"\": f32[2]) {}", 1, 10, "tensor name must not be empty"},
       {"graph @g(%x: f32[2x3]) {}", 1, 18, "invalid number literal '2x3'"},
+      // A byte that is not ASCII ends no name: it is the error, rather than
+      // the name before it being unknown or undefined.
+      {inGraph("  %a = ne\xffg %x : f32[2,4]").c_str(), 2, 10,
+       "invalid UTF-8 in identifier: byte 0xFF"},
+      {inGraph("  %a = n\xc3\xa9g %x : f32[2,4]").c_str(), 2, 9,
+       "invalid character U+00E9 in identifier"},
+      {inGraph("  %a = neg %x\xe9 : f32[2,4]").c_str(), 2, 14,
+       "invalid UTF-8 in tensor name: byte 0xE9; quote the name and write "
+       "the byte as an escape, as in %\"x\\E9\""},
+      {"graph @\xc3\xa9t\xc3\xa9() {}", 1, 8,
+       "invalid character U+00E9 in graph name; quote names that are not "
+       "ASCII, as in @\"\xc3\xa9t\xc3\xa9\""},
       {"graph @g(%x: f32[1.5.2]) {}", 1, 18, "invalid number literal '1.5.2'"},
   });
 }
@@ -399,7 +442,7 @@ TEST(TextFormatErrors, Types) {
       {"graph @g(%x: f32[65536,65536,65536,2]) {}", 1, 14,
        "shape [65536,65536,65536,2] has more than 2^48 elements"},
       {"graph @g(%x: f32[9223372036854775808]) {}", 1, 18,
-       "integer literal out of range"},
+       "integer 9223372036854775808 does not fit in 64 bits"},
       {inGraph("  %a = neg %x : x32[2,4]").c_str(), 2, 17,
        "unknown element type 'x32'; expected f32, f64 or i64"},
       {inGraph("  %a = neg %x f32[2,4]").c_str(), 2, 15,
@@ -500,7 +543,17 @@ TEST(TextFormatErrors, Attributes) {
        "'einsum' requires attribute 'spec' (string)"},
       {inGraph("  %a = softmax %x {axis = 99999999999999999999} : f32[2,4]")
            .c_str(),
-       2, 27, "integer literal out of range"},
+       2, 27, "integer 99999999999999999999 does not fit in 64 bits"},
+      {inGraph("  %a = constant {data = [1, 9007199254740993]} : i64[2]")
+           .c_str(),
+       2, 29,
+       "integer 9007199254740993 cannot be held exactly in i64 constant data: "
+       "constants hold magnitudes up to 2^53 (9007199254740992)"},
+      {inGraph("  %a = constant {value = -9.007199254740993e15} : i64[]")
+           .c_str(),
+       2, 26,
+       "value -9.007199254740993e15 cannot be held exactly in i64 constant "
+       "data: constants hold magnitudes up to 2^53 (9007199254740992)"},
       {inGraph("  %a = constant {value = 1e400} : f32[]").c_str(), 2, 26,
        "float literal out of range"},
       {inGraph("  %a = constant {value = -x} : f32[]").c_str(), 2, 27,
