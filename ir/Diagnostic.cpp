@@ -21,31 +21,65 @@ llvm::StringRef severityName(Severity s) {
   return "error";
 }
 
-/// `text` with the bytes a terminal must not see (control characters, which
-/// can be escape sequences, and bytes that are not UTF-8) replaced: by
-/// `\xNN` in messages, by '?' in an echoed source line so the caret still
-/// lines up. Input files, and strings through their escapes, can hold any.
+/// The length of the character at `text[i]` if a terminal may be sent it
+/// as is, else 0: tabs, newlines, printable ASCII and UTF-8 other than the
+/// C1 controls (U+0080 to U+009F, which include the one-byte escape
+/// sequence introducer U+009B).
+static unsigned printableLength(llvm::StringRef text, size_t i) {
+  auto c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80)
+    return c == '\t' || c == '\n' || (c >= 0x20 && c < 0x7f) ? 1 : 0;
+  const auto *p = reinterpret_cast<const llvm::UTF8 *>(text.data() + i);
+  unsigned n = llvm::getNumBytesForUTF8(c);
+  if (n > text.size() - i || !llvm::isLegalUTF8Sequence(p, p + n))
+    return 0;
+  if (c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0)
+    return 0;
+  return n;
+}
+
+/// `text` with every character a terminal must not see replaced: each of
+/// its bytes by `\xNN`, or the whole character by one '?' with `keepWidth`
+/// (an echoed source line, so the caret still lines up).
 static std::string printable(llvm::StringRef text, bool keepWidth) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
-    auto c = static_cast<unsigned char>(text[i]);
-    unsigned n = 1;
-    bool ok = c == '\t' || c == '\n' || (c >= 0x20 && c < 0x7f);
-    if (c >= 0x80) {
-      const auto *p = reinterpret_cast<const llvm::UTF8 *>(text.data() + i);
-      n = llvm::getNumBytesForUTF8(c);
-      ok = n <= text.size() - i && llvm::isLegalUTF8Sequence(p, p + n);
-      if (!ok)
-        n = 1;
-    }
-    if (ok)
+    if (unsigned n = printableLength(text, i)) {
       out.append(text.data() + i, n);
+      i += n;
+      continue;
+    }
+    // A C1 control is two bytes, both shown; anything else one byte.
+    auto c = static_cast<unsigned char>(text[i]);
+    unsigned n = c == 0xC2 && i + 1 < text.size() &&
+                         static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                         static_cast<unsigned char>(text[i + 1]) < 0xA0
+                     ? 2
+                     : 1;
+    if (keepWidth)
+      out += '?';
     else
-      out += keepWidth ? std::string("?") : fmt::format("\\x{:02X}", c);
+      for (unsigned k = 0; k < n; ++k)
+        out +=
+            fmt::format("\\x{:02X}", static_cast<unsigned char>(text[i + k]));
     i += n;
   }
   return out;
+}
+
+std::string terminalText(llvm::StringRef text) {
+  return printable(text, /*keepWidth=*/false);
+}
+
+bool isTerminalText(llvm::StringRef text) {
+  for (size_t i = 0; i < text.size();) {
+    unsigned n = printableLength(text, i);
+    if (n == 0)
+      return false;
+    i += n;
+  }
+  return true;
 }
 
 void Diagnostic::print(llvm::raw_ostream &os) const {

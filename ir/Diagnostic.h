@@ -60,6 +60,17 @@ private:
   std::vector<Diagnostic> diags;
 };
 
+/// `text` as it may reach a terminal: control characters (C0, DEL and the
+/// C1 range U+0080 to U+009F, which start escape sequences) and bytes that
+/// are not UTF-8 are shown as `\xNN`, one per byte; tabs, newlines and other
+/// text stay. Names come from the input and can hold any byte, so every
+/// name, path or message echoed to the user goes through this: diagnostics
+/// (Diagnostic::print), remarks, the run summary, timing reports.
+std::string terminalText(llvm::StringRef text);
+
+/// Whether terminalText(text) would leave `text` as it is.
+bool isTerminalText(llvm::StringRef text);
+
 /// Makes an error with one diagnostic.
 llvm::Error makeError(std::string message, SourceLoc loc = {});
 llvm::Error makeError(std::vector<Diagnostic> diags);

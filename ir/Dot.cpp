@@ -11,7 +11,7 @@
 #include "ir/Lexer.h"
 #include "ir/PrintUtils.h"
 
-#include "llvm/Support/ConvertUTF.h"
+#include "ir/Diagnostic.h"
 
 #include <string>
 
@@ -36,13 +36,9 @@ static std::string dotQuote(llvm::StringRef s) {
 /// The graph name is raw user text: shown as is when it is readable, else
 /// as the printer quotes it, so control bytes and bad UTF-8 arrive escaped.
 static std::string dotTitle(llvm::StringRef name) {
-  const auto *begin = reinterpret_cast<const llvm::UTF8 *>(name.begin());
-  const auto *end = reinterpret_cast<const llvm::UTF8 *>(name.end());
-  bool readable =
-      llvm::isLegalUTF8String(&begin, end) && llvm::none_of(name, [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-      });
-  if (readable)
+  // Tabs and newlines are text to a terminal, not to a one-line title.
+  if (isTerminalText(name) &&
+      name.find_first_of("\t\n") == llvm::StringRef::npos)
     return name.str();
   std::string quoted = quoteString(name);
   return quoted.substr(1, quoted.size() - 2);

@@ -1,6 +1,8 @@
 //===- Lexer.cpp - Tokens of the textual IR -------------------------------===//
 #include "ir/Lexer.h"
 
+#include "ir/Diagnostic.h"
+
 #include "llvm/Support/ConvertUTF.h"
 
 #include <fmt/format.h>
@@ -377,9 +379,10 @@ std::string quoteString(llvm::StringRef s) {
       out += fmt::format("\\{:02X}", c);
     } else if (c >= 0x80) {
       // Valid UTF-8 stays readable; stray bytes are escaped so the file
-      // itself remains valid UTF-8.
+      // itself remains valid UTF-8, and so are C1 controls (U+0080 to
+      // U+009F), which a terminal showing the file would obey.
       unsigned n = utf8Length(p, end);
-      if (n == 0) {
+      if (n == 0 || !isTerminalText(llvm::StringRef(p, n))) {
         out += fmt::format("\\{:02X}", c);
       } else {
         out.append(p, n);

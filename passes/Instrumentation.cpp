@@ -119,7 +119,7 @@ void PassTimer::afterPipeline(const Graph &) {
      << fmt::format("  Total Execution Time: {:.4f} seconds\n\n", total.count())
      << "   Wall Time  Name\n";
   for (const Entry &e : entries)
-    os << fmt::format("  {:9.4f}s  {}\n", e.seconds, e.pass);
+    os << fmt::format("  {:9.4f}s  {}\n", e.seconds, terminalText(e.pass));
   os << fmt::format("  {:9.4f}s  Total\n", total.count());
 }
 

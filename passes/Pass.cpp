@@ -2,6 +2,7 @@
 #include "passes/Pass.h"
 
 #include "ir/Attribute.h"
+#include "ir/Diagnostic.h"
 #include "ir/Suggest.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -16,11 +17,13 @@ std::string FusionRemark::str() const {
   std::string where;
   if (loc.isValid())
     where = fmt::format("{}:{}:{}: ", loc.file, loc.line, loc.col);
+  // Subjects and reasons name tensors, which can hold any byte.
   if (fused)
-    return fmt::format("{}remark: [{}] {}: fused{}", where, pass, subject,
-                       reason.empty() ? "" : " (" + reason + ")");
-  return fmt::format("{}remark: [{}] {}: not fused: {}", where, pass, subject,
-                     reason);
+    return terminalText(fmt::format("{}remark: [{}] {}: fused{}", where, pass,
+                                    subject,
+                                    reason.empty() ? "" : " (" + reason + ")"));
+  return terminalText(fmt::format("{}remark: [{}] {}: not fused: {}", where,
+                                  pass, subject, reason));
 }
 
 void PassContext::remark(const Pass &pass, const Graph &g, NodeId node,
