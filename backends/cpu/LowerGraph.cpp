@@ -6,7 +6,10 @@
 // 2. Nodes are lowered in topological order. A node whose result is a graph
 //    output writes into that output's buffer; any other node into a fresh
 //    64-byte aligned memref.alloc. expand_dims and reshape are views of
-//    their input's buffer.
+//    their input's buffer. Elementwise ops, reduce, softmax and transpose
+//    read and write views of their buffers over reduced shapes
+//    (RankReduction.h); a tensor of rank above kMaxRank, which only an
+//    intermediate can be, is stored and viewed flat.
 // 3. Each allocation is freed right after the last node reading it, or a
 //    view of it, so peak memory is the live set, as in the interpreter.
 // 4. Outputs not written in place (arguments, views, a tensor listed twice)
@@ -74,6 +77,56 @@ static bool isView(OpKind op) {
   return op == OpKind::ExpandDims || op == OpKind::Reshape;
 }
 
+/// How a tensor's buffer is allocated and held: as declared, or flat beyond
+/// kMaxRank, where only the reduced views of it are lowered.
+static TensorType storageType(const TensorType &t) {
+  if (t.rank() <= kMaxRank)
+    return t;
+  return TensorType(t.elementType(), {t.numElements()});
+}
+
+/// `buffer` as a memref of `type`: itself, or a view of the same elements.
+static Value bufferAs(OpBuilder &b, Location loc, Value buffer,
+                      const TensorType &type) {
+  if (buffer.getType() == toMemRefType(b.getContext(), type))
+    return buffer;
+  return viewAs(b, loc, buffer, type);
+}
+
+/// Refuses a tensor the lowering would carry at a rank above kMaxRank: an
+/// argument or output of the graph (the entry function takes them as
+/// declared), or an operand or result of a node as it is lowered.
+static LogicalResult
+checkRanks(const Graph &g, const std::vector<NodeId> &order,
+           const std::vector<std::optional<ReducedNode>> &reduced,
+           Location loc) {
+  auto tooHigh = [&](TensorId t, unsigned rank) {
+    return "the cpu backend lowers tensors of rank at most " +
+           std::to_string(kMaxRank) + "; " + g.describeTensor(t) +
+           " has rank " + std::to_string(rank);
+  };
+  for (TensorId t : llvm::concat<const TensorId>(g.arguments(), g.outputs()))
+    if (g.type(t).rank() > kMaxRank)
+      return emitError(loc) << tooHigh(t, g.type(t).rank());
+  for (NodeId id : order) {
+    const Node &node = g.node(id);
+    if (isView(node.op))
+      continue;
+    const std::optional<ReducedNode> &r = reduced[id.index()];
+    for (auto [k, t] : llvm::enumerate(node.inputs)) {
+      unsigned rank = r ? r->inputs[k].rank() : g.type(t).rank();
+      if (rank > kMaxRank)
+        return emitError(loc) << g.describeNode(id) << ": " << tooHigh(t, rank);
+    }
+    for (TensorId t : node.outputs) {
+      unsigned rank = r ? r->result.rank() : g.type(t).rank();
+      if (rank > kMaxRank)
+        return emitError(loc) << g.describeNode(id) << ": " << tooHigh(t, rank);
+    }
+  }
+  return success();
+}
+
 FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
                                             const KernelOptions &options,
                                             EntrySignature &signature) {
@@ -82,6 +135,11 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
   if (!orderOr)
     return emitError(unknown) << firstMessage(orderOr.takeError());
   const std::vector<NodeId> &order = *orderOr;
+  std::vector<std::optional<ReducedNode>> reduced(g.numNodes());
+  for (NodeId id : order)
+    reduced[id.index()] = reduceRank(g, id);
+  if (failed(checkRanks(g, order, reduced, unknown)))
+    return failure();
 
   // Buffers are shared by a tensor and its views: root[t] owns the memory.
   std::vector<TensorId> root(g.numTensors());
@@ -153,17 +211,22 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
     TensorId out = node.result();
     Location loc = NameLoc::get(b.getStringAttr(g.describeTensor(out)));
     if (isView(node.op)) {
-      buffers[out.index()] =
-          viewAs(b, loc, buffers[node.inputs[0].index()], g.type(out));
+      buffers[out.index()] = bufferAs(b, loc, buffers[node.inputs[0].index()],
+                                      storageType(g.type(out)));
     } else {
       Value dest = g.isArgument(out) ? Value() : outputArg(out);
       if (!dest) {
-        dest = b.create<memref::AllocOp>(loc, toMemRefType(&ctx, g.type(out)),
-                                         b.getI64IntegerAttr(64));
+        dest = b.create<memref::AllocOp>(
+            loc, toMemRefType(&ctx, storageType(g.type(out))),
+            b.getI64IntegerAttr(64));
       }
-      NodeLowering n{b, loc, g, id, {}, dest, status, 0, &options};
-      for (TensorId t : node.inputs)
-        n.inputs.push_back(buffers[t.index()]);
+      NodeLowering n{b, loc, g, id, {}, Value(), status, 0, &options};
+      if (reduced[id.index()])
+        n.reduced = &*reduced[id.index()];
+      n.dest = bufferAs(b, loc, dest, n.resultType());
+      for (auto [k, t] : llvm::enumerate(node.inputs))
+        n.inputs.push_back(
+            bufferAs(b, loc, buffers[t.index()], n.inputType(k)));
       if (node.op == OpKind::Gather)
         n.statusSlot = gatherSlot++;
       if (failed(lowerNode(n)))
@@ -185,7 +248,8 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
   for (auto [k, t] : llvm::enumerate(g.outputs())) {
     Value dest = entry->getArgument(signature.numArguments + k);
     if (buffers[t.index()] != dest)
-      b.create<memref::CopyOp>(unknown, buffers[t.index()], dest);
+      b.create<memref::CopyOp>(
+          unknown, bufferAs(b, unknown, buffers[t.index()], g.type(t)), dest);
   }
   for (size_t t = 0; t < root.size(); ++t)
     if (root[t] == TensorId(t) && lastUse[t] == kForever && buffers[t] &&

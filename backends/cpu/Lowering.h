@@ -11,6 +11,7 @@
 #define EINSUM_BACKENDS_CPU_LOWERING_H
 
 #include "backends/MemoryPlan.h"
+#include "backends/cpu/RankReduction.h"
 #include "ir/Graph.h"
 
 #include "mlir/IR/Builders.h"
@@ -79,12 +80,18 @@ struct NodeLowering {
   const KernelOptions *options = nullptr;
   /// Set by a kernel: the heap scratch its threads hold while it runs.
   uint64_t scratchBytes = 0;
+  /// Set when the node is lowered over reduced shapes (RankReduction.h):
+  /// then `inputs` and `dest` are views of those shapes, and the node and
+  /// types below are the reduced ones.
+  const ReducedNode *reduced = nullptr;
 
-  const Node &node() const { return g.node(id); }
+  const Node &node() const { return reduced ? reduced->node : g.node(id); }
   const TensorType &inputType(unsigned k) const {
-    return g.type(node().inputs[k]);
+    return reduced ? reduced->inputs[k] : g.type(node().inputs[k]);
   }
-  const TensorType &resultType() const { return g.type(node().result()); }
+  const TensorType &resultType() const {
+    return reduced ? reduced->result : g.type(node().result());
+  }
   mlir::Type elementType() const;
   /// Emits "<node>: <why>" and fails: what the backend cannot lower.
   mlir::LogicalResult refuse(const llvm::Twine &why) const;
