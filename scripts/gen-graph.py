@@ -11,6 +11,12 @@
   gen-graph.py wide N     N nodes each reading the one argument, all returned
                           through one final chain of adds (many users of a
                           single tensor)
+  gen-graph.py lists N    expand_dims, transpose, reduce and reshape with
+                          N-entry attribute lists (rank-N tensors of ones),
+                          on an argument and on a constant that -O3 folds
+  gen-graph.py split N    N small graphs separated by `// -----`, for
+                          --split-input-file; every tenth has a type error,
+                          annotated for --verify-diagnostics
 
 The graph goes to standard output, or to -o FILE.
 """
@@ -74,14 +80,48 @@ def wide(n, out):
     out.write("  return %s\n}\n" % prev)
 
 
+def lists(n, out):
+    ones = "f32[%s]" % ",".join(["1"] * n)
+    up = ", ".join(str(i) for i in range(n))
+    down = ", ".join(str(i) for i in reversed(range(n)))
+    negative = ", ".join(str(-1 - i) for i in range(n))
+    out.write("graph @lists(%x: f32[]) {\n")
+    out.write("  %c = constant {value = 2.0} : f32[]\n")
+    for src in ("x", "c"):
+        out.write(f"  %{src}e = expand_dims %{src} {{axes = [{up}]}} : {ones}\n")
+        out.write(f"  %{src}t = transpose %{src}e {{perm = [{down}]}} : {ones}\n")
+        out.write(f"  %{src}r = reduce %{src}t {{kind = sum, axes = [{negative}]}}"
+                  " : f32[]\n")
+        out.write(f"  %{src}s = reshape %{src}r {{shape = [{', '.join(['1'] * n)}]}}"
+                  f" : {ones}\n")
+    out.write(f"  %y = add %xs, %cs : {ones}\n")
+    out.write("  return %y\n}\n")
+
+
+def split(n, out):
+    for i in range(n):
+        if i:
+            out.write("// -----\n")
+        out.write("graph @g%d(%%x: f32[4]) {\n" % i)
+        if i % 10 == 9:
+            out.write("  // expected-error @+1 {{does not match}}\n"
+                      "  %y = neg %x : f32[5]\n")
+        else:
+            out.write("  %y = neg %x : f32[4]\n")
+        out.write("  return %y\n}\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("kind", choices=["layers", "chain", "wide"])
+    parser.add_argument("kind",
+                        choices=["layers", "chain", "wide", "lists", "split"])
     parser.add_argument("nodes", type=int)
     parser.add_argument("-o", dest="output")
     args = parser.parse_args()
     out = open(args.output, "w") if args.output else sys.stdout
-    {"layers": layers, "chain": chain, "wide": wide}[args.kind](args.nodes, out)
+    kinds = {"layers": layers, "chain": chain, "wide": wide, "lists": lists,
+             "split": split}
+    kinds[args.kind](args.nodes, out)
     out.close()
 
 
