@@ -1,5 +1,6 @@
 //===- RunGraph.cpp -------------------------------------------------------===//
 #include "tools/alibi-opt/RunGraph.h"
+#include "ir/Diagnostic.h"
 #include "ir/FlopCount.h"
 #include "ir/Npy.h"
 #include "ir/OutputFile.h"
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 
 namespace einsum {
 
@@ -119,23 +121,113 @@ static std::string summarize(llvm::StringRef name, const TensorData &t) {
                                         hi, sum / double(finite));
   if (finite != t.numElements())
     stats += fmt::format(" non-finite={}", t.numElements() - finite);
-  return fmt::format("{}: {} {}", name.str(), t.type().str(), stats);
+  return fmt::format("{}: {} {}", terminalText(name), t.type().str(), stats);
+}
+
+/// The file an output is written to in --output-dir and read from in
+/// --expected-dir: `<name>.npy`, the name unchanged. Names that would not be
+/// exactly that file are refused by checkFileNames, never rewritten.
+static std::string outputFileName(llvm::StringRef name) {
+  return (name + ".npy").str();
+}
+
+/// The longest file name of Linux and macOS file systems (NAME_MAX, 255),
+/// less the `.tmp-XXXXXX` of the temporary writeOutputFile writes first.
+static constexpr size_t kMaxFileNameBytes = 255 - 11;
+
+/// Why `name` cannot be used as a file name in a directory, or "" when it
+/// can. Quoted names may hold any byte: a NUL would cut the path short, so
+/// names differing after it would share a file; a separator, or a leading
+/// '.' (as in `..`), would leave the directory or hide the file; control
+/// bytes would reach the terminal of whoever lists the directory.
+static std::string unsafeFileNameReason(llvm::StringRef name) {
+  if (name.empty())
+    return "it is empty";
+  if (size_t nul = name.find('\0'); nul != llvm::StringRef::npos)
+    return fmt::format("it holds a NUL byte at byte {}", nul);
+  if (size_t sep = name.find_first_of("/\\"); sep != llvm::StringRef::npos)
+    return fmt::format("it holds '{}'", name[sep]);
+  if (name.front() == '.')
+    return "it starts with '.'";
+  for (char c : name)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return fmt::format("it holds the control byte 0x{:02X}",
+                         static_cast<unsigned char>(c));
+  if (!isTerminalText(name))
+    return "it holds bytes that are not UTF-8 or are C1 controls";
+  size_t length = outputFileName(name).size();
+  if (length > kMaxFileNameBytes)
+    return fmt::format("its file name would be {} bytes long, over the limit "
+                       "of {}",
+                       length, kMaxFileNameBytes);
+  return "";
+}
+
+/// Where output `i` is defined, else where it is returned.
+static SourceLoc outputLocation(const Graph &g, size_t i) {
+  if (i >= g.outputs().size())
+    return {};
+  const SourceLoc &def = g.tensor(g.outputs()[i]).loc;
+  return def.isValid() ? def : g.outputLoc(i);
+}
+
+/// Maps every output to its file in the directory given by `flag` before
+/// anything is read or written: a name that is not a safe file name is an
+/// error, and so (with `distinct`) are two outputs that would write one
+/// file, where file names differing only in ASCII case count as one, as
+/// they are on the default file systems of macOS and Windows.
+static llvm::Error checkFileNames(const Graph &g,
+                                  llvm::ArrayRef<std::string> names,
+                                  llvm::StringRef flag, bool distinct) {
+  std::map<std::string, size_t> owners;
+  for (size_t i = 0; i < names.size(); ++i) {
+    std::string reason = unsafeFileNameReason(names[i]);
+    if (!reason.empty())
+      return makeError(fmt::format("output '{}' cannot be used as a file "
+                                   "name in {}: {}",
+                                   names[i], flag.str(), reason),
+                       outputLocation(g, i));
+    if (!distinct)
+      continue;
+    std::string file = outputFileName(names[i]);
+    auto [it, fresh] = owners.try_emplace(llvm::StringRef(file).lower(), i);
+    if (fresh)
+      continue;
+    const std::string &first = names[it->second];
+    std::string other = outputFileName(first);
+    Diagnostic error, note;
+    error.loc = outputLocation(g, i);
+    // Equal file names come from equal names: an anonymous output is
+    // called `%N` by its tensor index, which a quoted name can also be.
+    error.message =
+        other == file
+            ? fmt::format("two outputs would both write '{}' in {}", file,
+                          flag.str())
+            : fmt::format("outputs '{}' and '{}' would write '{}' and '{}' in "
+                          "{}, one file where case is ignored",
+                          first, names[i], other, file, flag.str());
+    note.severity = Severity::Note;
+    note.loc = outputLocation(g, it->second);
+    note.message = other == file
+                       ? std::string("the first is defined here")
+                       : fmt::format("output '{}' is defined here", first);
+    std::vector<Diagnostic> diags{std::move(error)};
+    if (note.loc.isValid())
+      diags.push_back(std::move(note));
+    return makeError(std::move(diags));
+  }
+  return llvm::Error::success();
 }
 
 /// Checked before anything runs, so a typo costs no computation.
-static llvm::Error checkOutputDir(llvm::ArrayRef<std::string> names,
+static llvm::Error checkOutputDir(const Graph &g,
+                                  llvm::ArrayRef<std::string> names,
                                   llvm::StringRef dir) {
   if (!llvm::sys::fs::is_directory(dir))
     return makeError(fmt::format("--output-dir '{}' is not an existing "
                                  "directory",
                                  dir.str()));
-  for (const std::string &name : names)
-    if (name.empty() || name == "." || name == ".." ||
-        name.find_first_of("/\\") != std::string::npos)
-      return makeError(fmt::format("output '{}' cannot be used as a file "
-                                   "name in --output-dir",
-                                   name));
-  return llvm::Error::success();
+  return checkFileNames(g, names, "--output-dir", /*distinct=*/true);
 }
 
 static llvm::Error writeOutputs(const std::vector<std::string> &names,
@@ -146,7 +238,7 @@ static llvm::Error writeOutputs(const std::vector<std::string> &names,
   std::vector<std::string> written;
   for (size_t i = 0; i < outputs.size(); ++i) {
     llvm::SmallString<256> path(dir);
-    llvm::sys::path::append(path, names[i] + ".npy");
+    llvm::sys::path::append(path, outputFileName(names[i]));
     if (llvm::Error err = writeNpy(path, outputs[i])) {
       for (const std::string &w : written)
         removeOutputFile(w);
@@ -159,7 +251,7 @@ static llvm::Error writeOutputs(const std::vector<std::string> &names,
 
 static std::string expectedPath(llvm::StringRef dir, llvm::StringRef name) {
   llvm::SmallString<256> path(dir);
-  llvm::sys::path::append(path, name + ".npy");
+  llvm::sys::path::append(path, outputFileName(name));
   return path.str().str();
 }
 
@@ -196,10 +288,11 @@ static llvm::Error compareWithExpected(const std::vector<std::string> &names,
     std::string path = expectedPath(options.expectedDir, names[i]);
     Comparison cmp =
         compareTensors(outputs[i], expected[i], options.rtol, options.atol);
-    os << fmt::format("{}: max |error| vs {} = {:.3g} (rtol {:g}, atol "
-                      "{:g}): {}\n",
-                      names[i], path, cmp.maxAbsError, options.rtol,
-                      options.atol, cmp.allClose ? "ok" : "MISMATCH");
+    os << terminalText(fmt::format("{}: max |error| vs {} = {:.3g} (rtol {:g}, "
+                                   "atol {:g}): {}\n",
+                                   names[i], path, cmp.maxAbsError,
+                                   options.rtol, options.atol,
+                                   cmp.allClose ? "ok" : "MISMATCH"));
     if (!cmp.allClose) {
       Diagnostic d;
       d.message = fmt::format("output '{}' differs from {} at element {} "
@@ -271,7 +364,11 @@ llvm::Error runGraph(const Graph &g, const RunOptions &options,
   std::vector<std::string> names((*exe)->resultNames().begin(),
                                  (*exe)->resultNames().end());
   if (!options.outputDir.empty())
-    if (llvm::Error err = checkOutputDir(names, options.outputDir))
+    if (llvm::Error err = checkOutputDir(g, names, options.outputDir))
+      return err;
+  if (!options.expectedDir.empty())
+    if (llvm::Error err = checkFileNames(g, names, "--expected-dir",
+                                         /*distinct=*/false))
       return err;
   llvm::Expected<std::vector<TensorData>> inputs = bindInputs(**exe, options);
   if (!inputs)
