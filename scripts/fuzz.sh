@@ -16,7 +16,7 @@ if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
     -DEG_ENABLE_FUZZERS=ON -DEG_ENABLE_TESTS=OFF -DEG_ENABLE_CPU_BACKEND=OFF
 fi
 cmake --build "$BUILD_DIR" -j "${JOBS:-2}" --target parser-fuzzer pass-fuzzer run-fuzzer \
-  npy-fuzzer
+  npy-fuzzer split-input-fuzzer
 
 seeds="$BUILD_DIR/seeds"
 rm -rf "$seeds" && mkdir -p "$seeds" "$BUILD_DIR/findings"
@@ -36,7 +36,7 @@ npy beyond.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }" 8 655
 python3 -c 'import sys; b = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(b"\x93NUMPY\x02\x00" + b[8:10] + b"\0\0" + b[10:])' \
   "$npy_seeds/f4.npy" "$npy_seeds/v2.npy"
 
-for target in parser-fuzzer pass-fuzzer run-fuzzer npy-fuzzer; do
+for target in parser-fuzzer pass-fuzzer run-fuzzer npy-fuzzer split-input-fuzzer; do
   corpus="$BUILD_DIR/corpus/$target"
   mkdir -p "$corpus"
   target_seeds=$seeds dict=tests/fuzz/eg.dict
