@@ -225,8 +225,10 @@ llvm::StringRef roleText(Role r) {
 }
 
 /// Graph and tensor names are free text: keep them from ending the comment
-/// they appear in.
-std::string commentSafe(llvm::StringRef text) {
+/// they appear in, and from sending escape sequences to whoever reads the
+/// header in a terminal.
+std::string commentSafe(llvm::StringRef raw) {
+  std::string text = terminalText(raw);
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
