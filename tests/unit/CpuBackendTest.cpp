@@ -5,7 +5,13 @@
 #include "CpuTestUtil.h"
 #include "ir/Builder.h"
 
+#ifdef EG_HAVE_CPU_BACKEND
+#include "backends/cpu/RankReduction.h"
+#endif
+
 #include <gtest/gtest.h>
+
+#include <chrono>
 
 using namespace einsum;
 using namespace einsum::testing;
@@ -351,6 +357,177 @@ TEST(CpuBackend, InvalidGraphIsADiagnostic) {
   llvm::Expected<std::unique_ptr<Executable>> exe = cpu->compile(g, {});
   ASSERT_FALSE(bool(exe));
   EXPECT_NE(firstMessage(exe.takeError()).find("'q'"), std::string::npos);
+}
+
+/// A shape of `rank` ones with `dims` at the given positions.
+std::vector<int64_t> onesWith(unsigned rank,
+                              std::vector<std::pair<unsigned, int64_t>> dims) {
+  std::vector<int64_t> shape(rank, 1);
+  for (auto [d, size] : dims)
+    shape[d] = size;
+  return shape;
+}
+
+#ifdef EG_HAVE_CPU_BACKEND
+/// The shapes the lowering works at, as `[8] [1,16] -> [32,16]`, or
+/// "declared" for a node lowered as declared.
+std::string reducedShapes(const Graph &g) {
+  std::optional<cpu::ReducedNode> r =
+      cpu::reduceRank(g, g.producer(g.outputs()[0]));
+  if (!r)
+    return "declared";
+  std::string s;
+  for (const TensorType &t : r->inputs)
+    s += shapeStr(t.shape()) + " ";
+  return s + "-> " + shapeStr(r->result.shape());
+}
+
+TEST(CpuRank, UnitAndContiguousDimensionsAreMerged) {
+  auto one = [](std::vector<int64_t> x, auto op) {
+    Graph g;
+    Builder b(g);
+    b.output(op(b, b.input("x", f32(std::move(x)))));
+    EXPECT_FALSE(bool(b.takeError()));
+    return reducedShapes(g);
+  };
+  EXPECT_EQ(one({1, 1, 1, 8}, [](Builder &b, TensorId x) { return b.exp(x); }),
+            "[8] -> [8]");
+  EXPECT_EQ(one({4, 8, 16},
+                [](Builder &b, TensorId x) {
+                  return b.add(x, b.input("w", f32({16})));
+                }),
+            "[32,16] [1,16] -> [32,16]");
+  // Neither operand has every dimension: nothing merges.
+  EXPECT_EQ(one({3, 1, 13},
+                [](Builder &b, TensorId x) {
+                  return b.mul(x, b.input("w", f32({7, 1})));
+                }),
+            "[3,1,13] [1,7,1] -> [3,7,13]");
+  EXPECT_EQ(one({2, 1, 3, 4, 1, 5},
+                [](Builder &b, TensorId x) {
+                  return b.reduce("sum", x, {2, 3}, true);
+                }),
+            "[2,12,5] -> [2,5]");
+  EXPECT_EQ(one({1, 1, 6},
+                [](Builder &b, TensorId x) {
+                  return b.reduce("max", x, {0, 1, 2});
+                }),
+            "[6] -> [1]");
+  EXPECT_EQ(one({2, 3, 4, 1, 1},
+                [](Builder &b, TensorId x) { return b.softmax(x, 2); }),
+            "[6,4] -> [6,4]");
+  EXPECT_EQ(
+      one({2, 3, 4, 5}, [](Builder &b, TensorId x) { return b.softmax(x, 1); }),
+      "[2,3,20] -> [2,3,20]");
+  // Input dimensions 1 and 2 stay neighbours (the unit dimension between
+  // them does not count): [2,1,3,4] -> [3,4,2,1] is a [2,12] -> [12,2].
+  EXPECT_EQ(one({2, 1, 3, 4},
+                [](Builder &b, TensorId x) {
+                  return b.transpose(x, {2, 3, 0, 1});
+                }),
+            "[2,12] -> [12,2]");
+  EXPECT_EQ(
+      one({1, 8, 1},
+          [](Builder &b, TensorId x) { return b.einsum("abc->cba", {x}); }),
+      "declared");
+}
+#endif
+
+// Rank 40, mostly unit dimensions, through every reduced family; the
+// dimensions that are not 1 sit apart so that not everything merges.
+TEST(CpuRank, RankFortyMatchesTheReference) {
+  Graph g;
+  Builder b(g);
+  TensorId x = b.input("x", f32(onesWith(40, {{39, 8}})));
+  TensorId bias = b.input("bias", f32({8}));
+  std::vector<int64_t> zShape =
+      onesWith(40, {{3, 2}, {10, 3}, {20, 4}, {39, 5}});
+  TensorId z = b.input("z", f32(zShape));
+  TensorId w = b.input("w", f32(onesWith(40, {{10, 3}, {20, 4}})));
+  TensorId e = b.add(b.exp(x), bias, "e");
+  b.output(b.softmax(e, -1, "p"));
+  b.output(b.softmax(e, 5, "unit_axis"));
+  b.output(b.reduce("sum", e, {39}, true, "row_sum"));
+  b.output(b.reduce("max", e, {5}, false, "unit_reduced"));
+  std::vector<int64_t> toFront(40);
+  for (unsigned d = 0; d < 40; ++d)
+    toFront[d] = (d + 39) % 40;
+  b.output(b.transpose(e, toFront, "front"));
+  TensorId zw = b.sub(z, w, "zw");
+  b.output(b.reduce("mean", zw, {10, 39}, false, "zmean"));
+  b.output(b.reduce("sum", zw, {0, 1, 2, 3, 20}, true, "zsum"));
+  b.output(b.softmax(zw, 20, "zp"));
+  std::vector<int64_t> reversed(40);
+  for (unsigned d = 0; d < 40; ++d)
+    reversed[d] = 39 - d;
+  b.output(b.transpose(zw, reversed, "zt"));
+  if (llvm::Error err = b.takeError())
+    FAIL() << firstMessage(std::move(err));
+  expectCpuMatches(g, randomInputs(g, 21, -2, 2), 1e-5, 1e-5);
+}
+
+// Intermediates of rank 1000 between views of rank 1: before unit
+// dimensions were merged, each op compiled for over 80 s.
+TEST(CpuRank, RankThousandIntermediatesCompileFast) {
+  Graph g;
+  Builder b(g);
+  TensorId x = b.input("x", f32({8}));
+  std::vector<int64_t> shape = onesWith(1000, {{999, 8}});
+  TensorId wide = b.reshape(x, shape, "wide");
+  TensorId e = b.add(b.exp(wide), x, "e");
+  TensorId p = b.softmax(e, 999, "p");
+  std::vector<int64_t> toFront(1000);
+  for (unsigned d = 0; d < 1000; ++d)
+    toFront[d] = (d + 999) % 1000;
+  TensorId t = b.transpose(p, toFront, "t");
+  b.output(b.reshape(t, {8}, "y"));
+  b.output(b.reshape(b.reduce("sum", e, {999}), {1}, "s"));
+  ASSERT_FALSE(bool(b.takeError()));
+  auto start = std::chrono::steady_clock::now();
+  expectCpuMatches(g, randomInputs(g, 22), 1e-5, 1e-5);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  EXPECT_LT(seconds, 30) << "compiling and running took " << seconds << " s";
+}
+
+TEST(CpuRank, RankTenThousandIsRefusedWithItsRank) {
+  std::unique_ptr<Backend> cpu = cpuBackend();
+  if (!cpu)
+    GTEST_SKIP();
+  Graph g;
+  Builder b(g);
+  TensorId x = b.input("x", f32(onesWith(10000, {{9999, 8}})));
+  b.output(b.exp(x, "y"));
+  ASSERT_FALSE(bool(b.takeError()));
+  llvm::Expected<std::unique_ptr<Executable>> exe = cpu->compile(g, {});
+  ASSERT_FALSE(bool(exe));
+  EXPECT_EQ(firstMessage(exe.takeError()),
+            "the cpu backend lowers tensors of rank at most 64; %x has rank "
+            "10000");
+  // The reference runs it: nothing on the way recurses per dimension.
+  std::vector<TensorData> in = randomInputs(g, 23);
+  llvm::Expected<std::vector<TensorData>> ref = interpret(g, {&in[0]});
+  ASSERT_TRUE(bool(ref)) << firstMessage(ref.takeError());
+  EXPECT_EQ((*ref)[0].numElements(), 8);
+}
+
+// An op lowered as declared is refused at its own operand's rank, and the
+// message names the node.
+TEST(CpuRank, DeclaredOperandAboveTheLimitIsRefused) {
+  std::unique_ptr<Backend> cpu = cpuBackend();
+  if (!cpu)
+    GTEST_SKIP();
+  Graph g;
+  Builder b(g);
+  TensorId i = b.iota(f32(onesWith(65, {{64, 8}})), 64, "i");
+  b.output(b.reshape(i, {8}, "y"));
+  ASSERT_FALSE(bool(b.takeError()));
+  llvm::Expected<std::unique_ptr<Executable>> exe = cpu->compile(g, {});
+  ASSERT_FALSE(bool(exe));
+  EXPECT_EQ(firstMessage(exe.takeError()),
+            "'iota' producing %i: the cpu backend lowers tensors of rank at "
+            "most 64; %i has rank 65");
 }
 
 } // namespace
