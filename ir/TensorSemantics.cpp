@@ -38,6 +38,27 @@ static llvm::Error forEachPair(const Node &n, const TensorType &t,
   return llvm::Error::success();
 }
 
+llvm::Expected<std::vector<double>> alibiSlopesOf(const Node &n,
+                                                  int64_t count) {
+  int64_t offset = n.attr("head_offset").getInt();
+  int64_t total = n.attr("total_heads").getInt();
+  if (total == 0)
+    total = count;
+  std::optional<SlopeRecipe> recipe =
+      parseSlopeRecipe(n.attr("recipe").getString());
+  if (!recipe)
+    return makeError(
+        fmt::format("unknown recipe '{}'", n.attr("recipe").getString()));
+  // computeAlibiSlopes asserts the range; an unverified graph must still
+  // get a message.
+  if (offset < 0 || total < 1 || offset > total || count > total - offset)
+    return makeError(fmt::format("heads [{}, {}) are not within "
+                                 "total_heads {}",
+                                 offset, offset + count, total));
+  return computeAlibiSlopes(total, n.attr("max_bias").getFloat(), *recipe,
+                            offset, count);
+}
+
 llvm::Error generateValues(const Node &n, const TensorType &t,
                            ElementWriter write) {
   switch (n.op) {
@@ -64,26 +85,12 @@ llvm::Error generateValues(const Node &n, const TensorType &t,
     return forEachPair(n, t, write,
                        [](double i, double j) { return j <= i ? 0.0 : -kInf; });
   case OpKind::AlibiSlopes: {
-    int64_t count = t.numElements();
-    int64_t offset = n.attr("head_offset").getInt();
-    int64_t total = n.attr("total_heads").getInt();
-    if (total == 0)
-      total = count;
-    std::optional<SlopeRecipe> recipe =
-        parseSlopeRecipe(n.attr("recipe").getString());
-    if (!recipe)
-      return makeError(
-          fmt::format("unknown recipe '{}'", n.attr("recipe").getString()));
-    // computeAlibiSlopes asserts the range; an unverified graph must still
-    // get a message.
-    if (offset < 0 || total < 1 || offset > total || count > total - offset)
-      return makeError(fmt::format("heads [{}, {}) are not within "
-                                   "total_heads {}",
-                                   offset, offset + count, total));
-    std::vector<double> slopes = computeAlibiSlopes(
-        total, n.attr("max_bias").getFloat(), *recipe, offset, count);
-    for (int64_t i = 0; i < count; ++i)
-      write(i, slopes[i]);
+    llvm::Expected<std::vector<double>> slopes =
+        alibiSlopesOf(n, t.numElements());
+    if (!slopes)
+      return slopes.takeError();
+    for (int64_t i = 0; i < t.numElements(); ++i)
+      write(i, (*slopes)[i]);
     return llvm::Error::success();
   }
   case OpKind::RelativeBuckets: {

@@ -35,6 +35,11 @@ using ElementWriter = llvm::function_ref<void(int64_t, double)>;
 llvm::Error generateValues(const Node &n, const TensorType &type,
                            ElementWriter write);
 
+/// The `count` slopes of alibi_slopes node `n`, from its attributes
+/// (head_offset, total_heads, recipe, max_bias), checked as an unverified
+/// graph needs.
+llvm::Expected<std::vector<double>> alibiSlopesOf(const Node &n, int64_t count);
+
 /// The result of `reduce` {kind, axes} over an input of type `in`, one
 /// value per result element in row-major order (keepdims adds only size-1
 /// dimensions, so it does not matter here). Each result sums, or takes the

@@ -10,8 +10,8 @@
 #include "backends/cpu/LowerEpilogue.h"
 #include "backends/cpu/Lowering.h"
 
-#include "ir/AlibiSlopes.h"
 #include "ir/Diagnostic.h"
+#include "ir/TensorSemantics.h"
 #include "ir/TypeInference.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -153,23 +153,11 @@ LogicalResult lowerGenerator(NodeLowering &n) {
     });
     return success();
   case OpKind::AlibiSlopes: {
-    int64_t count = type.numElements();
-    int64_t offset = node.attr("head_offset").getInt();
-    int64_t total = node.attr("total_heads").getInt();
-    if (total == 0)
-      total = count;
-    std::optional<SlopeRecipe> recipe =
-        parseSlopeRecipe(node.attr("recipe").getString());
-    if (!recipe)
-      return n.refuse("unknown recipe '" + node.attr("recipe").getString() +
-                      "'");
-    if (offset < 0 || total < 1 || offset > total || count > total - offset)
-      return n.refuse("heads [" + llvm::Twine(offset) + ", " +
-                      llvm::Twine(offset + count) +
-                      ") are not within total_heads " + llvm::Twine(total));
-    return emitData(n,
-                    computeAlibiSlopes(total, node.attr("max_bias").getFloat(),
-                                       *recipe, offset, count));
+    llvm::Expected<std::vector<double>> slopes =
+        alibiSlopesOf(node, type.numElements());
+    if (!slopes)
+      return n.refuse(firstMessage(slopes.takeError()));
+    return emitData(n, *slopes);
   }
   case OpKind::RelativeBuckets: {
     int64_t buckets = node.attr("num_buckets").getInt();
