@@ -646,9 +646,12 @@ llvm::Expected<Attribute> Parser::convert(const OpInfo &info,
                                           const RawValue &raw,
                                           const Token &at) {
   auto mismatch = [&]() -> llvm::Error {
-    std::string wanted = spec.kind == AttrKind::Enum
-                             ? "enum " + llvm::join(spec.enumValues, "|")
-                             : attrKindName(spec.kind).str();
+    std::string wanted =
+        spec.kind == AttrKind::Enum ? "enum " + llvm::join(spec.enumValues, "|")
+        : spec.kind == AttrKind::Epilogue
+            ? std::string("an epilogue, a quoted expression such as "
+                          "\"acc * 0.125\"")
+            : attrKindName(spec.kind).str();
     return errorAt(at, fmt::format("attribute '{}' of '{}' expects {}, got {}",
                                    spec.name, info.name.str(), wanted,
                                    describe(raw)));
