@@ -10,6 +10,9 @@
 //   attention/O3_nobias  the same without position encoding: ALiBi's cost
 //   attention/openblas   sgemm + bias/softmax loops + sgemm (SgemmAttention.h)
 //   attention/onednn     the same with oneDNN's sgemm
+//   attention/fused-gqa  one fused causal ALiBi node with kv heads < heads
+//                        (kvN: N kv heads for the 16 query heads; causal:
+//                        S queries x S keys, decode: 1 query x S keys)
 //   fma_peak/ISA         the machine's measured FMA throughput
 //   compile/O3_alibi     -O3 passes + cpu compile (JIT) at S = 2048
 //   memory/VARIANT       peak resident memory of one compile + run at S = 8192,
@@ -24,6 +27,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/Backend.h"
 #include "bench/FmaPeak.h"
+#include "bench/FusedGqaGraph.h"
 #include "bench/SgemmAttention.h"
 #include "ir/Builder.h"
 #include "ir/Diagnostic.h"
@@ -422,6 +426,125 @@ void benchAttention(benchmark::State &state, const Variant *variant,
   state.counters["check_max_abs_error"] = check.maxAbsError;
 }
 
+//===--- Fused grouped-query attention ------------------------------------===//
+
+struct GqaRow {
+  const char *name;
+  GqaShape shape;
+};
+
+const GqaRow kGqaRows[] = {
+    {"kv16/causal", {kHeads, 16, 2048, 2048, kHeadDim}},
+    {"kv4/causal", {kHeads, 4, 2048, 2048, kHeadDim}},
+    {"kv1/causal", {kHeads, 1, 2048, 2048, kHeadDim}},
+    {"kv4/decode", {kHeads, 4, 1, 4096, kHeadDim}},
+    {"kv1/decode", {kHeads, 1, 1, 4096, kHeadDim}},
+};
+
+/// Uniform in [-1, 1) for every argument of `g`.
+std::vector<TensorData> gqaInputs(const Graph &g) {
+  std::mt19937 rng(20240502);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<TensorData> in;
+  for (TensorId a : g.arguments()) {
+    in.emplace_back(g.type(a));
+    std::generate_n(in.back().data<float>(), in.back().numElements(),
+                    [&] { return uniform(rng); });
+  }
+  return in;
+}
+
+llvm::Expected<std::unique_ptr<Executable>>
+compileGqa(const GqaShape &s, llvm::StringRef backendName) {
+  llvm::Expected<Graph> g = buildFusedGqaGraph(s);
+  if (!g)
+    return g.takeError();
+  llvm::Expected<std::unique_ptr<Backend>> backend = createBackend(backendName);
+  if (!backend)
+    return backend.takeError();
+  return (*backend)->compile(*g, compileOptions());
+}
+
+llvm::Expected<TensorData> runGqa(Executable &exe,
+                                  const std::vector<TensorData> &in) {
+  TensorData out(exe.resultTypes().front());
+  std::vector<const TensorData *> args;
+  for (const TensorData &t : in)
+    args.push_back(&t);
+  if (llvm::Error err = exe.run(args, {&out}))
+    return err;
+  return out;
+}
+
+/// The cpu kernel against the reference at the row's shape, prefill rows
+/// shortened to kCheckSeq (the reference is too slow at S = 2048).
+llvm::Expected<double> checkGqa(const GqaShape &row) {
+  GqaShape s = row;
+  if (s.queries > 1)
+    s.queries = s.keys = std::min<int64_t>(s.keys, kCheckSeq);
+  llvm::Expected<Graph> g = buildFusedGqaGraph(s);
+  if (!g)
+    return g.takeError();
+  std::vector<TensorData> in = gqaInputs(*g);
+  llvm::Expected<TensorData> results[2] = {TensorData(), TensorData()};
+  const char *backends[] = {"reference", "cpu"};
+  for (int k = 0; k < 2; ++k) {
+    auto exe = compileGqa(s, backends[k]);
+    if (!exe)
+      return exe.takeError();
+    results[k] = runGqa(**exe, in);
+    if (!results[k])
+      return results[k].takeError();
+  }
+  return compareOutputs(
+      *results[1], *results[0],
+      fmt::format("fused-gqa kv={} {}x{} differs from the reference backend",
+                  s.kvHeads, s.queries, s.keys));
+}
+
+void benchFusedGqa(benchmark::State &state, const GqaRow *row) {
+  llvm::Expected<double> maxError = checkGqa(row->shape);
+  if (!maxError) {
+    state.SkipWithError(firstMessage(maxError.takeError()).c_str());
+    return;
+  }
+  llvm::Expected<Graph> g = buildFusedGqaGraph(row->shape);
+  auto exe = g ? compileGqa(row->shape, "cpu")
+               : llvm::Expected<std::unique_ptr<Executable>>(g.takeError());
+  if (!exe) {
+    state.SkipWithError(firstMessage(exe.takeError()).c_str());
+    return;
+  }
+  std::vector<TensorData> in = gqaInputs(*g);
+  TensorData out((*exe)->resultTypes().front());
+  std::vector<const TensorData *> args;
+  for (const TensorData &t : in)
+    args.push_back(&t);
+  // The first run warms caches and the thread pool.
+  if (llvm::Error err = (*exe)->run(args, {&out})) {
+    state.SkipWithError(firstMessage(std::move(err)).c_str());
+    return;
+  }
+  for (auto _ : state)
+    if (llvm::Error err = (*exe)->run(args, {&out})) {
+      state.SkipWithError(firstMessage(std::move(err)).c_str());
+      break;
+    }
+  const GqaShape &s = row->shape;
+  double flops = gqaFlops(s);
+  using benchmark::Counter;
+  state.counters["GFLOP/s"] =
+      Counter(flops * 1e-9, Counter::kIsIterationInvariantRate);
+  state.counters["peak_frac"] =
+      Counter(flops / peakFlops(), Counter::kIsIterationInvariantRate);
+  state.counters["S"] = double(s.keys);
+  state.counters["queries"] = double(s.queries);
+  state.counters["kv_heads"] = double(s.kvHeads);
+  state.counters["causal"] = 1;
+  state.counters["threads"] = config().threads;
+  state.counters["check_max_abs_error"] = *maxError;
+}
+
 void benchFmaPeak(benchmark::State &state, const FmaKernel *kernel) {
   unsigned threads = unsigned(state.range(0));
   // About 10 ms a run at 100 GFLOP/s per thread.
@@ -766,6 +889,18 @@ void registerBenchmarks() {
             ->Unit(benchmark::kMillisecond);
       }
     }
+  for (const GqaRow &row : kGqaRows) {
+    if (row.shape.keys > c.maxSeq)
+      continue;
+    benchmark::RegisterBenchmark(
+        fmt::format("attention/fused-gqa/{}", row.name).c_str(), benchFusedGqa,
+        &row)
+        ->ArgName("S")
+        ->Arg(row.shape.keys)
+        ->UseRealTime()
+        ->MinTime(0.5)
+        ->Unit(benchmark::kMillisecond);
+  }
   benchmark::RegisterBenchmark("compile/O3_alibi/noncausal", benchCompile)
       ->ArgName("S")
       ->Arg(kCompileSeq)

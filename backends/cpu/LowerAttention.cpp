@@ -1,14 +1,17 @@
 //===- LowerAttention.cpp - Fused attention as a flash-style kernel -------===//
 //
-// Work items are (batch, head, chunk of query rows), run in parallel. Each
-// item:
+// Work items are (batch, query heads of one kv head, chunk of query rows),
+// run in parallel. Each item:
 // 1. packs K^T for its keys tile by tile into [tile, d, tile keys], zero
 //    past the last key, so a register tile reads `cols` contiguous vectors
 //    per d and one tile's K^T is one contiguous block (a [d, keys] layout
 //    puts every d of a tile in the same L1 set when keys is a power of 2);
-// 2. walks its rows in blocks of `rows` queries (the last block's missing
-//    rows recompute the last row and are not stored), and for each block
-//    the keys in steps of `stepTiles` tiles of `cols` vectors:
+//    its query heads all read that kv head, so the pack serves each of them
+//    in turn (V is read in place, not packed);
+// 2. for each of its heads, walks its rows in blocks of `rows` queries (the
+//    last block's missing rows recompute the last row and are not stored),
+//    and for each block the keys in steps of `stepTiles` tiles of `cols`
+//    vectors:
 //    a. scores: a rows x cols register tile of sums over d (broadcast q,
 //       FMA with a K^T vector), then the epilogue in registers from the
 //       loop indices, stored to a small step buffer;
@@ -72,9 +75,20 @@ public:
     paddedKeys = ceilDiv(keys, tileKeys) * tileKeys;
     valueVecs = ceilDiv(valueDim, lanes);
     valueCols = std::max<int64_t>(1, std::min(valueVecs, accumulators / rows));
-    // Enough items for every thread several times over; fewer, larger items
-    // pack K^T less often.
-    int64_t perHead = ceilDiv(4 * int64_t(o.threads), batch * heads);
+    // Enough items for every thread several times over (a thread slowed by
+    // another process then leaves little behind); fewer, larger items pack
+    // K^T less often. A kv head's query heads share an item, and its pack,
+    // in the largest part of the group that still leaves that many items:
+    // the whole group when kv heads are many, part of it when they are few
+    // (multi-query, or a decode step whose one row gives one chunk).
+    int64_t wanted = 4 * int64_t(o.threads);
+    int64_t groupHeads = heads / kvHeads;
+    headsPerItem = 1;
+    for (int64_t g = groupHeads; g > 1 && headsPerItem == 1; --g)
+      if (groupHeads % g == 0 && batch * kvHeads * (groupHeads / g) >= wanted)
+        headsPerItem = g;
+    headItems = heads / headsPerItem;
+    int64_t perHead = ceilDiv(wanted, batch * headItems);
     int64_t blocks = ceilDiv(queries, rows);
     chunkRows = ceilDiv(blocks, std::min(perHead, blocks)) * rows;
     chunks = ceilDiv(queries, chunkRows);
@@ -85,7 +99,7 @@ public:
     operands.assign(n.inputs.begin() + 3, n.inputs.end());
     for (unsigned k = 3; k < n.inputs.size(); ++k)
       operandTypes.push_back(n.inputType(k));
-    int64_t items = batch * heads * chunks;
+    int64_t items = batch * headItems * chunks;
     int64_t perItem = paddedKeys * dim + rows * stepTiles * tileKeys +
                       groupRows * (valueVecs * lanes + 2) + lanes;
     workItems(n, items, perItem, [&](Value item) { emitItem(item); });
@@ -144,9 +158,10 @@ private:
   void emitItem(Value item) {
     Value chunk = b.create<arith::RemUIOp>(loc, item, idx(chunks));
     Value bh = b.create<arith::DivUIOp>(loc, item, idx(chunks));
-    h = b.create<arith::RemUIOp>(loc, bh, idx(heads));
-    bi = b.create<arith::DivUIOp>(loc, bh, idx(heads));
-    kvh = b.create<arith::DivUIOp>(loc, h, idx(heads / kvHeads));
+    Value firstHead = mul(b.create<arith::RemUIOp>(loc, bh, idx(headItems)),
+                          idx(headsPerItem));
+    bi = b.create<arith::DivUIOp>(loc, bh, idx(headItems));
+    kvh = b.create<arith::DivUIOp>(loc, firstHead, idx(heads / kvHeads));
     maskHolds = mustBePositive.empty() ? Value() : emitOperandsPositive();
     Value rowBegin = mul(chunk, idx(chunkRows));
     Value rowEnd = minIdx(add(rowBegin, idx(chunkRows)), idx(queries));
@@ -159,9 +174,16 @@ private:
     rowMax = alloc({groupRows});
     rowSum = alloc({groupRows});
     laneScratch = needsLaneLoop(epilogue, 'j') ? alloc({lanes}) : Value();
-    forEach(
-        rowBegin, rowEnd, [&](Value group) { emitGroup(group, rowEnd); },
-        groupRows);
+    auto emitHead = [&](Value head) {
+      h = head;
+      forEach(
+          rowBegin, rowEnd, [&](Value group) { emitGroup(group, rowEnd); },
+          groupRows);
+    };
+    if (headsPerItem == 1)
+      emitHead(firstHead);
+    else
+      forEach(firstHead, add(firstHead, idx(headsPerItem)), emitHead);
     for (Value buffer : {kt, scores, out, rowMax, rowSum, laneScratch})
       if (buffer)
         b.create<memref::DeallocOp>(loc, buffer);
@@ -395,13 +417,16 @@ private:
   int64_t batch, heads, queries, dim, kvHeads, keys, valueDim;
   int64_t rows, cols, tileKeys, paddedKeys, valueVecs, valueCols;
   int64_t chunkRows, chunks, groupRows;
+  /// Query heads per item (a divisor of heads / kvHeads) and items per
+  /// batch across the heads.
+  int64_t headsPerItem, headItems;
   /// Keys per softmax step: stepTiles * tileKeys (the step's scores, 16 KiB
   /// for f32 on AVX-512, stay in L1).
   static constexpr int64_t stepTiles = 16;
   /// Row blocks sharing each key step.
   static constexpr int64_t groupBlocks = 8;
 
-  // Per item and block.
+  // Per item, head and block.
   Value bi, h, kvh, kt, scores, out, rowMax, rowSum, laneScratch, stateBase;
   llvm::SmallVector<Value> rowIndex;
 };

@@ -228,6 +228,44 @@ TEST(CpuAttention, CausalSlopesFromAnInput) {
   }
 }
 
+// With kv heads < heads, a work item runs several query heads of one kv
+// group over one K^T pack: the whole group (16/4, 4/2 at batch 2), or part
+// of it where that would leave the threads too few items (multi-query, a
+// one-row decode). Per-head slopes catch an item computing with the wrong
+// head; row counts not a multiple of the register tile (13, 77), one query
+// and a decode offset (Sq < Sk), causal masks the kernel skips by diagonal
+// (including slopes from an input, checked when it runs), at 1 and 2
+// threads. f32 against the reference in double: 1e-4 on O(1) outputs.
+TEST(CpuAttention, QueryHeadsShareAKeyPack) {
+  struct Shape {
+    int64_t heads, kvHeads, sq, sk;
+  };
+  for (unsigned threads : {1u, 2u}) {
+    CompileOptions options;
+    options.threads = threads;
+    for (Shape s :
+         {Shape{4, 2, 13, 13}, Shape{8, 2, 77, 77}, Shape{16, 4, 13, 40},
+          Shape{8, 8, 1, 33}, Shape{16, 4, 1, 77}, Shape{8, 1, 13, 13},
+          Shape{16, 1, 1, 77}, Shape{4, 1, 5, 40}}) {
+      std::string off = std::to_string(s.sk - s.sq);
+      for (std::string e :
+           {std::string("acc * 0.25 - $0[h] * abs(i + ") + off + " - j)",
+            "select(j <= i + " + off + ", acc * 0.25 - $0[h] * (i + " + off +
+                " - j), -inf)",
+            "acc * 0.25 - $0[h] * select(j <= i + " + off + ", i + " + off +
+                " - j, inf)"}) {
+        SCOPED_TRACE(e + " heads=" + std::to_string(s.heads) + "/" +
+                     std::to_string(s.kvHeads) + " sq=" + std::to_string(s.sq) +
+                     " sk=" + std::to_string(s.sk) +
+                     " threads=" + std::to_string(threads));
+        Graph g = attention(s.heads, s.kvHeads, s.sq, s.sk, e);
+        expectCpuMatches(g, randomInputs(g, 13, 0.125, 1), 1e-4, 1e-4, nullptr,
+                         options);
+      }
+    }
+  }
+}
+
 TEST(CpuReduce, KindsAxesKeepDims) {
   for (const char *kind : {"sum", "max", "min", "mean"})
     for (bool keep : {false, true})
