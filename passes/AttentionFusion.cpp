@@ -57,6 +57,31 @@ static bool isValueSpec(const EinsumSpec &s) {
          o == std::string{p[0], p[1], p[2], v[3]};
 }
 
+/// `x` when `t` is gather(x, index, axis = 1) with index[h] = h / G for
+/// H = G * Hkv query heads over the Hkv heads of x: k or v repeated per
+/// query head.
+static TensorId repeatedHeadsSource(const Graph &g, TensorId t) {
+  NodeId p = g.producer(t);
+  if (!p || g.node(p).op != OpKind::Gather ||
+      g.node(p).attr("axis").getInt() != 1)
+    return TensorId();
+  TensorId x = g.node(p).inputs[0], index = g.node(p).inputs[1];
+  NodeId c = g.producer(index);
+  const TensorType &xt = g.type(x), &it = g.type(index);
+  if (!c || g.node(c).op != OpKind::Constant || xt.rank() != 4 ||
+      it.rank() != 1 || it.dim(0) % xt.dim(1) != 0)
+    return TensorId();
+  int64_t heads = it.dim(0), groups = heads / xt.dim(1);
+  const std::vector<double> &data = g.node(c).attr("data").getFloats();
+  std::optional<double> splat = splatValue(g, index);
+  for (int64_t h = 0; h < heads; ++h) {
+    double at = data.empty() ? splat.value_or(-1) : data[h];
+    if (at != double(h / groups))
+      return TensorId();
+  }
+  return x;
+}
+
 static llvm::Error notMatched(std::string why) {
   return makeError(std::move(why));
 }
@@ -85,11 +110,11 @@ llvm::Expected<AttentionMatch> matchAttention(const Graph &g, NodeId softmax) {
   const Node &vn = g.node(readers.front());
   if (vn.op == OpKind::Reshape)
     return notMatched("the probabilities are reshaped before the value "
-                      "product (the grouped-query layout), which is not "
-                      "matched yet");
+                      "product: a grouped-query layout that expand-kv-heads "
+                      "did not rewrite (see its remark)");
   std::optional<EinsumSpec> vspec;
-  if (vn.op == OpKind::Einsum)
-    vspec = specOf(vn, 2);
+  if (vn.op == OpKind::Einsum || vn.op == OpKind::Contraction)
+    vspec = specOf(vn, contractionTerms(vn).size());
   if (!vspec || !isValueSpec(*vspec) || vn.inputs[0] != probs)
     return notMatched("the probabilities are not multiplied with v by an "
                       "einsum 'bhij,bhjd->bhid'");
@@ -116,6 +141,17 @@ llvm::Expected<AttentionMatch> matchAttention(const Graph &g, NodeId softmax) {
   m.q = s.inputs[0];
   m.k = s.inputs[1];
   m.v = vn.inputs[1];
+  // The attention node groups kv heads itself: k and v repeated per query
+  // head (expand-kv-heads, or a user's repeat_kv) are read unrepeated.
+  TensorId k = repeatedHeadsSource(g, m.k), v = repeatedHeadsSource(g, m.v);
+  if (k && v && g.type(k).dim(1) == g.type(v).dim(1)) {
+    m.k = k;
+    m.v = v;
+  }
+  m.valueSpec = vspec->output;
+  m.valueEpilogue = nodeEpilogue(vn);
+  llvm::ArrayRef<TensorId> valueOperands = epilogueOperands(vn);
+  m.valueOperands.assign(valueOperands.begin(), valueOperands.end());
   const std::string &o = sspec->output;
   std::map<char, char> renaming;
   for (size_t d = 0; d < o.size(); ++d)
@@ -130,12 +166,33 @@ NodeId applyAttentionFusion(Graph &g, const AttentionMatch &m) {
   TensorId out = g.node(m.values).result();
   std::vector<TensorId> inputs = {m.q, m.k, m.v};
   inputs.insert(inputs.end(), m.operands.begin(), m.operands.end());
+  NamedAttribute scoreEpilogue = {"score_epilogue",
+                                  Attribute::ofEpilogue(m.epilogue)};
   g.eraseNode(m.scores);
   g.eraseNode(m.softmax);
-  llvm::cantFail(
-      redefine(g, out, OpKind::Attention, inputs,
-               {{"score_epilogue", Attribute::ofEpilogue(m.epilogue)}}));
-  return g.producer(out);
+  if (m.valueEpilogue.isIdentity()) {
+    llvm::cantFail(
+        redefine(g, out, OpKind::Attention, inputs, {scoreEpilogue}));
+    return g.producer(out);
+  }
+  // What fuse-epilogue put on the value product (a residual add, a scale)
+  // reads the attention's result in a one-term contraction: an elementwise
+  // loop after the kernel, and still no scores in memory.
+  g.eraseNode(m.values);
+  std::string name = g.tensor(out).name + "_attention";
+  if (g.tensor(out).name.empty() || g.findTensor(name))
+    name.clear();
+  TensorId attention = g.addTensor(name);
+  NodeId fused = llvm::cantFail(
+      g.addNode(OpKind::Attention, inputs, {attention}, {scoreEpilogue}));
+  std::vector<TensorId> readerInputs = {attention};
+  readerInputs.insert(readerInputs.end(), m.valueOperands.begin(),
+                      m.valueOperands.end());
+  llvm::cantFail(g.addNode(
+      OpKind::Contraction, readerInputs, {out},
+      {{"spec", Attribute::ofString(m.valueSpec + "->" + m.valueSpec)},
+       {"epilogue", Attribute::ofEpilogue(m.valueEpilogue)}}));
+  return fused;
 }
 
 } // namespace einsum

@@ -17,6 +17,11 @@ struct AttentionMatch {
   /// The scores' epilogue with its labels renamed to b, h, i, j.
   Epilogue epilogue;
   std::vector<TensorId> operands;
+  /// The value product's output labels and the epilogue fuse-epilogue gave
+  /// it (acc when none), with its operands.
+  std::string valueSpec;
+  Epilogue valueEpilogue;
+  std::vector<TensorId> valueOperands;
 };
 
 /// The match around `softmax`, or an error whose message says which part

@@ -50,6 +50,7 @@ void registerAllPasses() {
   registerPass("dce", createDeadCodeEliminationPass);
   registerPass("fold-constants", createFoldConstantsPass);
   registerPass("fuse-epilogue", [] { return createFuseEpiloguePass(); });
+  registerPass("expand-kv-heads", createExpandKvHeadsPass);
   registerPass("fuse-attention", [] { return createFuseAttentionPass(); });
   registerPassAlias("fuse-alibi-bias", "fuse-epilogue");
 }
@@ -79,7 +80,9 @@ llvm::ArrayRef<NamedPipeline> namedPipelines() {
       {"O1", "canonicalize,fold-constants,cse,dce", "algebraic cleanup"},
       {"O2", "canonicalize,fold-constants,cse,fuse-epilogue,dce",
        "-O1, then the scale, biases and masks fused into the contraction"},
-      {"O3", "canonicalize,fold-constants,cse,fuse-epilogue,fuse-attention,dce",
+      {"O3",
+       "canonicalize,fold-constants,cse,expand-kv-heads,fuse-epilogue,"
+       "fuse-attention,dce",
        "-O2, then scores, softmax and values fused into one attention node"},
   };
   return pipelines;

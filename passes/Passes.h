@@ -14,6 +14,7 @@ std::unique_ptr<Pass> createCanonicalizePass();
 std::unique_ptr<Pass> createCommonSubexpressionEliminationPass();
 std::unique_ptr<Pass> createDeadCodeEliminationPass();
 std::unique_ptr<Pass> createFoldConstantsPass();
+std::unique_ptr<Pass> createExpandKvHeadsPass();
 /// A policy, if given, can veto each fusion with a reason.
 std::unique_ptr<Pass> createFuseEpiloguePass(EpilogueFusionPolicy policy = {});
 std::unique_ptr<Pass>

@@ -127,9 +127,9 @@ TEST_P(FlopCountAcrossPipelines, EveryNamedPipelineKeepsTheCount) {
     for (NodeId id : g.liveNodes())
       fused |= g.node(id).op == OpKind::Attention;
   }
-  // Grouped-query attention is not fused yet; the others must be, or this
-  // test would not compare a fused graph's count at all.
-  EXPECT_EQ(fused, c.heads == c.kvHeads);
+  // Every variant fuses at -O3, or this test would not compare a fused
+  // graph's count at all.
+  EXPECT_TRUE(fused);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -43,7 +43,7 @@ TEST_F(PassInfrastructure, PipelineDiagnostics) {
   EXPECT_EQ(pipelineError("cse,frobnicate"),
             "pass pipeline 'cse,frobnicate': column 5: unknown pass "
             "'frobnicate'; registered passes: canonicalize, cse, dce, "
-            "fold-constants, fuse-attention, fuse-epilogue");
+            "expand-kv-heads, fold-constants, fuse-attention, fuse-epilogue");
   // The former name of fuse-epilogue still names it.
   EXPECT_EQ(pipelineError("cse,fuse-alibi-bias"), "<parsed>");
   EXPECT_EQ(pipelineError("canonicalize{max-iteration=2}"),
