@@ -31,6 +31,24 @@ static LogicalResult emitSum(NodeLowering &n, const EinsumSpec &spec,
                              ValueRange operands) {
   MLIRContext *ctx = n.b.getContext();
   std::string labels = spec.output + spec.reductionLabels();
+  // When the last output label is the contiguous one of every input that
+  // has it (rotary's "bhsfe,scfe->bhsce"), it goes innermost, inside the
+  // sums: unit-stride loads and stores that LLVM vectorizes, where an
+  // innermost sum of two terms stays scalar. Each output still sums its
+  // terms in the same order.
+  std::string reduced = spec.reductionLabels();
+  if (!spec.output.empty() && !reduced.empty()) {
+    char last = spec.output.back();
+    bool contiguous = true, read = false;
+    for (const std::string &term : spec.inputs) {
+      if (term.find(last) == std::string::npos)
+        continue;
+      read = true;
+      contiguous &= term.back() == last;
+    }
+    if (read && contiguous)
+      labels = spec.output.substr(0, spec.output.size() - 1) + reduced + last;
+  }
   auto mapOf = [&](const std::string &term) {
     llvm::SmallVector<AffineExpr> exprs;
     for (char c : term)
@@ -41,10 +59,11 @@ static LogicalResult emitSum(NodeLowering &n, const EinsumSpec &spec,
   for (const std::string &term : spec.inputs)
     maps.push_back(mapOf(term));
   maps.push_back(mapOf(spec.output));
-  llvm::SmallVector<utils::IteratorType> iterators(
-      labels.size(), utils::IteratorType::reduction);
-  std::fill_n(iterators.begin(), spec.output.size(),
-              utils::IteratorType::parallel);
+  llvm::SmallVector<utils::IteratorType> iterators;
+  for (char c : labels)
+    iterators.push_back(reduced.find(c) == std::string::npos
+                            ? utils::IteratorType::parallel
+                            : utils::IteratorType::reduction);
 
   Value zero = floatConstant(n.b, n.loc, n.elementType(), 0.0);
   n.b.create<linalg::FillOp>(n.loc, zero, n.dest);

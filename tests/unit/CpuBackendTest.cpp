@@ -136,6 +136,12 @@ INSTANTIATE_TEST_SUITE_P(
         EinsumCase{"diagonal", "ii->i", {{13, 13}}},
         EinsumCase{"total", "ij->", {{7, 13}}},
         EinsumCase{"outer", "i,j->ji", {{7}, {1}}},
+        // The last output label innermost, inside the sum (rotary's form),
+        // and a row sum whose output label is not contiguous (kept outside).
+        EinsumCase{
+            "rotation", "bhsfe,scfe->bhsce", {{1, 3, 5, 2, 9}, {5, 2, 2, 9}}},
+        EinsumCase{"row_sum", "ij->i", {{7, 13}}},
+        EinsumCase{"broadcast_sum", "ik,k->i", {{11, 6}, {6}}},
         EinsumCase{"scalar", ",->", {{}, {}}}),
     [](const auto &info) { return std::string(info.param.name); });
 
