@@ -1,9 +1,11 @@
 //===- BuildGraph.cpp -----------------------------------------------------===//
 //
 // 1. Refuse options the chosen graph does not use, and sizes below 1.
-// 2. Check what buildAttention would refuse in command-line terms, so the
-//    message names the option rather than a tensor the user never saw.
-// 3. Declare the inputs and build the graph; its output is named `out`.
+// 2. Check what buildAttention and buildDecoderBlock would refuse in
+//    command-line terms, so the message names the option rather than a
+//    tensor the user never saw.
+// 3. Declare the inputs (and a block's weights, as parameters) and build the
+//    graph; its output is named `out`.
 //
 //===----------------------------------------------------------------------===//
 #include "tools/alibi-opt/BuildGraph.h"
@@ -41,6 +43,19 @@ static llvm::Expected<Graph> buildAlibiBias(const BuildOptions &o) {
   return g;
 }
 
+/// --slopes and --max-bias shape ALiBi only.
+static llvm::Error checkAlibiOptions(const BuildOptions &o,
+                                     nn::PositionBias position) {
+  if ((o.slopes || o.maxBias) && position != nn::PositionBias::Alibi)
+    return makeError(fmt::format("--{} needs --position=alibi",
+                                 o.slopes ? "slopes" : "max-bias"));
+  if (o.maxBias && (!(*o.maxBias > 0) || !std::isfinite(*o.maxBias)))
+    return makeError(fmt::format("--max-bias is {}; expected a positive "
+                                 "finite number",
+                                 *o.maxBias));
+  return llvm::Error::success();
+}
+
 static llvm::Expected<Graph> buildAttentionGraph(const BuildOptions &o) {
   int64_t batch = o.batch.value_or(1), heads = o.heads.value_or(12);
   int64_t kvHeads = o.kvHeads.value_or(heads);
@@ -50,13 +65,8 @@ static llvm::Expected<Graph> buildAttentionGraph(const BuildOptions &o) {
   if (heads % kvHeads != 0)
     return makeError(fmt::format("--kv-heads {} does not divide --heads {}",
                                  kvHeads, heads));
-  if ((o.slopes || o.maxBias) && position != nn::PositionBias::Alibi)
-    return makeError(fmt::format("--{} needs --position=alibi",
-                                 o.slopes ? "slopes" : "max-bias"));
-  if (o.maxBias && (!(*o.maxBias > 0) || !std::isfinite(*o.maxBias)))
-    return makeError(fmt::format("--max-bias is {}; expected a positive "
-                                 "finite number",
-                                 *o.maxBias));
+  if (llvm::Error err = checkAlibiOptions(o, position))
+    return err;
   if (position == nn::PositionBias::Rotary && headDim % 2 != 0)
     return makeError(fmt::format("--position=rotary needs an even --head-dim; "
                                  "got {}",
@@ -92,30 +102,100 @@ static llvm::Expected<Graph> buildAttentionGraph(const BuildOptions &o) {
   return g;
 }
 
+static llvm::Expected<Graph> buildDecoderBlockGraph(const BuildOptions &o) {
+  nn::DecoderBlockOptions block;
+  block.heads = o.heads.value_or(12);
+  block.kvHeads = o.kvHeads.value_or(block.heads);
+  block.hidden = o.hidden.value_or(64 * block.heads);
+  block.ffn = o.ffn.value_or(4 * block.hidden);
+  block.dtype = o.dtype.value_or(DType::F32);
+  nn::PositionBias position = o.position.value_or(nn::PositionBias::Alibi);
+  if (block.hidden % block.heads != 0)
+    return makeError(fmt::format("--heads {} does not divide --hidden {}",
+                                 block.heads, block.hidden));
+  if (block.heads % *block.kvHeads != 0)
+    return makeError(fmt::format("--kv-heads {} does not divide --heads {}",
+                                 *block.kvHeads, block.heads));
+  if (llvm::Error err = checkAlibiOptions(o, position))
+    return err;
+  if (position == nn::PositionBias::Rotary && block.headDim() % 2 != 0)
+    return makeError(fmt::format("--position=rotary needs an even head "
+                                 "dimension; --hidden {} / --heads {} is {}",
+                                 block.hidden, block.heads, block.headDim()));
+  block.attention.position = position;
+  block.attention.causal = o.causal.value_or(true);
+  block.attention.alibi.recipe = o.slopes.value_or(SlopeRecipe::Paper);
+  block.attention.alibi.maxBias = o.maxBias.value_or(8.0);
+
+  Graph g("decoder_block");
+  Builder b(g);
+  TensorId x =
+      b.input("x", TensorType(block.dtype, {o.batch.value_or(1),
+                                            o.seq.value_or(64), block.hidden}));
+  if (llvm::Error err = b.takeError())
+    return err;
+  llvm::Expected<nn::DecoderBlockWeights> weights =
+      nn::createDecoderBlockWeights(g, block);
+  if (!weights)
+    return weights.takeError();
+  llvm::Expected<nn::DecoderBlock> out =
+      nn::buildDecoderBlock(g, x, *weights, block);
+  if (!out)
+    return out.takeError();
+  b.output(out->out, "out");
+  return g;
+}
+
+/// Options given to a graph that does not use them are errors, not ignored.
+static llvm::Error
+refuseUnused(llvm::ArrayRef<std::pair<const char *, bool>> unused,
+             llvm::StringRef kind, llvm::StringRef why) {
+  for (const auto &[name, given] : unused)
+    if (given)
+      return makeError(fmt::format("--{} does not apply to --build={} ({})",
+                                   name, kind.str(), why.str()));
+  return llvm::Error::success();
+}
+
 llvm::Expected<Graph> buildGraph(const BuildOptions &o) {
   std::pair<const char *, std::optional<int64_t>> sizes[] = {
-      {"batch", o.batch}, {"heads", o.heads},  {"kv-heads", o.kvHeads},
-      {"seq", o.seq},     {"kv-seq", o.kvSeq}, {"head-dim", o.headDim}};
+      {"batch", o.batch},   {"heads", o.heads},  {"kv-heads", o.kvHeads},
+      {"seq", o.seq},       {"kv-seq", o.kvSeq}, {"head-dim", o.headDim},
+      {"hidden", o.hidden}, {"ffn", o.ffn}};
   for (const auto &[name, value] : sizes)
     if (value && *value < 1)
       return makeError(
           fmt::format("--{} is {}; expected at least 1", name, *value));
   switch (o.kind) {
   case BuildKind::Attention:
+    if (llvm::Error err = refuseUnused(
+            {{"hidden", bool(o.hidden)}, {"ffn", bool(o.ffn)}}, "attention",
+            "its sizes are --batch, --heads, --kv-heads, --seq, --kv-seq and "
+            "--head-dim"))
+      return err;
     return buildAttentionGraph(o);
-  case BuildKind::AlibiBias: {
-    std::pair<const char *, bool> unused[] = {
-        {"kv-heads", bool(o.kvHeads)},  {"head-dim", bool(o.headDim)},
-        {"position", bool(o.position)}, {"slopes", bool(o.slopes)},
-        {"max-bias", bool(o.maxBias)},  {"causal", bool(o.causal)}};
-    for (const auto &[name, given] : unused)
-      if (given)
-        return makeError(fmt::format("--{} does not apply to "
-                                     "--build=alibi-bias (it takes --batch, "
-                                     "--heads, --seq, --kv-seq and --dtype)",
-                                     name));
+  case BuildKind::AlibiBias:
+    if (llvm::Error err = refuseUnused(
+            {{"kv-heads", bool(o.kvHeads)},
+             {"head-dim", bool(o.headDim)},
+             {"position", bool(o.position)},
+             {"slopes", bool(o.slopes)},
+             {"max-bias", bool(o.maxBias)},
+             {"causal", bool(o.causal)},
+             {"hidden", bool(o.hidden)},
+             {"ffn", bool(o.ffn)}},
+            "alibi-bias",
+            "it takes --batch, --heads, --seq, --kv-seq and --dtype"))
+      return err;
     return buildAlibiBias(o);
-  }
+  case BuildKind::DecoderBlock:
+    if (llvm::Error err = refuseUnused(
+            {{"head-dim", bool(o.headDim)}, {"kv-seq", bool(o.kvSeq)}},
+            "decoder-block",
+            "its sizes are --batch, --seq, --hidden, --heads, --kv-heads and "
+            "--ffn; the head dimension is --hidden / --heads"))
+      return err;
+    return buildDecoderBlockGraph(o);
   }
   llvm_unreachable("unknown build kind");
 }

@@ -11,6 +11,7 @@
 #include "ir/AlibiSlopes.h"
 #include "ir/Graph.h"
 #include "ir/nn/Attention.h"
+#include "ir/nn/DecoderBlock.h"
 
 #include <optional>
 
@@ -22,6 +23,9 @@ enum class BuildKind {
   /// The original API's four-node ALiBi bias graph over inputs scores,
   /// slopes and distance.
   AlibiBias,
+  /// A pre-LayerNorm decoder block (ir/nn/DecoderBlock.h) over input x,
+  /// its weights graph parameters.
+  DecoderBlock,
 };
 
 /// What the user gave; unset fields take the defaults documented in
@@ -35,12 +39,14 @@ struct BuildOptions {
   std::optional<double> maxBias;
   std::optional<bool> causal;
   std::optional<DType> dtype;
+  std::optional<int64_t> hidden, ffn;
 };
 
 /// Builds the graph `kind` names. Defaults: batch 1, heads 12, kv-heads =
 /// heads, seq 64, kv-seq = seq, head-dim 32, no position encoding, paper
-/// slopes, max-bias 8, not causal, f32. Invalid sizes and combinations are
-/// errors that name the options.
+/// slopes, max-bias 8, not causal, f32. A decoder block defaults to hidden
+/// 64 * heads, ffn 4 * hidden, ALiBi and causal. Invalid sizes and
+/// combinations are errors that name the options.
 llvm::Expected<Graph> buildGraph(const BuildOptions &options);
 
 } // namespace einsum

@@ -134,7 +134,8 @@ BuildOptions buildOptions(const Options &opts) {
       opts.build,          given(opts.batch),    given(opts.heads),
       given(opts.kvHeads), given(opts.seq),      given(opts.kvSeq),
       given(opts.headDim), given(opts.position), given(opts.slopes),
-      given(opts.maxBias), given(opts.causal),   given(opts.dtype)};
+      given(opts.maxBias), given(opts.causal),   given(opts.dtype),
+      given(opts.hidden),  given(opts.ffn)};
 }
 
 /// The options of ahead-of-time compilation.
@@ -189,7 +190,7 @@ llvm::Error validate(const Options &opts) {
   for (const cl::Option *o : std::initializer_list<const cl::Option *>{
            &opts.batch, &opts.heads, &opts.kvHeads, &opts.seq, &opts.kvSeq,
            &opts.headDim, &opts.position, &opts.slopes, &opts.maxBias,
-           &opts.causal, &opts.dtype})
+           &opts.causal, &opts.dtype, &opts.hidden, &opts.ffn})
     if (o->getNumOccurrences() && !opts.build.getNumOccurrences())
       return makeError(fmt::format("--{} needs --build", o->ArgStr.str()));
   if (!opts.run && (!opts.inputs.empty() || !opts.outputDir.empty() ||

@@ -171,7 +171,10 @@ struct Options {
           clEnumValN(BuildKind::Attention, "attention",
                      "softmax(q k^T * scale + bias) v"),
           clEnumValN(BuildKind::AlibiBias, "alibi-bias",
-                     "the original API's four-node ALiBi bias graph")),
+                     "the original API's four-node ALiBi bias graph"),
+          clEnumValN(BuildKind::DecoderBlock, "decoder-block",
+                     "a pre-LayerNorm decoder block over x [batch, seq, "
+                     "hidden], weights as parameters")),
       llvm::cl::cat(category)};
   llvm::cl::opt<int64_t> batch{
       "batch", llvm::cl::desc("--build: batch size (1)"),
@@ -188,11 +191,22 @@ struct Options {
   llvm::cl::opt<int64_t> kvSeq{
       "kv-seq", llvm::cl::desc("--build: keys (= --seq)"),
       llvm::cl::value_desc("n"), llvm::cl::cat(category)};
+  llvm::cl::opt<int64_t> hidden{
+      "hidden",
+      llvm::cl::desc("--build=decoder-block: hidden size (64 * --heads)"),
+      llvm::cl::value_desc("n"), llvm::cl::cat(category)};
+  llvm::cl::opt<int64_t> ffn{
+      "ffn",
+      llvm::cl::desc("--build=decoder-block: feed-forward width (4 * "
+                     "--hidden)"),
+      llvm::cl::value_desc("n"), llvm::cl::cat(category)};
   llvm::cl::opt<int64_t> headDim{
       "head-dim", llvm::cl::desc("--build: head dimension (32)"),
       llvm::cl::value_desc("n"), llvm::cl::cat(category)};
   llvm::cl::opt<nn::PositionBias> position{
-      "position", llvm::cl::desc("--build: position encoding (none)"),
+      "position",
+      llvm::cl::desc("--build: position encoding (none; decoder-block: "
+                     "alibi)"),
       llvm::cl::values(
           clEnumValN(nn::PositionBias::None, "none", "none"),
           clEnumValN(nn::PositionBias::Alibi, "alibi", "ALiBi bias"),
@@ -208,9 +222,11 @@ struct Options {
   llvm::cl::opt<double> maxBias{
       "max-bias", llvm::cl::desc("--build: ALiBi max bias (8)"),
       llvm::cl::value_desc("b"), llvm::cl::cat(category)};
-  llvm::cl::opt<bool> causal{"causal",
-                             llvm::cl::desc("--build: causal attention"),
-                             llvm::cl::cat(category)};
+  llvm::cl::opt<bool> causal{
+      "causal",
+      llvm::cl::desc("--build: causal attention (decoder-block: on; "
+                     "--causal=false turns it off)"),
+      llvm::cl::cat(category)};
   llvm::cl::opt<DType> dtype{
       "dtype", llvm::cl::desc("--build: element type (f32)"),
       llvm::cl::values(clEnumValN(DType::F32, "f32", "f32"),
