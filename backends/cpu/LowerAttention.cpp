@@ -27,11 +27,20 @@
 // if they are not: the operands' producers are not the backend's business.
 // No [b, h, Sq, Sk] buffer exists.
 //
+// Parts of the epilogue that gather by key but depend on (i, j) only
+// through j - i (T5's bucketed bias, EpilogueOffsetTerms.h) are tabulated
+// per item and head over the differences its rows and keys reach: without
+// the table the vector form would compute them lane by lane for every
+// score, a scalar bucket and load each, several times the cost of the rest
+// of the kernel; with it the terms of `lanes` consecutive keys are one
+// contiguous load, at (rows + keys) scalar evaluations per item and head.
+//
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/KernelBuilder.h"
 #include "backends/cpu/LowerEpilogue.h"
 
 #include "backends/cpu/EpilogueMask.h"
+#include "backends/cpu/EpilogueOffsetTerms.h"
 #include "ir/FusedNode.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -93,6 +102,14 @@ public:
     chunkRows = ceilDiv(blocks, std::min(perHead, blocks)) * rows;
     chunks = ceilDiv(queries, chunkRows);
     groupRows = std::min(groupBlocks, chunkRows / rows) * rows;
+    // A term's value-context differences are exact in the element type, so
+    // computing them at (0, j - i) gives what (i, j) gives: for f32, up to
+    // 2^24.
+    if (queries + keys < (int64_t(1) << 24))
+      offsetTerms = einsum::offsetTerms(epilogue, 'i', 'j');
+    for (const EpilogueExpr *term : offsetTerms)
+      termEpilogues.emplace_back(*term);
+    tableLength = chunkRows - 1 + paddedKeys;
   }
 
   LogicalResult emit() {
@@ -101,7 +118,8 @@ public:
       operandTypes.push_back(n.inputType(k));
     int64_t items = batch * headItems * chunks;
     int64_t perItem = paddedKeys * dim + rows * stepTiles * tileKeys +
-                      groupRows * (valueVecs * lanes + 2) + lanes;
+                      groupRows * (valueVecs * lanes + 2) + lanes +
+                      int64_t(offsetTerms.size()) * tableLength;
     workItems(n, items, perItem, [&](Value item) { emitItem(item); });
     return result;
   }
@@ -173,9 +191,16 @@ private:
     out = alloc({groupRows, valueVecs * lanes});
     rowMax = alloc({groupRows});
     rowSum = alloc({groupRows});
-    laneScratch = needsLaneLoop(epilogue, 'j') ? alloc({lanes}) : Value();
+    laneScratch = offsetTerms.empty() && needsLaneLoop(epilogue, 'j')
+                      ? alloc({lanes})
+                      : Value();
+    tables.clear();
+    for (size_t k = 0; k < offsetTerms.size(); ++k)
+      tables.push_back(alloc({tableLength}));
+    tableOrigin = sub(rowEnd, idx(1));
     auto emitHead = [&](Value head) {
       h = head;
+      fillTables(rowBegin, itemKeys);
       forEach(
           rowBegin, rowEnd, [&](Value group) { emitGroup(group, rowEnd); },
           groupRows);
@@ -187,6 +212,39 @@ private:
     for (Value buffer : {kt, scores, out, rowMax, rowSum, laneScratch})
       if (buffer)
         b.create<memref::DeallocOp>(loc, buffer);
+    for (Value table : tables)
+      b.create<memref::DeallocOp>(loc, table);
+  }
+
+  /// table[k] = the term at j - i = k - tableOrigin, for the differences
+  /// of rows [rowBegin, tableOrigin] and the keys of whole tiles below
+  /// itemKeys. Differences past the last key feed only masked lanes and
+  /// repeat the last valid one: the term's indices are proven in range for
+  /// real keys only.
+  void fillTables(Value rowBegin, Value itemKeys) {
+    if (tables.empty())
+      return;
+    Value tileEnd = mul(ceilDivIdx(itemKeys, tileKeys), idx(tileKeys));
+    Value length = add(tileEnd, sub(tableOrigin, rowBegin));
+    Value lastOffset = sub(idx(keys - 1), rowBegin);
+    forEach(idx(0), length, [&](Value k) {
+      Value offset = minIdx(sub(k, tableOrigin), lastOffset);
+      Value labels[] = {bi, h, idx(0), offset};
+      EpilogueEnv env;
+      env.labels = kAttentionLabels;
+      env.labelValues = labels;
+      env.operands = operands;
+      env.operandTypes = operandTypes;
+      env.computeType = t;
+      for (auto [term, table] : llvm::zip(termEpilogues, tables)) {
+        FailureOr<Value> v = emitEpilogue(n, b, loc, term, env);
+        if (failed(v)) {
+          result = failure();
+          continue;
+        }
+        b.create<memref::StoreOp>(loc, *v, table, k);
+      }
+    });
   }
 
   /// K^T tile by tile, for the item's keys.
@@ -280,6 +338,10 @@ private:
       }
       for (int64_t r = 0; r < rows; ++r) {
         Value labels[] = {bi, h, rowIndex[r], j};
+        llvm::SmallVector<PrecomputedTerm, 2> given;
+        Value at = add(sub(j, rowIndex[r]), tableOrigin);
+        for (auto [term, table] : llvm::zip(offsetTerms, tables))
+          given.push_back({term, load(table, {at})});
         EpilogueEnv env{sums[r * cols + c],
                         kAttentionLabels,
                         labels,
@@ -288,7 +350,8 @@ private:
                         t,
                         'j',
                         lanes,
-                        laneScratch};
+                        laneScratch,
+                        given};
         FailureOr<Value> s = emitEpilogue(n, b, loc, epilogue, env);
         if (failed(s)) {
           result = failure();
@@ -429,6 +492,14 @@ private:
   // Per item, head and block.
   Value bi, h, kvh, kt, scores, out, rowMax, rowSum, laneScratch, stateBase;
   llvm::SmallVector<Value> rowIndex;
+
+  /// The epilogue's parts tabulated over j - i, their trees, and per item
+  /// a table of each, tableLength long, whose entry tableOrigin is j = i.
+  std::vector<const EpilogueExpr *> offsetTerms;
+  std::vector<Epilogue> termEpilogues;
+  int64_t tableLength;
+  llvm::SmallVector<Value> tables;
+  Value tableOrigin;
 };
 
 } // namespace

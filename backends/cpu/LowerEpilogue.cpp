@@ -10,11 +10,14 @@
 // 4. Vector form: the same ops on vectors (arith and math take them as
 //    is); constants, uniform labels and uniform loads are broadcast, the
 //    lane label is its lane-0 index plus [0, 1, ...]. An epilogue that
-//    indexes an operand by the lane label goes lane by lane instead.
+//    indexes an operand by the lane label goes lane by lane instead, unless
+//    the caller gives the values of those parts (a kernel's table over
+//    j - i, EpilogueOffsetTerms.h).
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/LowerEpilogue.h"
 
+#include "backends/cpu/EpilogueOffsetTerms.h"
 #include "ir/Diagnostic.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -83,6 +86,12 @@ public:
   FailureOr<Value> value(const EpilogueExpr &e);
 
 private:
+  Value precomputed(const EpilogueExpr &e) {
+    for (const PrecomputedTerm &p : env.precomputed)
+      if (p.expr == &e)
+        return p.value;
+    return Value();
+  }
   FailureOr<Value> integer(const EpilogueExpr &e);
   FailureOr<Value> condition(const EpilogueExpr &e);
   FailureOr<Value> load(const EpilogueExpr &e);
@@ -165,7 +174,7 @@ static std::optional<arith::CmpFPredicate> comparison(EpilogueOp op) {
 
 FailureOr<Value> Emitter::condition(const EpilogueExpr &e) {
   std::optional<arith::CmpFPredicate> pred = comparison(e.op);
-  if (pred) {
+  if (pred && !precomputed(e)) {
     FailureOr<llvm::SmallVector<Value, 3>> args = values(e.children);
     if (failed(args))
       return failure();
@@ -244,6 +253,8 @@ FailureOr<Value> Emitter::load(const EpilogueExpr &e) {
 }
 
 FailureOr<Value> Emitter::value(const EpilogueExpr &e) {
+  if (Value given = precomputed(e))
+    return given;
   Type t = env.computeType;
   switch (e.op) {
   case EpilogueOp::Number:
@@ -336,19 +347,12 @@ FailureOr<Value> Emitter::value(const EpilogueExpr &e) {
   }
 }
 
-static bool indexUsesLabel(const EpilogueExpr &e, char label, bool inIndex) {
-  if (e.op == EpilogueOp::Label)
-    return inIndex && e.label == label;
-  bool index =
-      inIndex || e.op == EpilogueOp::Operand || e.op == EpilogueOp::RelBucket;
-  for (const EpilogueExpr &c : e.children)
-    if (indexUsesLabel(c, label, index))
-      return true;
-  return false;
-}
-
-bool needsLaneLoop(const Epilogue &e, char laneLabel) {
-  return indexUsesLabel(e.root(), laneLabel, false);
+bool needsLaneLoop(const Epilogue &e, char laneLabel,
+                   llvm::ArrayRef<PrecomputedTerm> precomputed) {
+  llvm::SmallVector<const EpilogueExpr *, 2> given;
+  for (const PrecomputedTerm &p : precomputed)
+    given.push_back(p.expr);
+  return gathersByLabel(e.root(), laneLabel, given);
 }
 
 /// The vector form through `env.laneScratch`: each lane's sum is stored,
@@ -370,6 +374,7 @@ static FailureOr<Value> emitLaneByLane(const NodeLowering &n, OpBuilder &b,
         labels[lanePos] = b.create<arith::AddIOp>(loc, labels[lanePos], l);
         EpilogueEnv scalar = env;
         scalar.lanes = 0;
+        scalar.precomputed = {};
         scalar.labelValues = labels;
         scalar.acc = b.create<memref::LoadOp>(loc, env.laneScratch, l);
         FailureOr<Value> v = Emitter(n, b, loc, scalar).value(e.root());
@@ -387,7 +392,7 @@ static FailureOr<Value> emitLaneByLane(const NodeLowering &n, OpBuilder &b,
 
 FailureOr<Value> emitEpilogue(const NodeLowering &n, OpBuilder &b, Location loc,
                               const Epilogue &e, const EpilogueEnv &env) {
-  if (env.lanes && needsLaneLoop(e, env.laneLabel))
+  if (env.lanes && needsLaneLoop(e, env.laneLabel, env.precomputed))
     return emitLaneByLane(n, b, loc, e, env);
   return Emitter(n, b, loc, env).value(e.root());
 }

@@ -14,6 +14,14 @@
 
 namespace einsum::cpu {
 
+/// A subexpression of the epilogue whose value the caller has computed.
+struct PrecomputedTerm {
+  /// A node of the epilogue tree being emitted.
+  const EpilogueExpr *expr;
+  /// Its value, a vector in the vector form.
+  mlir::Value value;
+};
+
 struct EpilogueEnv {
   /// The sum, of type `computeType`.
   mlir::Value acc;
@@ -32,6 +40,9 @@ struct EpilogueEnv {
   /// Vector form of an epilogue whose operand indices depend on the lane
   /// label (needsLaneLoop): a memref<lanes x computeType> to go through.
   mlir::Value laneScratch;
+  /// Nodes not to evaluate (their value is given). The lane-by-lane form
+  /// evaluates them anyway: their values there would be vectors.
+  llvm::ArrayRef<PrecomputedTerm> precomputed;
 };
 
 mlir::FailureOr<mlir::Value> emitEpilogue(const NodeLowering &n,
@@ -40,8 +51,10 @@ mlir::FailureOr<mlir::Value> emitEpilogue(const NodeLowering &n,
                                           const EpilogueEnv &env);
 
 /// Whether the vector form must evaluate lane by lane: an operand index or
-/// rel_bucket depends on `laneLabel` (a gather, not a broadcast).
-bool needsLaneLoop(const Epilogue &e, char laneLabel);
+/// rel_bucket depends on `laneLabel` (a gather, not a broadcast) outside
+/// the `precomputed` nodes.
+bool needsLaneLoop(const Epilogue &e, char laneLabel,
+                   llvm::ArrayRef<PrecomputedTerm> precomputed = {});
 
 /// T5's bucket of `rel` (an i64) as ir/RelativeBuckets.cpp computes it,
 /// including its float32 logarithm; returns an i64.
