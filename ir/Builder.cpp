@@ -141,6 +141,12 @@ TensorId Builder::gather(TensorId table, TensorId indices, int64_t axis,
             {{"axis", Attribute::ofInt(axis)}}, std::move(name));
 }
 
+TensorId Builder::concat(llvm::ArrayRef<TensorId> inputs, int64_t axis,
+                         std::string name) {
+  return op(OpKind::Concat, inputs, {{"axis", Attribute::ofInt(axis)}},
+            std::move(name));
+}
+
 TensorId Builder::scalar(double value, DType dtype, std::string name) {
   return splat(value, TensorType(dtype, {}), std::move(name));
 }

@@ -53,9 +53,8 @@ public:
   TensorId div(TensorId a, TensorId b, std::string name = {});
 
   /// kind is one of sum, max, min, mean.
-  TensorId reduce(llvm::StringRef kind, TensorId x,
-                  std::vector<int64_t> axes, bool keepDims = false,
-                  std::string name = {});
+  TensorId reduce(llvm::StringRef kind, TensorId x, std::vector<int64_t> axes,
+                  bool keepDims = false, std::string name = {});
   TensorId softmax(TensorId x, int64_t axis = -1, std::string name = {});
   TensorId expandDims(TensorId x, std::vector<int64_t> axes,
                       std::string name = {});
@@ -64,6 +63,9 @@ public:
   TensorId transpose(TensorId x, std::vector<int64_t> perm,
                      std::string name = {});
   TensorId gather(TensorId table, TensorId indices, int64_t axis = 0,
+                  std::string name = {});
+  /// Joins `inputs` along `axis` (negative counts from the end).
+  TensorId concat(llvm::ArrayRef<TensorId> inputs, int64_t axis,
                   std::string name = {});
 
   /// A rank-0 constant, for scales and offsets.

@@ -220,4 +220,38 @@ llvm::Error transposeValues(llvm::ArrayRef<int64_t> perm, const TensorType &in,
   return llvm::Error::success();
 }
 
+llvm::Error concatValues(int64_t axis, llvm::ArrayRef<TensorType> ins,
+                         InputReader read, ElementWriter write) {
+  assert(!ins.empty() && "concat has at least one input");
+  llvm::Expected<unsigned> a = normalizeAxis(axis, ins[0].rank());
+  if (!a)
+    return a.takeError();
+  int64_t outer = 1, inner = 1, total = 0;
+  for (unsigned d = 0; d < *a; ++d)
+    outer *= ins[0].dim(d);
+  for (unsigned d = *a + 1; d < ins[0].rank(); ++d)
+    inner *= ins[0].dim(d);
+  for (const TensorType &t : ins) {
+    bool fits = t.rank() == ins[0].rank();
+    for (unsigned d = 0; fits && d < t.rank(); ++d)
+      fits = d == *a || t.dim(d) == ins[0].dim(d);
+    if (!fits)
+      return makeError(fmt::format("concat input {} does not match {} except "
+                                   "on axis {}",
+                                   t.str(), ins[0].str(), *a));
+    total += t.dim(*a);
+  }
+  (void)total;
+  // Row o of the result is row o of each input in turn.
+  int64_t to = 0;
+  for (int64_t o = 0; o < outer; ++o)
+    for (size_t k = 0; k < ins.size(); ++k) {
+      int64_t chunk = ins[k].dim(*a) * inner;
+      for (int64_t j = 0; j < chunk; ++j)
+        write(to++, read(k, o * chunk + j));
+    }
+  assert(to == outer * total * inner && "concat wrote a wrong count");
+  return llvm::Error::success();
+}
+
 } // namespace einsum

@@ -1,12 +1,13 @@
 //===- TensorSemantics.h - What generators, reduce, transpose compute -*- C++
 //-*-===//
 //
-// The values of the generators, of `reduce` and of `transpose`, in double
-// and row-major order, before rounding to the result's element type. The
-// reference interpreter evaluates those ops with these functions and
-// fold-constants folds with them, so both compute exactly the same values
-// (as ElementwiseSemantics.h does for the scalar ops). They live in ir
-// because the passes may not depend on a backend. Elements are read and
+// The values of the generators, of `reduce`, `transpose` and `concat`, in
+// double and row-major order, before rounding to the result's element
+// type. The reference interpreter evaluates those ops with these functions
+// (concat it copies byte for byte: the same values, i64 beyond 2^53 too)
+// and fold-constants folds with them, so both compute exactly the same
+// values (as ElementwiseSemantics.h does for the scalar ops). They live in
+// ir because the passes may not depend on a backend. Elements are read and
 // written through callbacks, so neither caller has to copy a tensor.
 // Messages do not name the node: callers prefix them.
 //
@@ -52,6 +53,13 @@ llvm::Expected<std::vector<double>> reduceValues(llvm::StringRef kind,
 /// Writes the result of `transpose` {perm} of an input of type `in`.
 llvm::Error transposeValues(llvm::ArrayRef<int64_t> perm, const TensorType &in,
                             ElementReader read, ElementWriter write);
+
+/// Reads element i of input k.
+using InputReader = llvm::function_ref<double(size_t k, int64_t i)>;
+
+/// Writes the result of `concat` {axis} of inputs of types `ins`.
+llvm::Error concatValues(int64_t axis, llvm::ArrayRef<TensorType> ins,
+                         InputReader read, ElementWriter write);
 
 } // namespace einsum
 

@@ -383,6 +383,43 @@ inferGather(const TensorType &table, const TensorType &indices, int64_t axis) {
   return TensorType(table.elementType(), shape);
 }
 
+/// Inputs of one element type and rank, equal on every axis but `axis`.
+static llvm::Expected<TensorType> inferConcat(llvm::ArrayRef<TensorType> ins,
+                                              int64_t axis) {
+  const TensorType &first = ins[0];
+  if (first.rank() == 0)
+    return makeError(fmt::format("input 0 is {}; inputs must have rank 1 or "
+                                 "more",
+                                 first.str()));
+  llvm::Expected<unsigned> a = normalizeAxis(axis, first.rank());
+  if (!a)
+    return a.takeError();
+  std::vector<int64_t> shape = first.shape().vec();
+  for (size_t i = 1; i < ins.size(); ++i) {
+    const TensorType &t = ins[i];
+    if (t.elementType() != first.elementType())
+      return makeError(fmt::format("input {} is {} but input 0 is {}; "
+                                   "element types must match",
+                                   i, t.str(), first.str()));
+    if (t.rank() != first.rank())
+      return makeError(fmt::format("input {} is {} but input 0 is {}; "
+                                   "ranks must match",
+                                   i, t.str(), first.str()));
+    for (unsigned d = 0; d < t.rank(); ++d)
+      if (d != *a && t.dim(d) != first.dim(d))
+        return makeError(fmt::format("input {} is {} but input 0 is "
+                                     "{}; sizes must match except on axis {}",
+                                     i, t.str(), first.str(), *a));
+    // Checked per input: a long list of large inputs would overflow int64.
+    if (t.dim(*a) > kMaxElements - shape[*a])
+      return makeError(fmt::format("the result size on axis {} exceeds "
+                                   "2^48 at input {}",
+                                   *a, i));
+    shape[*a] += t.dim(*a);
+  }
+  return TensorType(first.elementType(), shape);
+}
+
 /// Checks a generator's attributes against its declared type.
 static llvm::Error checkGenerator(OpKind op, const TensorType &t,
                                   llvm::ArrayRef<Attribute> attrs) {
@@ -563,6 +600,8 @@ inferResultType(OpKind op, llvm::ArrayRef<TensorType> ins,
       return inferTranspose(ins[0], attr("perm").getInts());
     case OpKind::Gather:
       return inferGather(ins[0], ins[1], attr("axis").getInt());
+    case OpKind::Concat:
+      return inferConcat(ins, attr("axis").getInt());
     case OpKind::Constant:
     case OpKind::Iota:
     case OpKind::Distance:

@@ -5,21 +5,23 @@
 //    or attention node, or also reads a value computed from an einsum,
 //    contraction or attention result, or has a bias-bound result.
 // 2. Walk the nodes in topological order. An elementwise op, expand_dims,
-//    reshape, transpose or reduce whose inputs are all constants, or also
-//    generators of at most max-elements elements when its result is not
-//    bias-bound, is evaluated and becomes a constant defining the same
-//    tensor.
+//    reshape, transpose, concat or reduce whose inputs are all constants,
+//    or also generators of at most max-elements elements when its result
+//    is not bias-bound, is evaluated and becomes a constant defining the
+//    same tensor.
 // 3. A result computed from splats, or of one element, is a splat whatever
-//    its size (a reduce of a splat only if each of its groups has at most
-//    max-elements elements: it adds them one by one); one that needs stored
-//    data is folded only up to max-elements elements.
+//    its size (a concat only of splats of one value; a reduce of a splat
+//    only if each of its groups has at most max-elements elements: it adds
+//    them one by one); one that needs stored data is folded only up to
+//    max-elements elements.
 //
 // The values are the reference interpreter's: constants and generators
 // rounded to their element type as the graph stores them, the scalar ops of
-// ir/ElementwiseSemantics.h, the generators, reduce and transpose of
+// ir/ElementwiseSemantics.h, the generators, reduce, transpose and concat of
 // ir/TensorSemantics.h, and each result rounded to its element type. The
-// interpreter evaluates with the same two headers; they are in ir because
-// the passes sit below the backends and may not depend on them.
+// interpreter evaluates with the same two headers (concat it copies byte
+// for byte, which moves the same values); they are in ir because the passes
+// sit below the backends and may not depend on them.
 //
 // A generator is folded only through a consumer, never alone (it describes
 // its data without storing it), and never when its value reaches a
@@ -39,6 +41,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <optional>
 
 namespace einsum {
@@ -122,7 +125,8 @@ bool isFoldable(const Node &n) {
   OpCategory cat = n.info().category;
   return cat == OpCategory::Unary || cat == OpCategory::Binary ||
          n.op == OpKind::ExpandDims || n.op == OpKind::Reshape ||
-         n.op == OpKind::Transpose || n.op == OpKind::Reduce;
+         n.op == OpKind::Transpose || n.op == OpKind::Concat ||
+         n.op == OpKind::Reduce;
 }
 
 class FoldConstants : public Pass {
@@ -215,6 +219,13 @@ private:
     bool splat =
         std::all_of(ins.begin(), ins.end(),
                     [](const ConstantValue &c) { return c.isSplat(); });
+    // Splats of different values join into data. Compared bitwise: ==
+    // would tell two NaN splats apart and take -0 for 0.
+    if (splat && n.op == OpKind::Concat)
+      splat = std::all_of(ins.begin(), ins.end(), [&](const ConstantValue &c) {
+        return std::memcmp(&c.values[0], &ins[0].values[0], sizeof(double)) ==
+               0;
+      });
     int64_t count = splat ? 1 : type.numElements();
     if (count > maxElements)
       return skip();
@@ -247,6 +258,19 @@ private:
       return splat ? reduceSplat(n, x) : reduce(n, x, n.attr("axes").getInts());
     int64_t count = splat ? 1 : type.numElements();
     std::vector<double> values(count);
+    if (n.op == OpKind::Concat && !splat) {
+      std::vector<TensorType> types;
+      for (const ConstantValue &c : ins)
+        types.push_back(c.type);
+      if (llvm::Error err = concatValues(
+              n.attr("axis").getInt(), types,
+              [&](size_t k, int64_t i) { return ins[k].at(i); },
+              [&](int64_t i, double v) { values[i] = v; })) {
+        llvm::consumeError(std::move(err));
+        return std::nullopt;
+      }
+      return values;
+    }
     if (n.op == OpKind::Transpose && !splat) {
       if (llvm::Error err = transposeValues(
               n.attr("perm").getInts(), x.type,
@@ -271,7 +295,7 @@ private:
         values[i] = applyBinary(n.op, input(0), input(1));
       else
         // expand_dims and reshape keep row-major data, and a transposed
-        // splat is the same splat.
+        // splat, or a concat of one splat, is the same splat.
         values[i] = x.at(i);
     }
     return values;

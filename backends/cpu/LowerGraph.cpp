@@ -6,8 +6,8 @@
 // 2. Nodes are lowered in topological order. A node whose result is a graph
 //    output writes into that output's buffer; any other node into a fresh
 //    64-byte aligned memref.alloc. expand_dims and reshape are views of
-//    their input's buffer. Elementwise ops, reduce, softmax and transpose
-//    read and write views of their buffers over reduced shapes
+//    their input's buffer. Elementwise ops, reduce, softmax, transpose and
+//    concat read and write views of their buffers over reduced shapes
 //    (RankReduction.h); a tensor of rank above kMaxRank, which only an
 //    intermediate can be, is stored and viewed flat.
 // 3. Each allocation is freed right after the last node reading it, or a
@@ -62,6 +62,8 @@ static LogicalResult lowerNode(NodeLowering &n) {
     return lowerTranspose(n);
   case OpKind::Gather:
     return lowerGather(n);
+  case OpKind::Concat:
+    return lowerConcat(n);
   case OpKind::Constant:
   case OpKind::Iota:
   case OpKind::Distance:

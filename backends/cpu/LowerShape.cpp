@@ -1,4 +1,4 @@
-//===- LowerShape.cpp - expand_dims, reshape, transpose, gather -----------===//
+//===- LowerShape.cpp - expand_dims, reshape, transpose, gather, concat ---===//
 //
 // expand_dims and reshape keep the row-major data, so they are views
 // (memref.reinterpret_cast), not copies. transpose is a linalg.generic
@@ -6,6 +6,9 @@
 // every index into range, so a bad index never reads out of bounds; a first
 // loop over the indices records the first bad one (row-major) in the
 // node's status row, which the executable turns into the reference's error.
+// concat, reduced to rows (RankReduction.h), copies each input's part of a
+// result row with one memref.copy of contiguous memory, which becomes a
+// memcpy: a key/value cache append is bandwidth, not arithmetic.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Lowering.h"
@@ -129,6 +132,51 @@ LogicalResult lowerGather(NodeLowering &n) {
         Value v = b.create<memref::LoadOp>(loc, tableBuf, src);
         b.create<memref::StoreOp>(loc, v, n.dest, ivs);
       });
+  return success();
+}
+
+/// Row `row` (none: the whole rank-1 buffer) of `buffer`, columns
+/// [offset, offset + columns), as a rank-1 contiguous view.
+static Value rowSlice(OpBuilder &b, Location loc, Value buffer, Value row,
+                      int64_t offset, int64_t columns) {
+  auto type = cast<MemRefType>(buffer.getType());
+  llvm::SmallVector<OpFoldResult> offsets, sizes, strides;
+  if (row) {
+    offsets.push_back(row);
+    sizes.push_back(b.getIndexAttr(1));
+    strides.push_back(b.getIndexAttr(1));
+  }
+  offsets.push_back(b.getIndexAttr(offset));
+  sizes.push_back(b.getIndexAttr(columns));
+  strides.push_back(b.getIndexAttr(1));
+  auto sliceType =
+      cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
+          {columns}, type, offsets, sizes, strides));
+  return b.create<memref::SubViewOp>(loc, sliceType, buffer, offsets, sizes,
+                                     strides);
+}
+
+LogicalResult lowerConcat(NodeLowering &n) {
+  // Over reduced shapes: inputs [outer, columns_k] or [columns_k], joined
+  // along the last axis.
+  const TensorType &result = n.resultType();
+  unsigned rank = result.rank();
+  if (!n.reduced || rank > 2 ||
+      n.node().attr("axis").getInt() != int64_t(rank) - 1)
+    return n.refuse("concat is lowered only as rows of inputs side by side");
+  auto copyRow = [&](OpBuilder &b, Location loc, Value row) {
+    int64_t offset = 0;
+    for (auto [k, input] : llvm::enumerate(n.inputs)) {
+      int64_t columns = n.inputType(k).dim(rank - 1);
+      b.create<memref::CopyOp>(loc, rowSlice(b, loc, input, row, 0, columns),
+                               rowSlice(b, loc, n.dest, row, offset, columns));
+      offset += columns;
+    }
+  };
+  if (rank == 1)
+    copyRow(n.b, n.loc, Value());
+  else
+    buildWorkLoop(n.b, n.loc, result.dim(0), *n.options, copyRow);
   return success();
 }
 

@@ -114,6 +114,8 @@ mlir::LogicalResult lowerSoftmax(NodeLowering &n);
 bool lowerSoftmaxRows(NodeLowering &n, unsigned axis);
 mlir::LogicalResult lowerTranspose(NodeLowering &n);
 mlir::LogicalResult lowerGather(NodeLowering &n);
+/// concat over reduced shapes: rows of its inputs side by side.
+mlir::LogicalResult lowerConcat(NodeLowering &n);
 /// constant, iota, distance, causal_mask, alibi_slopes, relative_buckets.
 mlir::LogicalResult lowerGenerator(NodeLowering &n);
 /// expand_dims and reshape: a row-major view of the input, no copy.

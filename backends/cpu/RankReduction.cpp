@@ -8,7 +8,9 @@
 //   drops the reduced ones (keepdims does not change the element order);
 // - softmax: everything before the axis, the axis, everything after it;
 // - transpose: input dimensions that stay neighbours, in order, in the
-//   result.
+//   result;
+// - concat: everything before the axis, then the axis and everything after
+//   it (each input's rows are contiguous), dropping the first if it is 1.
 // When nothing is left, one dimension of size 1 stands for the scalar.
 //
 //===----------------------------------------------------------------------===//
@@ -190,6 +192,38 @@ std::optional<ReducedNode> reduceTranspose(const Graph &g, const Node &node) {
   return r;
 }
 
+/// Input k is [outer, size_k * inner] and fills columns of the result's
+/// [outer, total * inner] rows; with outer 1, just [size_k * inner].
+std::optional<ReducedNode> reduceConcat(const Graph &g, const Node &node) {
+  const TensorType &result = g.type(node.result());
+  llvm::Expected<unsigned> axisOr =
+      normalizeAxis(node.attr("axis").getInt(), result.rank());
+  if (!axisOr) {
+    llvm::consumeError(axisOr.takeError());
+    return std::nullopt;
+  }
+  unsigned axis = *axisOr;
+  int64_t outer = 1, inner = 1;
+  for (unsigned d = 0; d < axis; ++d)
+    outer *= result.dim(d);
+  for (unsigned d = axis + 1; d < result.rank(); ++d)
+    inner *= result.dim(d);
+  auto reducedType = [&](const TensorType &t) {
+    int64_t columns = t.dim(axis) * inner;
+    return outer == 1 ? TensorType(t.elementType(), {columns})
+                      : TensorType(t.elementType(), {outer, columns});
+  };
+  ReducedNode r{node, {}, reducedType(result)};
+  for (TensorId t : node.inputs) {
+    const TensorType &in = g.type(t);
+    if (in.rank() != result.rank())
+      return std::nullopt;
+    r.inputs.push_back(reducedType(in));
+  }
+  setAttr(r.node, "axis", Attribute::ofInt(outer == 1 ? 0 : 1));
+  return r;
+}
+
 } // namespace
 
 std::optional<ReducedNode> reduceRank(const Graph &g, NodeId id) {
@@ -208,6 +242,8 @@ std::optional<ReducedNode> reduceRank(const Graph &g, NodeId id) {
     return reduceSoftmax(g, node);
   case OpKind::Transpose:
     return reduceTranspose(g, node);
+  case OpKind::Concat:
+    return reduceConcat(g, node);
   default:
     return std::nullopt;
   }

@@ -1,7 +1,7 @@
 //===- RankReduction.h - Ops over the dimensions they need ------*- C++ -*-===//
 //
-// Elementwise ops, reduce, softmax and transpose are lowered over the fewest
-// dimensions that describe their work: unit dimensions dropped, and
+// Elementwise ops, reduce, softmax, transpose and concat are lowered over
+// the fewest dimensions that describe their work: unit dimensions dropped, and
 // neighbouring dimensions that every operand walks in the same way merged
 // into one. An exp over [1,...,1,8] is lowered as an exp over [8], an add of
 // [4,8,16] and [16] as one of [32,16] and [1,16]. Every buffer is contiguous

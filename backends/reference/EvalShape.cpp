@@ -1,4 +1,4 @@
-//===- EvalShape.cpp - expand_dims, reshape, transpose, gather ------------===//
+//===- EvalShape.cpp - expand_dims, reshape, transpose, gather, concat ----===//
 #include "backends/reference/Interpreter.h"
 
 #include "ir/Diagnostic.h"
@@ -78,6 +78,55 @@ llvm::Error evalGather(const Node &node, const std::string &what,
     for (int64_t p = 0; p < numIndices; ++p)
       std::memcpy(dst + ((o * numIndices + p) * inner) * elem,
                   src + ((o * axisSize + idx[p]) * inner) * elem, inner * elem);
+  return llvm::Error::success();
+}
+
+llvm::Error evalConcat(const Node &node, const std::string &what,
+                       llvm::ArrayRef<const TensorData *> inputs,
+                       TensorData &result) {
+  const TensorType &rt = result.type();
+  llvm::Expected<unsigned> axisOr =
+      normalizeAxis(node.attr("axis").getInt(), rt.rank());
+  if (!axisOr)
+    return makeError(what + ": " + firstMessage(axisOr.takeError()));
+  unsigned axis = *axisOr;
+  // An unverified graph could size the result differently from its inputs:
+  // check before copying, so that no copy runs past a buffer.
+  int64_t total = 0;
+  for (auto [k, in] : llvm::enumerate(inputs)) {
+    const TensorType &t = in->type();
+    bool fits = t.elementType() == rt.elementType() && t.rank() == rt.rank();
+    for (unsigned d = 0; fits && d < rt.rank(); ++d)
+      fits = d == axis || t.dim(d) == rt.dim(d);
+    if (!fits)
+      return makeError(fmt::format("{}: input {} is {}, which does not fit "
+                                   "the result {} on axis {}",
+                                   what, k, t.str(), rt.str(), axis));
+    total += t.dim(axis);
+  }
+  if (total != rt.dim(axis))
+    return makeError(fmt::format("{}: the inputs have {} elements on axis {} "
+                                 "but the result {} has {}",
+                                 what, total, axis, rt.str(), rt.dim(axis)));
+
+  // Each input is [outer][size_k * inner] and lands at column offset_k of
+  // the result's [outer][total * inner] rows; bytes copy exactly, i64 too.
+  int64_t outer = 1, inner = 1;
+  for (unsigned d = 0; d < axis; ++d)
+    outer *= rt.dim(d);
+  for (unsigned d = axis + 1; d < rt.rank(); ++d)
+    inner *= rt.dim(d);
+  size_t elem = dtypeSize(rt.elementType());
+  int64_t rowBytes = total * inner * elem;
+  std::byte *dst = static_cast<std::byte *>(result.raw());
+  int64_t offset = 0;
+  for (const TensorData *in : inputs) {
+    int64_t chunk = in->type().dim(axis) * inner * elem;
+    const std::byte *src = static_cast<const std::byte *>(in->raw());
+    for (int64_t o = 0; o < outer; ++o)
+      std::memcpy(dst + o * rowBytes + offset, src + o * chunk, chunk);
+    offset += chunk;
+  }
   return llvm::Error::success();
 }
 

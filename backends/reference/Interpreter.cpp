@@ -195,6 +195,8 @@ llvm::Error evalNode(const Graph &g, NodeId id,
     return evalTranspose(node, what, *inputs[0], result);
   case OpKind::Gather:
     return evalGather(node, what, *inputs[0], *inputs[1], result);
+  case OpKind::Concat:
+    return evalConcat(node, what, inputs, result);
 
   case OpKind::Constant:
     return evalConstant(node, what, result);

@@ -130,6 +130,9 @@ llvm::Error evalTranspose(const Node &node, const std::string &what,
 llvm::Error evalGather(const Node &node, const std::string &what,
                        const TensorData &table, const TensorData &indices,
                        TensorData &result);
+llvm::Error evalConcat(const Node &node, const std::string &what,
+                       llvm::ArrayRef<const TensorData *> inputs,
+                       TensorData &result);
 
 llvm::Error evalConstant(const Node &node, const std::string &what,
                          TensorData &result);
