@@ -118,20 +118,37 @@ std::optional<ReducedNode> reduceReduce(const Graph &g, const Node &node) {
   return r;
 }
 
-std::optional<ReducedNode> reduceSoftmax(const Graph &g, const Node &node) {
-  const TensorType &in = g.type(node.inputs[0]);
+namespace {
+/// A node's `axis` attribute, checked against `t`, with the element counts
+/// before and after it: the [outer, axis, inner] view of t.
+struct AxisSplit {
+  unsigned axis;
+  int64_t outer = 1, inner = 1;
+};
+} // namespace
+
+static std::optional<AxisSplit> splitAtAxis(const Node &node,
+                                            const TensorType &t) {
   llvm::Expected<unsigned> axisOr =
-      normalizeAxis(node.attr("axis").getInt(), in.rank());
+      normalizeAxis(node.attr("axis").getInt(), t.rank());
   if (!axisOr) {
     llvm::consumeError(axisOr.takeError());
     return std::nullopt;
   }
-  unsigned axis = *axisOr;
-  int64_t outer = 1, inner = 1;
-  for (unsigned d = 0; d < axis; ++d)
-    outer *= in.dim(d);
-  for (unsigned d = axis + 1; d < in.rank(); ++d)
-    inner *= in.dim(d);
+  AxisSplit s{*axisOr};
+  for (unsigned d = 0; d < s.axis; ++d)
+    s.outer *= t.dim(d);
+  for (unsigned d = s.axis + 1; d < t.rank(); ++d)
+    s.inner *= t.dim(d);
+  return s;
+}
+
+std::optional<ReducedNode> reduceSoftmax(const Graph &g, const Node &node) {
+  const TensorType &in = g.type(node.inputs[0]);
+  std::optional<AxisSplit> split = splitAtAxis(node, in);
+  if (!split)
+    return std::nullopt;
+  auto [axis, outer, inner] = *split;
   // Rows stay a dimension even of size 1: a rank-1 softmax takes the scalar
   // loop nest, not the vector kernel.
   std::vector<int64_t> shape = {outer, in.dim(axis)};
@@ -196,18 +213,10 @@ std::optional<ReducedNode> reduceTranspose(const Graph &g, const Node &node) {
 /// [outer, total * inner] rows; with outer 1, just [size_k * inner].
 std::optional<ReducedNode> reduceConcat(const Graph &g, const Node &node) {
   const TensorType &result = g.type(node.result());
-  llvm::Expected<unsigned> axisOr =
-      normalizeAxis(node.attr("axis").getInt(), result.rank());
-  if (!axisOr) {
-    llvm::consumeError(axisOr.takeError());
+  std::optional<AxisSplit> split = splitAtAxis(node, result);
+  if (!split)
     return std::nullopt;
-  }
-  unsigned axis = *axisOr;
-  int64_t outer = 1, inner = 1;
-  for (unsigned d = 0; d < axis; ++d)
-    outer *= result.dim(d);
-  for (unsigned d = axis + 1; d < result.rank(); ++d)
-    inner *= result.dim(d);
+  auto [axis, outer, inner] = *split;
   auto reducedType = [&](const TensorType &t) {
     int64_t columns = t.dim(axis) * inner;
     return outer == 1 ? TensorType(t.elementType(), {columns})

@@ -74,22 +74,6 @@ Graph attention() {
   return g;
 }
 
-std::vector<TensorData> runExecutable(Executable &exe,
-                                      const std::vector<TensorData> &inputs) {
-  std::vector<TensorData> outs;
-  for (const TensorType &t : exe.resultTypes())
-    outs.emplace_back(t);
-  std::vector<const TensorData *> in;
-  for (const TensorData &t : inputs)
-    in.push_back(&t);
-  std::vector<TensorData *> out;
-  for (TensorData &t : outs)
-    out.push_back(&t);
-  if (llvm::Error err = exe.run(in, out))
-    ADD_FAILURE() << "run: " << firstMessage(std::move(err));
-  return outs;
-}
-
 std::shared_ptr<Executable> compileOrFail(CompileCache &cache, Backend &backend,
                                           const Graph &g,
                                           const CompileOptions &options = {}) {

@@ -60,6 +60,26 @@ inline std::vector<TensorData> randomInputs(const Graph &g, unsigned seed,
   return inputs;
 }
 
+/// Runs `exe` on `inputs` into fresh outputs; a run error fails the test
+/// and gives no outputs.
+inline std::vector<TensorData>
+runExecutable(Executable &exe, const std::vector<TensorData> &inputs) {
+  std::vector<TensorData> outs;
+  for (const TensorType &t : exe.resultTypes())
+    outs.emplace_back(t);
+  std::vector<const TensorData *> in;
+  for (const TensorData &t : inputs)
+    in.push_back(&t);
+  std::vector<TensorData *> out;
+  for (TensorData &t : outs)
+    out.push_back(&t);
+  if (llvm::Error err = exe.run(in, out)) {
+    ADD_FAILURE() << "run: " << firstMessage(std::move(err));
+    return {};
+  }
+  return outs;
+}
+
 inline std::vector<TensorData> runOn(Backend &backend, const Graph &g,
                                      const std::vector<TensorData> &inputs,
                                      const CompileOptions &options = {}) {
@@ -70,20 +90,7 @@ inline std::vector<TensorData> runOn(Backend &backend, const Graph &g,
                   << printGraph(g);
     return {};
   }
-  std::vector<TensorData> outs;
-  for (const TensorType &t : (*exe)->resultTypes())
-    outs.emplace_back(t);
-  std::vector<const TensorData *> in;
-  for (const TensorData &t : inputs)
-    in.push_back(&t);
-  std::vector<TensorData *> out;
-  for (TensorData &t : outs)
-    out.push_back(&t);
-  if (llvm::Error err = (*exe)->run(in, out)) {
-    ADD_FAILURE() << "run: " << firstMessage(std::move(err));
-    return {};
-  }
-  return outs;
+  return runExecutable(**exe, inputs);
 }
 
 /// Runs `expectedGraph` on the reference and `g` on the cpu backend with the
