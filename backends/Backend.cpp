@@ -35,6 +35,40 @@ Executable::Executable(const Graph &g) {
     resTypes.push_back(g.type(id));
     resNames.push_back(tensorName(g, id));
   }
+  symbolic = llvm::any_of(argTypes,
+                          [](const TensorType &t) { return !t.isStatic(); });
+  if (symbolic)
+    requirements = SizeRequirements(g);
+}
+
+llvm::Expected<SizeBindings>
+Executable::bindInputs(llvm::ArrayRef<TensorType> inputTypes) const {
+  if (inputTypes.size() != argTypes.size())
+    return makeError(fmt::format("expected {} input{}, got {}", argTypes.size(),
+                                 argTypes.size() == 1 ? "" : "s",
+                                 inputTypes.size()));
+  llvm::Expected<SizeBindings> sizes =
+      bindSizes(argTypes, argNames, inputTypes, "input");
+  if (!sizes)
+    return sizes.takeError();
+  if (llvm::Error err = requirements.check(*sizes))
+    return std::move(err);
+  return sizes;
+}
+
+llvm::Expected<std::vector<TensorType>>
+Executable::resultTypesFor(llvm::ArrayRef<TensorType> inputTypes) const {
+  llvm::Expected<SizeBindings> sizes = bindInputs(inputTypes);
+  if (!sizes)
+    return sizes.takeError();
+  std::vector<TensorType> types;
+  for (const TensorType &t : resTypes) {
+    llvm::Expected<TensorType> s = specializeType(t, *sizes);
+    if (!s)
+      return s.takeError();
+    types.push_back(std::move(*s));
+  }
+  return types;
 }
 
 uint64_t physicalMemoryBytes() {
@@ -67,19 +101,22 @@ static std::string plural(size_t n, llvm::StringRef word) {
   return fmt::format("{} {}{}", n, word.str(), n == 1 ? "" : "s");
 }
 
-/// Checks one side of a call: counts, null pointers and types.
+/// Checks one side of a call: counts, null pointers and, when `types` is
+/// given, types (else `count` tensors are expected).
 template <typename Ptr>
 static llvm::Error checkTensors(llvm::StringRef what, llvm::ArrayRef<Ptr> given,
                                 llvm::ArrayRef<TensorType> types,
-                                llvm::ArrayRef<std::string> names) {
-  if (given.size() != types.size())
-    return makeError(fmt::format("expected {}, got {}",
-                                 plural(types.size(), what), given.size()));
+                                llvm::ArrayRef<std::string> names,
+                                size_t count = 0) {
+  size_t expected = types.empty() ? count : types.size();
+  if (given.size() != expected)
+    return makeError(fmt::format("expected {}, got {}", plural(expected, what),
+                                 given.size()));
   for (size_t i = 0; i < given.size(); ++i) {
     if (!given[i])
       return makeError(
           fmt::format("{} {} ('{}') is null", what.str(), i, names[i]));
-    if (given[i]->type() != types[i])
+    if (!types.empty() && given[i]->type() != types[i])
       return makeError(fmt::format("{} {} ('{}') has type {}, expected {}",
                                    what.str(), i, names[i],
                                    given[i]->type().str(), types[i].str()));
@@ -89,11 +126,32 @@ static llvm::Error checkTensors(llvm::StringRef what, llvm::ArrayRef<Ptr> given,
 
 llvm::Error Executable::run(llvm::ArrayRef<const TensorData *> inputs,
                             llvm::ArrayRef<TensorData *> outputs) {
-  if (llvm::Error err = checkTensors("input", inputs, argTypes, argNames))
+  if (!symbolic) {
+    if (llvm::Error err = checkTensors("input", inputs, argTypes, argNames))
+      return err;
+    if (llvm::Error err = checkTensors("output", outputs, resTypes, resNames))
+      return err;
+    return runImpl(inputs, outputs, {});
+  }
+  if (llvm::Error err = checkTensors("input", inputs, {}, argNames, argTypes.size()))
     return err;
-  if (llvm::Error err = checkTensors("output", outputs, resTypes, resNames))
+  std::vector<TensorType> inputTypes;
+  for (const TensorData *t : inputs)
+    inputTypes.push_back(t->type());
+  llvm::Expected<SizeBindings> sizes = bindInputs(inputTypes);
+  if (!sizes)
+    return sizes.takeError();
+  std::vector<TensorType> outputTypes;
+  for (const TensorType &t : resTypes) {
+    llvm::Expected<TensorType> s = specializeType(t, *sizes);
+    if (!s)
+      return s.takeError();
+    outputTypes.push_back(std::move(*s));
+  }
+  if (llvm::Error err =
+          checkTensors("output", outputs, outputTypes, resNames))
     return err;
-  return runImpl(inputs, outputs);
+  return runImpl(inputs, outputs, *sizes);
 }
 
 static std::string quotedList(llvm::ArrayRef<std::string> names) {
@@ -120,7 +178,7 @@ Executable::runNamed(const std::map<std::string, TensorData> &inputs) {
       missing.push_back(argNames[i]);
       continue;
     }
-    if (it->second.type() != argTypes[i])
+    if (!symbolic && it->second.type() != argTypes[i])
       return makeError(fmt::format("input '{}' has type {}, expected {}",
                                    argNames[i], it->second.type().str(),
                                    argTypes[i].str()));
@@ -131,9 +189,19 @@ Executable::runNamed(const std::map<std::string, TensorData> &inputs) {
                                  missing.size() == 1 ? "" : "s",
                                  quotedList(missing)));
 
+  std::vector<TensorType> outputTypes = resTypes;
+  if (symbolic) {
+    std::vector<TensorType> inputTypes;
+    for (const TensorData *t : bound)
+      inputTypes.push_back(t->type());
+    llvm::Expected<std::vector<TensorType>> types = resultTypesFor(inputTypes);
+    if (!types)
+      return types.takeError();
+    outputTypes = std::move(*types);
+  }
   std::vector<TensorData> results;
-  results.reserve(resTypes.size());
-  for (const TensorType &t : resTypes)
+  results.reserve(outputTypes.size());
+  for (const TensorType &t : outputTypes)
     results.emplace_back(t);
   std::vector<TensorData *> resultPtrs;
   for (TensorData &r : results)

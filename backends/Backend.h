@@ -8,6 +8,7 @@
 #define EINSUM_BACKENDS_BACKEND_H
 
 #include "ir/Graph.h"
+#include "ir/SizeBindings.h"
 #include "ir/TensorData.h"
 
 #include "llvm/Support/Error.h"
@@ -48,14 +49,30 @@ class Executable {
 public:
   virtual ~Executable() = default;
 
-  /// Types of the graph's arguments and outputs, in graph order.
+  /// Types of the graph's arguments and outputs, in graph order; they may
+  /// hold sizes known only at run time (ir/Size.h).
   llvm::ArrayRef<TensorType> argumentTypes() const { return argTypes; }
   llvm::ArrayRef<TensorType> resultTypes() const { return resTypes; }
   llvm::ArrayRef<std::string> argumentNames() const { return argNames; }
   llvm::ArrayRef<std::string> resultNames() const { return resNames; }
+  /// Whether some argument type holds a symbolic size, so that one
+  /// executable runs inputs of many sizes.
+  bool hasSymbolicSizes() const { return symbolic; }
+
+  /// The sizes the symbols take with inputs of `inputTypes` (one per
+  /// argument), once every requirement of the graph holds for them
+  /// (ir/SizeBindings.h); empty for a static graph.
+  llvm::Expected<SizeBindings>
+  bindInputs(llvm::ArrayRef<TensorType> inputTypes) const;
+  /// The output types a run with inputs of `inputTypes` produces: what the
+  /// caller allocates.
+  llvm::Expected<std::vector<TensorType>>
+  resultTypesFor(llvm::ArrayRef<TensorType> inputTypes) const;
 
   /// Runs with one input per graph argument and one preallocated output per
-  /// graph output, both in graph order. Checks counts and types first.
+  /// graph output, both in graph order. Checks counts and types first; with
+  /// symbolic sizes, reads their values from the inputs and checks the
+  /// outputs against the types they give.
   llvm::Error run(llvm::ArrayRef<const TensorData *> inputs,
                   llvm::ArrayRef<TensorData *> outputs);
 
@@ -66,13 +83,17 @@ public:
 
 protected:
   explicit Executable(const Graph &g);
-  /// Called with counts and types already checked.
+  /// Called with counts and types already checked; `sizes` holds the value
+  /// of every symbol (empty for a static graph).
   virtual llvm::Error runImpl(llvm::ArrayRef<const TensorData *> inputs,
-                              llvm::ArrayRef<TensorData *> outputs) = 0;
+                              llvm::ArrayRef<TensorData *> outputs,
+                              const SizeBindings &sizes) = 0;
 
 private:
   std::vector<TensorType> argTypes, resTypes;
   std::vector<std::string> argNames, resNames;
+  bool symbolic = false;
+  SizeRequirements requirements;
 };
 
 /// What Backend::emit compiles a graph to ahead of time.

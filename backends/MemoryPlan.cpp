@@ -20,8 +20,28 @@ namespace {
 
 using Bytes = unsigned __int128;
 
-uint64_t bytesOf(const Graph &g, TensorId t) {
-  return uint64_t(g.type(t).sizeInBytes());
+/// A size's value for this run (0 if it cannot be had: requirements the
+/// caller checked make that impossible).
+uint64_t valueOf(int64_t s, const SizeBindings &sizes) {
+  if (!isSymbolicSize(s))
+    return uint64_t(s);
+  llvm::Expected<int64_t> v = evaluateSize(s, sizes);
+  if (!v) {
+    llvm::consumeError(v.takeError());
+    return 0;
+  }
+  return uint64_t(std::max<int64_t>(*v, 0));
+}
+
+uint64_t bytesOf(const Graph &g, TensorId t, const SizeBindings &sizes) {
+  const TensorType &type = g.type(t);
+  if (type.isStatic())
+    return uint64_t(type.sizeInBytes());
+  // At most 2^48 elements: the requirements checked it.
+  uint64_t n = dtypeSize(type.elementType());
+  for (int64_t d : type.shape())
+    n *= valueOf(d, sizes);
+  return n;
 }
 
 bool isView(OpKind op) {
@@ -31,8 +51,9 @@ bool isView(OpKind op) {
 /// Step 1, and the live set of the run step by step.
 class Replay {
 public:
-  Replay(const Graph &g, llvm::ArrayRef<NodeId> order, const BufferModel &m)
-      : g(g), order(order), model(m), root(g.numTensors()),
+  Replay(const Graph &g, llvm::ArrayRef<NodeId> order, const BufferModel &m,
+         const SizeBindings &sizes)
+      : g(g), order(order), model(m), sizes(sizes), root(g.numTensors()),
         ownsBuffer(g.numTensors(), false), lastUse(g.numTensors(), 0),
         live(g.numTensors(), false) {
     for (size_t t = 0; t < root.size(); ++t)
@@ -60,7 +81,7 @@ public:
     TensorId out = g.node(id).outputs.front();
     if (ownsBuffer[out.index()]) {
       live[out.index()] = true;
-      held += bytesOf(g, out);
+      held += bytesOf(g, out, sizes);
     }
     return held + scratchOf(id);
   }
@@ -71,13 +92,13 @@ public:
       size_t b = bufferOf(t);
       if (live[b] && lastUse[b] == step) {
         live[b] = false;
-        held -= bytesOf(g, TensorId(b));
+        held -= bytesOf(g, TensorId(b), sizes);
       }
     }
   }
   uint64_t scratchOf(NodeId id) const {
     return id.index() < model.scratchBytes.size()
-               ? model.scratchBytes[id.index()]
+               ? valueOf(model.scratchBytes[id.index()], sizes)
                : 0;
   }
   bool isLive(TensorId t) const { return live[t.index()]; }
@@ -91,6 +112,7 @@ private:
   const Graph &g;
   llvm::ArrayRef<NodeId> order;
   const BufferModel &model;
+  const SizeBindings &sizes;
   /// root[t]: the tensor whose buffer t lives in.
   std::vector<TensorId> root;
   /// Whether a node allocates a buffer for this result.
@@ -103,14 +125,15 @@ private:
 } // namespace
 
 PeakMemory peakMemory(const Graph &g, llvm::ArrayRef<NodeId> order,
-                      const BufferModel &model) {
+                      const BufferModel &model, const SizeBindings &sizes) {
+  auto bytesOf = [&](TensorId t) { return einsum::bytesOf(g, t, sizes); };
   // 2. The arguments are borrowed from the caller and the caller passes one
   // buffer per output (listed twice, twice): held for the whole run.
   Bytes base = 0;
   for (TensorId t : llvm::concat<const TensorId>(g.arguments(), g.outputs()))
-    base += bytesOf(g, t);
+    base += bytesOf(t);
 
-  Replay sweep(g, order, model);
+  Replay sweep(g, order, model, sizes);
   Bytes peak = base;
   size_t peakStep = order.size(); // The end, unless a step is worse.
   for (size_t step = 0; step < order.size(); ++step) {
@@ -128,7 +151,7 @@ PeakMemory peakMemory(const Graph &g, llvm::ArrayRef<NodeId> order,
     std::vector<bool> listed(g.numTensors(), false);
     for (TensorId o : g.outputs()) {
       if (g.isArgument(o) || listed[o.index()])
-        copies += bytesOf(g, o);
+        copies += bytesOf(o);
       listed[o.index()] = true;
     }
   }
@@ -137,7 +160,7 @@ PeakMemory peakMemory(const Graph &g, llvm::ArrayRef<NodeId> order,
     peakStep = order.size();
   }
 
-  Replay replay(g, order, model);
+  Replay replay(g, order, model, sizes);
   for (size_t step = 0; step < peakStep; ++step) {
     replay.allocate(step);
     replay.release(step);
@@ -154,17 +177,17 @@ PeakMemory peakMemory(const Graph &g, llvm::ArrayRef<NodeId> order,
     }
   };
   for (TensorId a : g.arguments())
-    consider(bytesOf(g, a), false,
+    consider(bytesOf(a), false,
              [&] { return "argument " + g.describeTensor(a); });
   // Written in place, the caller's buffer is the result's.
   if (model.outputsInPlace)
     for (TensorId o : g.outputs())
-      consider(bytesOf(g, o), false,
+      consider(bytesOf(o), false,
                [&] { return "output " + g.describeTensor(o); });
   for (NodeId n : order) {
     TensorId out = g.node(n).outputs.front();
     if (replay.isLive(out))
-      consider(bytesOf(g, out), true, [&] { return g.describeNode(n); });
+      consider(bytesOf(out), true, [&] { return g.describeNode(n); });
   }
   if (peakStep < order.size())
     consider(replay.scratchOf(order[peakStep]), false, [&] {

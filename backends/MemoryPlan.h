@@ -11,6 +11,7 @@
 #define EINSUM_BACKENDS_MEMORYPLAN_H
 
 #include "ir/Graph.h"
+#include "ir/Size.h"
 
 #include <cstdint>
 #include <string>
@@ -33,7 +34,8 @@ struct BufferModel {
   bool outputsInPlace = false;
   /// What each node's kernel holds on top of the buffers while it runs
   /// (per-thread scratch), by node index; nodes past the end hold none.
-  std::vector<uint64_t> scratchBytes;
+  /// Sizes (ir/Size.h): symbolic when they depend on a run's sizes.
+  std::vector<int64_t> scratchBytes;
 };
 
 struct PeakMemory {
@@ -50,9 +52,12 @@ struct PeakMemory {
 };
 
 /// Replays a run of `g`, one node per step in `order` (a topological order
-/// of the nodes that run; each has one result), under `model`.
+/// of the nodes that run; each has one result), under `model`, with the
+/// symbols of a graph with symbolic sizes given their values by `sizes`
+/// (which must satisfy the graph's SizeRequirements).
 PeakMemory peakMemory(const Graph &g, llvm::ArrayRef<NodeId> order,
-                      const BufferModel &model);
+                      const BufferModel &model,
+                      const SizeBindings &sizes = {});
 
 } // namespace einsum
 

@@ -24,6 +24,10 @@ llvm::StringRef attrKindName(AttrKind k) {
     return "enum";
   case AttrKind::Epilogue:
     return "epilogue";
+  case AttrKind::Size:
+    return "size";
+  case AttrKind::Sizes:
+    return "sizes";
   }
   return "?";
 }

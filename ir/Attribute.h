@@ -22,7 +22,12 @@ enum class AttrKind : uint8_t {
   Floats,
   Enum,
   /// A parsed epilogue expression; written as a string in the text form.
-  Epilogue
+  Epilogue,
+  /// A size (ir/Size.h), held as an int: a number or a symbolic size such
+  /// as `?k-?q`.
+  Size,
+  /// A list of sizes, held as ints.
+  Sizes
 };
 
 llvm::StringRef attrKindName(AttrKind k);

@@ -137,7 +137,8 @@ EinsumSpec::labelSizes(llvm::ArrayRef<TensorType> inputTypes) const {
       if (it->second != size)
         return makeError(fmt::format(
             "einsum '{}': label '{}' is {} in input {} but {} in input {}",
-            str(), std::string(1, c), it->second, firstInput[c], size, i));
+            str(), std::string(1, c), sizeStr(it->second), firstInput[c],
+            sizeStr(size), i));
     }
   }
   return sizes;

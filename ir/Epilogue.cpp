@@ -55,7 +55,8 @@ llvm::ArrayRef<EpilogueOp> epilogueOpsOfForm(EpilogueForm form) {
 bool EpilogueExpr::operator==(const EpilogueExpr &o) const {
   return op == o.op &&
          std::bit_cast<uint64_t>(value) == std::bit_cast<uint64_t>(o.value) &&
-         label == o.label && operand == o.operand && children == o.children;
+         label == o.label && operand == o.operand && size == o.size &&
+         children == o.children;
 }
 
 //===--- Construction -----------------------------------------------------===//
@@ -83,6 +84,31 @@ Epilogue Epilogue::label(char c) {
   e.op = EpilogueOp::Label;
   e.label = c;
   return Epilogue(std::move(e));
+}
+
+Epilogue Epilogue::size(int64_t s) {
+  if (!isSymbolicSize(s))
+    return constant(double(s));
+  SizeExpr e = sizeExpr(s);
+  std::optional<Epilogue> sum;
+  for (const SizeTerm &t : e.terms) {
+    EpilogueExpr leaf;
+    leaf.op = EpilogueOp::Symbol;
+    leaf.size = symbolSize(t.symbol);
+    int64_t m = t.coefficient < 0 ? -t.coefficient : t.coefficient;
+    Epilogue term(std::move(leaf));
+    if (m != 1)
+      term = constant(double(m)) * term;
+    if (!sum)
+      sum = t.coefficient < 0 ? -term : term;
+    else
+      sum = t.coefficient < 0 ? *sum - term : *sum + term;
+  }
+  if (e.constant > 0)
+    sum = *sum + constant(double(e.constant));
+  else if (e.constant < 0)
+    sum = *sum - constant(double(-e.constant));
+  return *sum;
 }
 
 Epilogue Epilogue::operand(unsigned index, llvm::StringRef labels) {
@@ -197,6 +223,9 @@ static void printRaw(const EpilogueExpr &e, std::string &out) {
   case EpilogueOp::Label:
     out += e.label;
     return;
+  case EpilogueOp::Symbol:
+    out += sizeStr(e.size);
+    return;
   case EpilogueOp::Operand: {
     // Plain labels stay compact (`$0[h,i]`); computed indices are spaced
     // like call arguments (`$0[rel_bucket(j - i, 32, 128, 1), h]`).
@@ -300,6 +329,14 @@ unsigned Epilogue::operandCount() const {
   return count;
 }
 
+void Epilogue::collectSymbols(std::set<std::string> &out) const {
+  anyNode(tree, [&](const EpilogueExpr &e) {
+    if (e.op == EpilogueOp::Symbol)
+      einsum::collectSymbols(e.size, out);
+    return false;
+  });
+}
+
 //===--- Transforms -------------------------------------------------------===//
 
 static void rewrite(EpilogueExpr &e,
@@ -340,6 +377,27 @@ Epilogue Epilogue::renameLabels(const std::map<char, char> &renaming) const {
     if (n.op == EpilogueOp::Label)
       n.label = renamed(n.label);
   });
+  return Epilogue(std::move(e));
+}
+
+llvm::Expected<Epilogue> Epilogue::substituteSymbols(
+    const std::map<std::string, int64_t> &bindings) const {
+  EpilogueExpr e = tree;
+  llvm::Error err = llvm::Error::success();
+  rewrite(e, [&](EpilogueExpr &n) {
+    if (n.op != EpilogueOp::Symbol || err)
+      return;
+    llvm::Expected<int64_t> v = evaluateSize(n.size, bindings);
+    if (!v) {
+      err = v.takeError();
+      return;
+    }
+    n = EpilogueExpr();
+    n.op = EpilogueOp::Number;
+    n.value = double(*v);
+  });
+  if (err)
+    return std::move(err);
   return Epilogue(std::move(e));
 }
 

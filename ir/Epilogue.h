@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,8 @@ struct EpilogueExpr {
   /// Operand: which epilogue operand; its children are the indices, one
   /// per dimension (a Label child is a plain, broadcastable index).
   unsigned operand = 0;
+  /// Symbol: the size `?s` (symbolSize), an integer at run time.
+  int64_t size = 0;
   /// Operands of Neg, binary ops and calls, in order; an operand's indices.
   std::vector<EpilogueExpr> children;
 
@@ -87,6 +90,9 @@ public:
   static Epilogue acc();
   static Epilogue constant(double value);
   static Epilogue label(char c);
+  /// A size as an integer expression: a number, or its symbols' terms
+  /// (`?k - ?q`) when it is symbolic.
+  static Epilogue size(int64_t s);
   /// `$index[a,b]`: one label per dimension.
   static Epilogue operand(unsigned index, llvm::StringRef labels);
   /// `$index[e0, e1]`: an integer expression per dimension (see check()).
@@ -128,6 +134,8 @@ public:
   bool usesLabel(char c) const;
   /// One more than the highest operand index used; 0 without operands.
   unsigned operandCount() const;
+  /// Adds the size symbols the expression reads to `out`.
+  void collectSymbols(std::set<std::string> &out) const;
 
   /// Checks the expression for a node whose loop labels are `labels` (with
   /// sizes in `labelSizes`) and whose epilogue operands have
@@ -157,6 +165,10 @@ public:
   /// Labels in `renaming` are replaced, values and operand indices (and
   /// labels inside index expressions) alike.
   Epilogue renameLabels(const std::map<char, char> &renaming) const;
+  /// Every symbol replaced by its value in `bindings`; an unbound symbol is
+  /// an error naming it.
+  llvm::Expected<Epilogue>
+  substituteSymbols(const std::map<std::string, int64_t> &bindings) const;
 
   bool operator==(const Epilogue &o) const { return tree == o.tree; }
   bool operator!=(const Epilogue &o) const { return !(tree == o.tree); }

@@ -71,9 +71,15 @@ public:
         return msg;
       auto size = labelSizes.find(e.label);
       assert(size != labelSizes.end() && "loop label without a size");
-      r = {0, std::max<int64_t>(size->second, 1) - 1};
+      // A size known only at run time is at most the element limit.
+      r = {0, isSymbolicSize(size->second)
+                  ? kMaxElements - 1
+                  : std::max<int64_t>(size->second, 1) - 1};
       return "";
     }
+    case EpilogueOp::Symbol:
+      r = {1, kMaxElements};
+      return "";
     case EpilogueOp::Neg:
       if (std::string msg = integerError(e.children[0], r); !msg.empty())
         return msg;
@@ -212,13 +218,19 @@ private:
         if (t.dim(d) != size->second && t.dim(d) != 1)
           return fmt::format("dimension {} of operand ${} ({}) is {} but "
                              "label '{}' has size {}; expected {} or 1",
-                             d, e.operand, t.str(), t.dim(d), index.label,
-                             size->second, size->second);
+                             d, e.operand, t.str(), sizeStr(t.dim(d)),
+                             index.label, sizeStr(size->second),
+                             sizeStr(size->second));
         continue;
       }
       IndexRange r;
       if (std::string msg = integerError(index, r); !msg.empty())
         return fmt::format("index {} of ${}: {}", d, e.operand, msg);
+      if (isSymbolicSize(t.dim(d)))
+        return fmt::format("index {} of ${} is computed, but the dimension "
+                           "has size {}, known only at run time: a computed "
+                           "index must stay within a static size",
+                           d, e.operand, sizeStr(t.dim(d)));
       if (r.lo < 0 || r.hi >= t.dim(d))
         return fmt::format("index {} of ${} ranges over [{}, {}) but the "
                            "dimension has size {}",

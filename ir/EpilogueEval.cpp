@@ -40,6 +40,9 @@ struct TreeEval {
       return acc;
     case EpilogueOp::Label:
       return double(valueOf(e.label));
+    case EpilogueOp::Symbol:
+      assert(false && "sizes are substituted before evaluation");
+      return NAN;
     case EpilogueOp::Operand: {
       llvm::SmallVector<int64_t, 4> index;
       for (const EpilogueExpr &c : e.children)

@@ -231,6 +231,8 @@ private:
       return parseNumber();
     if (c == '$')
       return parseOperand();
+    if (c == '?')
+      return parseSymbol();
     if (c == '(') {
       ++pos;
       std::optional<Parsed> inner = parseExpr();
@@ -294,6 +296,23 @@ private:
       fail(start, fmt::format("number '{}' is out of range", literal.str()));
       return std::nullopt;
     }
+    return p;
+  }
+
+  std::optional<Parsed> parseSymbol() {
+    size_t start = pos++;
+    while (pos < text.size() && (llvm::isAlnum(text[pos]) || text[pos] == '_'))
+      ++pos;
+    llvm::StringRef name = text.slice(start + 1, pos);
+    if (!isSymbolName(name)) {
+      fail(start + 1,
+           "expected a size symbol name after '?' but found " +
+               describeAt(start + 1));
+      return std::nullopt;
+    }
+    Parsed p;
+    p.expr.op = EpilogueOp::Symbol;
+    p.expr.size = symbolSize(name);
     return p;
   }
 

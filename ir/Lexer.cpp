@@ -1,8 +1,10 @@
 //===- Lexer.cpp - Tokens of the textual IR -------------------------------===//
 #include "ir/Lexer.h"
+#include "ir/Size.h"
 
 #include "ir/Diagnostic.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/ConvertUTF.h"
 
 #include <fmt/format.h>
@@ -135,6 +137,23 @@ Token Lexer::next() {
   case '%':
   case '@':
     return lexSigil(begin);
+  case '+':
+    return single(TokenKind::Plus);
+  case '*':
+    return single(TokenKind::Star);
+  case '?': {
+    size_t pos = cur + 1;
+    while (pos < buf.size() && (llvm::isAlnum(buf[pos]) || buf[pos] == '_'))
+      ++pos;
+    llvm::StringRef name = buf.slice(cur + 1, pos);
+    if (!isSymbolName(name))
+      return errorToken("expected a size symbol name such as ?s after '?'",
+                        begin);
+    cur = pos;
+    Token t = makeToken(TokenKind::Symbol, begin);
+    t.value = name.str();
+    return t;
+  }
   case '"': {
     std::string value, error;
     size_t pos = cur, errorPos = 0;

@@ -29,7 +29,10 @@ enum class TokenKind {
   String,     // "..."; `value` holds the decoded bytes
   Integer,    // -?[0-9]+
   Float,      // -?[0-9]+ with a fraction or an exponent
-  Minus,      // a '-' not starting a number, as in -inf
+  Minus,      // a '-' not starting a number, as in -inf or ?k-?q
+  Plus,       // '+', in sizes: ?p+1
+  Star,       // '*', in sizes: 2*?s
+  Symbol,     // ?name, a size known at run time; `value` holds the name
   LParen,
   RParen,
   LBrace,

@@ -20,6 +20,7 @@ std::optional<unsigned> OpInfo::attrIndex(llvm::StringRef attrName) const {
 static Attribute parseDefault(const AttrSpec &spec, llvm::StringRef text) {
   switch (spec.kind) {
   case AttrKind::Int:
+  case AttrKind::Size:
     return Attribute::ofInt(std::strtoll(text.str().c_str(), nullptr, 10));
   case AttrKind::Float:
     return Attribute::ofFloat(std::strtod(text.str().c_str(), nullptr));
@@ -30,6 +31,7 @@ static Attribute parseDefault(const AttrSpec &spec, llvm::StringRef text) {
   case AttrKind::Enum:
     return Attribute::ofString(text.trim('"').str());
   case AttrKind::Ints:
+  case AttrKind::Sizes:
     assert(text == "[]" && "only empty list defaults are supported");
     return Attribute::ofInts({});
   case AttrKind::Floats:
@@ -69,6 +71,10 @@ static std::vector<AttrSpec> parseAttrSpecs(llvm::StringRef text) {
       spec.kind = AttrKind::Floats;
     else if (kind == "epilogue")
       spec.kind = AttrKind::Epilogue;
+    else if (kind == "size")
+      spec.kind = AttrKind::Size;
+    else if (kind == "sizes")
+      spec.kind = AttrKind::Sizes;
     else {
       assert(kind.starts_with("enum(") && kind.ends_with(")") &&
              "unknown attribute kind in Ops.def");

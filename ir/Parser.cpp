@@ -7,7 +7,12 @@
 //   node     := %name (',' %name)* '=' op [%x (',' %x)*] [attrs] ':' types
 //   attrs    := '{' [ident '=' value (',' ident '=' value)*] '}'
 //   return   := 'return' [%x (',' %x)*]
-//   type     := dtype '[' [int (',' int)*] ']'
+//   type     := dtype '[' [size (',' size)*] ']'
+//   size     := ['-'] term (('+' | '-') term)*
+//   term     := int | int '*' ?sym | ?sym | ?sym '*' int
+//
+// A size attribute (Ops.def kind size or sizes) is read as a size or a
+// list of them, so `query_offset = ?k-?q` and `shape = [1, ?s, 64]` parse.
 //
 // Nothing nests, so every loop is iterative and each token is looked at a
 // bounded number of times: parsing is linear and cannot overflow the stack.
@@ -106,6 +111,9 @@ private:
   llvm::Error parseNode();
   llvm::Error parseReturn();
   llvm::Expected<TensorType> parseType(llvm::StringRef what);
+  /// A size: a number or an affine expression of size symbols.
+  llvm::Expected<int64_t> parseSize(llvm::StringRef what);
+  llvm::Expected<std::vector<int64_t>> parseSizeList();
   llvm::Expected<OpKind> parseOpName();
   llvm::Error parseAttributes(OpKind op, const Token &opTok,
                               std::vector<Attribute> &attrs);
@@ -248,13 +256,10 @@ llvm::Expected<TensorType> Parser::parseType(llvm::StringRef what) {
   std::vector<int64_t> dims;
   if (!tok.is(TokenKind::RSquare)) {
     while (true) {
-      if (!tok.is(TokenKind::Integer))
-        return expected("a dimension size");
-      llvm::Expected<int64_t> d = parseInt(tok);
+      llvm::Expected<int64_t> d = parseSize("a dimension size");
       if (!d)
         return d.takeError();
       dims.push_back(*d);
-      consume();
       if (tok.is(TokenKind::RSquare))
         break;
       if (llvm::Error err = expect(TokenKind::Comma, "',' or ']' in the shape"))
@@ -266,6 +271,106 @@ llvm::Expected<TensorType> Parser::parseType(llvm::StringRef what) {
   if (!problem.empty())
     return errorAt(typeTok, problem);
   return TensorType(*dtype, std::move(dims));
+}
+
+llvm::Expected<int64_t> Parser::parseSize(llvm::StringRef what) {
+  Token first = tok;
+  SizeExpr e;
+  bool negate = false, any = false;
+  auto tooLarge = [&](const Token &t) {
+    return errorAt(t, fmt::format("size {} is out of range: sizes, "
+                                  "coefficients and offsets are at most 2^52",
+                                  t.spelling.str()));
+  };
+  while (true) {
+    // A term, after an optional sign; `?p-1` lexes its `-1` as one number.
+    if (tok.is(TokenKind::Minus)) {
+      negate = !negate;
+      consume();
+    }
+    Token termTok = tok;
+    int64_t coefficient = 1;
+    std::optional<std::string> symbol;
+    if (tok.is(TokenKind::Integer)) {
+      llvm::Expected<int64_t> v = parseInt(tok);
+      if (!v)
+        return v.takeError();
+      coefficient = *v;
+      consume();
+      if (tok.is(TokenKind::Star)) {
+        consume();
+        if (!tok.is(TokenKind::Symbol))
+          return expected("a size symbol such as ?s after '*'");
+        symbol = tok.value;
+        consume();
+      }
+    } else if (tok.is(TokenKind::Symbol)) {
+      symbol = tok.value;
+      consume();
+      if (tok.is(TokenKind::Star)) {
+        consume();
+        if (!tok.is(TokenKind::Integer))
+          return expected("an integer after '*'");
+        llvm::Expected<int64_t> v = parseInt(tok);
+        if (!v)
+          return v.takeError();
+        coefficient = *v;
+        consume();
+      }
+    } else {
+      return expected(any ? "a number or a size symbol such as ?s"
+                          : what);
+    }
+    any = true;
+    if (negate)
+      coefficient = -coefficient;
+    // A lone number keeps its value, however large: checkShape and the
+    // verifier say what is wrong with it.
+    if (!symbol && e.terms.empty() && e.constant == 0 &&
+        !tok.is(TokenKind::Plus) && !tok.is(TokenKind::Minus) &&
+        !(tok.is(TokenKind::Integer) && tok.spelling.starts_with("-")) &&
+        !tok.is(TokenKind::Symbol))
+      return coefficient;
+    if (coefficient < -kMaxSizeMagnitude || coefficient > kMaxSizeMagnitude)
+      return tooLarge(termTok);
+    if (symbol)
+      e.terms.push_back({*symbol, coefficient});
+    else if (__builtin_add_overflow(e.constant, coefficient, &e.constant))
+      return tooLarge(termTok);
+    negate = false;
+    if (tok.is(TokenKind::Plus)) {
+      consume();
+      continue;
+    }
+    if (tok.is(TokenKind::Minus) ||
+        (tok.is(TokenKind::Integer) && tok.spelling.starts_with("-")))
+      continue;
+    break;
+  }
+  std::optional<int64_t> size = makeSize(std::move(e));
+  if (!size)
+    return errorAt(first, "size is out of range: sizes, coefficients and "
+                          "offsets are at most 2^52");
+  return *size;
+}
+
+llvm::Expected<std::vector<int64_t>> Parser::parseSizeList() {
+  if (llvm::Error err = expect(TokenKind::LSquare, "'[' before a list of sizes"))
+    return std::move(err);
+  std::vector<int64_t> sizes;
+  while (!tok.is(TokenKind::RSquare)) {
+    llvm::Expected<int64_t> s = parseSize("a size such as 4 or ?s");
+    if (!s)
+      return s.takeError();
+    sizes.push_back(*s);
+    if (tok.is(TokenKind::RSquare))
+      break;
+    if (llvm::Error err =
+            expect(TokenKind::Comma, "',' or ']' after a list element"))
+      return std::move(err);
+  }
+  consume(); // ']'
+  return sizes;
 }
 
 //===--- Graph structure --------------------------------------------------===//
@@ -519,13 +624,34 @@ llvm::Error Parser::parseAttributes(OpKind op, const Token &opTok,
               expect(TokenKind::Equal, "'=' after the attribute name"))
         return err;
       Token valueTok = tok;
-      llvm::Expected<RawValue> raw = parseValue();
-      if (!raw)
-        return raw.takeError();
-      llvm::Expected<Attribute> value =
-          convert(info, info.attrs[*index], *raw, valueTok);
-      if (!value)
-        return value.takeError();
+      const AttrSpec &spec = info.attrs[*index];
+      std::optional<Attribute> value;
+      if (spec.kind == AttrKind::Size) {
+        llvm::Expected<int64_t> size =
+            parseSize(fmt::format("a size such as 4 or ?s for '{}'",
+                                  spec.name));
+        if (!size)
+          return size.takeError();
+        value = Attribute::ofInt(*size);
+      } else if (spec.kind == AttrKind::Sizes) {
+        if (!tok.is(TokenKind::LSquare))
+          return expected(fmt::format("a list of sizes such as [1, ?s, 64] "
+                                      "for '{}'",
+                                      spec.name));
+        llvm::Expected<std::vector<int64_t>> sizes = parseSizeList();
+        if (!sizes)
+          return sizes.takeError();
+        value = Attribute::ofInts(std::move(*sizes));
+      } else {
+        llvm::Expected<RawValue> raw = parseValue();
+        if (!raw)
+          return raw.takeError();
+        llvm::Expected<Attribute> converted =
+            convert(info, spec, *raw, valueTok);
+        if (!converted)
+          return converted.takeError();
+        value = std::move(*converted);
+      }
       given.emplace_back(name.str(), std::move(*value));
       givenAt.push_back(nameTok);
       if (tok.is(TokenKind::RBrace))
@@ -693,6 +819,9 @@ llvm::Expected<Attribute> Parser::convert(const OpInfo &info,
     if (raw.kind == RawValue::List)
       return Attribute::ofFloats(raw.floats);
     return mismatch();
+  case AttrKind::Size:
+  case AttrKind::Sizes:
+    llvm_unreachable("sizes are read by parseSize");
   case AttrKind::Epilogue: {
     if (raw.kind != RawValue::String)
       return mismatch();

@@ -112,7 +112,8 @@ static std::string formatValue(const AttrSpec &spec, const Attribute &a,
     return formatFloat(v);
   };
   if (a.isInt())
-    return std::to_string(a.getInt());
+    return spec.kind == AttrKind::Size ? sizeStr(a.getInt())
+                                       : std::to_string(a.getInt());
   if (a.isFloat())
     return fmtFloat(a.getFloat());
   if (a.isBool())
@@ -127,7 +128,11 @@ static std::string formatValue(const AttrSpec &spec, const Attribute &a,
     return "[" +
            llvm::join(
                llvm::map_range(a.getInts(),
-                               [](int64_t v) { return std::to_string(v); }),
+                               [&](int64_t v) {
+                                 return spec.kind == AttrKind::Sizes
+                                            ? sizeStr(v)
+                                            : std::to_string(v);
+                               }),
                ", ") +
            "]";
   return "[" + llvm::join(llvm::map_range(a.getFloats(), fmtFloat), ", ") + "]";

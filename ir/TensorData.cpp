@@ -42,7 +42,8 @@ static std::byte *allocateZeroed(int64_t bytes) {
 void TensorData::FreeDeleter::operator()(std::byte *p) const { std::free(p); }
 
 TensorData::TensorData(TensorType type) : ty(std::move(type)) {
-  assert(checkShape(ty.shape()).empty() && "invalid tensor shape");
+  assert(checkShape(ty.shape()).empty() && ty.isStatic() &&
+         "invalid tensor shape");
   count = ty.numElements();
   storage.reset(allocateZeroed(sizeInBytes()));
 }
@@ -50,6 +51,10 @@ TensorData::TensorData(TensorType type) : ty(std::move(type)) {
 llvm::Expected<TensorData> TensorData::allocate(TensorType type) {
   if (std::string problem = checkShape(type.shape()); !problem.empty())
     return makeError(problem);
+  if (!type.isStatic())
+    return makeError(fmt::format("cannot allocate a tensor of type {}: its "
+                                 "sizes are known only at run time",
+                                 type.str()));
   TensorData t;
   t.ty = std::move(type);
   t.count = t.ty.numElements();

@@ -1,7 +1,11 @@
 //===- TensorType.cpp -----------------------------------------------------===//
 #include "ir/TensorType.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <fmt/format.h>
+
+#include <cassert>
 
 namespace einsum {
 
@@ -31,7 +35,12 @@ unsigned dtypeSize(DType t) { return t == DType::F32 ? 4 : 8; }
 
 bool isFloat(DType t) { return t != DType::I64; }
 
+bool TensorType::isStatic() const {
+  return llvm::none_of(dims, isSymbolicSize);
+}
+
 int64_t TensorType::numElements() const {
+  assert(isStatic() && "the element count of a symbolic shape");
   int64_t n = 1;
   for (int64_t d : dims)
     n *= d;
@@ -43,7 +52,7 @@ std::string shapeStr(llvm::ArrayRef<int64_t> shape) {
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i)
       s += ',';
-    s += std::to_string(shape[i]);
+    s += sizeStr(shape[i]);
   }
   return s + "]";
 }
@@ -55,6 +64,13 @@ std::string TensorType::str() const {
 std::string checkShape(llvm::ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (size_t i = 0; i < shape.size(); ++i) {
+    if (isSymbolicSize(shape[i])) {
+      if (alwaysBelow(shape[i], 1))
+        return fmt::format("dimension {} of shape {} is {}, which is never "
+                           "positive",
+                           i, shapeStr(shape), sizeStr(shape[i]));
+      continue;
+    }
     if (shape[i] <= 0)
       return fmt::format("dimension {} of shape {} is {}; dimensions must be "
                          "positive",

@@ -1,12 +1,15 @@
 //===- TensorType.h - Element types and static tensor types -----*- C++ -*-===//
 //
-// A tensor type is an element type and a static shape. Rank 0 is a scalar.
-// i64 exists for index tensors (gather indices, positions); arithmetic ops
-// accept only floating-point types.
+// A tensor type is an element type and a shape. Rank 0 is a scalar. A
+// dimension is a size (ir/Size.h): a number, or a symbolic size known only
+// when the graph runs. i64 exists for index tensors (gather indices,
+// positions); arithmetic ops accept only floating-point types.
 //
 //===----------------------------------------------------------------------===//
 #ifndef EINSUM_IR_TENSORTYPE_H
 #define EINSUM_IR_TENSORTYPE_H
+
+#include "ir/Size.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -51,7 +54,10 @@ public:
   int64_t dim(unsigned i) const { return dims[i]; }
   unsigned rank() const { return dims.size(); }
 
-  /// The number of elements; the caller must have checked `isValidShape`.
+  /// Whether no dimension is symbolic.
+  bool isStatic() const;
+  /// The number of elements of a static type whose shape passed
+  /// `checkShape`.
   int64_t numElements() const;
   int64_t sizeInBytes() const { return numElements() * dtypeSize(dtype); }
 
@@ -68,11 +74,13 @@ private:
   std::vector<int64_t> dims;
 };
 
-/// Empty if every dimension is positive and the element count is at most
-/// kMaxElements; otherwise a message saying what is wrong.
+/// Empty if every static dimension is positive, no symbolic one is
+/// certainly below 1, and the product of the static dimensions is at most
+/// kMaxElements; otherwise a message saying what is wrong. (Symbolic
+/// dimensions are checked when their values are known: SizeBindings.h.)
 std::string checkShape(llvm::ArrayRef<int64_t> shape);
 
-/// Prints `[2,4,8]`.
+/// Prints `[2,4,8]`, `[1,?s,64]`.
 std::string shapeStr(llvm::ArrayRef<int64_t> shape);
 
 } // namespace einsum

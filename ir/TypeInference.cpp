@@ -31,6 +31,7 @@ llvm::Expected<Attribute> checkAttribute(const AttrSpec &spec,
   };
   switch (spec.kind) {
   case AttrKind::Int:
+  case AttrKind::Size:
     if (!value.isInt())
       return mismatch(value.kindName());
     return value;
@@ -58,6 +59,7 @@ llvm::Expected<Attribute> checkAttribute(const AttrSpec &spec,
                                    joinNames(spec.enumValues)));
     return value;
   case AttrKind::Ints:
+  case AttrKind::Sizes:
     if (!value.isInts())
       return mismatch(value.kindName());
     return value;
@@ -133,7 +135,8 @@ broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b) {
       return makeError(fmt::format("shapes {} and {} do not broadcast: "
                                    "dimension {} of the result would be {} "
                                    "and {}",
-                                   shapeStr(a), shapeStr(b), i, da, db));
+                                   shapeStr(a), shapeStr(b), i, sizeStr(da),
+                                   sizeStr(db)));
     out[i] = da == 1 ? db : da;
   }
   return out;
@@ -259,6 +262,11 @@ static llvm::Expected<TensorType> inferAttention(llvm::ArrayRef<TensorType> ins,
     return makeError(fmt::format("k {} and v {} must have the same kv heads "
                                  "and keys",
                                  k.str(), v.str()));
+  if (isSymbolicSize(q.dim(1)) || isSymbolicSize(k.dim(1)))
+    return makeError(fmt::format("q {} and k {} must have static head counts: "
+                                 "query heads are grouped over kv heads when "
+                                 "the graph is compiled",
+                                 q.str(), k.str()));
   if (q.dim(1) % k.dim(1) != 0)
     return makeError(fmt::format("q {} has {} heads, not a multiple of the {} "
                                  "kv heads of k {}",
@@ -311,11 +319,29 @@ inferExpandDims(const TensorType &in, llvm::ArrayRef<int64_t> axes) {
   return TensorType(in.elementType(), shape);
 }
 
+/// The product of a shape as a static factor times the multiset of the
+/// symbolic sizes' primitive parts (splitFactor), the form in which two
+/// element counts are compared: equal forms prove equal counts.
+struct ElementCount {
+  int64_t factor = 1;
+  std::multiset<int64_t> symbolic;
+  bool overflow = false;
+
+  void multiply(int64_t size) {
+    auto [f, rest] = splitFactor(size);
+    if (rest != 1)
+      symbolic.insert(rest);
+    overflow |= f <= 0 || factor > kMaxElements / f;
+    if (!overflow)
+      factor *= f;
+  }
+};
+
 static llvm::Expected<TensorType> inferReshape(const TensorType &in,
                                                llvm::ArrayRef<int64_t> req) {
   std::vector<int64_t> shape(req.begin(), req.end());
   int inferred = -1;
-  int64_t known = 1;
+  ElementCount known, total;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       if (inferred >= 0)
@@ -324,27 +350,71 @@ static llvm::Expected<TensorType> inferReshape(const TensorType &in,
       inferred = i;
       continue;
     }
-    if (shape[i] <= 0)
+    if (!isSymbolicSize(shape[i]) && shape[i] <= 0)
       return makeError(fmt::format("shape {} has dimension {} = {}; "
                                    "dimensions must be positive (or one -1)",
                                    shapeStr(req), i, shape[i]));
-    if (known > kMaxElements / shape[i])
+    if (isSymbolicSize(shape[i]) && alwaysBelow(shape[i], 1))
+      return makeError(fmt::format("shape {} has dimension {} = {}, which is "
+                                   "never positive",
+                                   shapeStr(req), i, sizeStr(shape[i])));
+    known.multiply(shape[i]);
+    if (known.overflow)
       return makeError(
           fmt::format("shape {} has more than 2^48 elements", shapeStr(req)));
-    known *= shape[i];
   }
-  int64_t total = in.numElements();
+  for (int64_t d : in.shape())
+    total.multiply(d);
+  if (in.isStatic()) {
+    int64_t elements = total.factor;
+    if (inferred >= 0) {
+      if (!known.symbolic.empty() || elements % known.factor != 0)
+        return makeError(fmt::format("cannot reshape {} ({} elements) to {}: "
+                                     "{} is not a multiple of {}",
+                                     in.str(), elements, shapeStr(req),
+                                     elements,
+                                     known.symbolic.empty()
+                                         ? std::to_string(known.factor)
+                                         : "a size known only at run time"));
+      shape[inferred] = elements / known.factor;
+    } else if (!known.symbolic.empty() || known.factor != elements) {
+      return makeError(fmt::format("cannot reshape {} ({} elements) to {} ({} "
+                                   "elements)",
+                                   in.str(), elements, shapeStr(req),
+                                   known.symbolic.empty()
+                                       ? std::to_string(known.factor)
+                                       : "a number known only at run time"));
+    }
+    return TensorType(in.elementType(), shape);
+  }
+  // A shape known only at run time: the counts must be equal as products,
+  // whatever the symbols are; -1 takes what the rest leaves, when that is a
+  // size (one symbolic part at most, and a whole factor).
+  auto unprovable = [&]() {
+    return makeError(fmt::format("cannot reshape {} to {}: the element "
+                                 "counts cannot be proven equal for every "
+                                 "value of the sizes",
+                                 in.str(), shapeStr(req)));
+  };
   if (inferred >= 0) {
-    if (total % known != 0)
-      return makeError(fmt::format("cannot reshape {} ({} elements) to {}: "
-                                   "{} is not a multiple of {}",
-                                   in.str(), total, shapeStr(req), total,
-                                   known));
-    shape[inferred] = total / known;
-  } else if (known != total) {
-    return makeError(fmt::format("cannot reshape {} ({} elements) to {} ({} "
-                                 "elements)",
-                                 in.str(), total, shapeStr(req), known));
+    std::multiset<int64_t> left = total.symbolic;
+    for (int64_t s : known.symbolic) {
+      auto it = left.find(s);
+      if (it == left.end())
+        return unprovable();
+      left.erase(it);
+    }
+    if (left.size() > 1 || total.factor % known.factor != 0)
+      return unprovable();
+    int64_t factor = total.factor / known.factor;
+    std::optional<int64_t> size =
+        left.empty() ? std::optional<int64_t>(factor)
+                     : scaleSize(*left.begin(), factor);
+    if (!size)
+      return unprovable();
+    shape[inferred] = *size;
+  } else if (known.factor != total.factor || known.symbolic != total.symbolic) {
+    return unprovable();
   }
   return TensorType(in.elementType(), shape);
 }
@@ -411,11 +481,17 @@ static llvm::Expected<TensorType> inferConcat(llvm::ArrayRef<TensorType> ins,
                                      "{}; sizes must match except on axis {}",
                                      i, t.str(), first.str(), *a));
     // Checked per input: a long list of large inputs would overflow int64.
-    if (t.dim(*a) > kMaxElements - shape[*a])
+    if (!isSymbolicSize(t.dim(*a)) && !isSymbolicSize(shape[*a]) &&
+        t.dim(*a) > kMaxElements - shape[*a])
       return makeError(fmt::format("the result size on axis {} exceeds "
                                    "2^48 at input {}",
                                    *a, i));
-    shape[*a] += t.dim(*a);
+    std::optional<int64_t> sum = addSizes(shape[*a], t.dim(*a));
+    if (!sum)
+      return makeError(fmt::format("the result size on axis {} is out of "
+                                   "range at input {}",
+                                   *a, i));
+    shape[*a] = *sum;
   }
   return TensorType(first.elementType(), shape);
 }
@@ -436,6 +512,9 @@ static llvm::Error checkGenerator(OpKind op, const TensorType &t,
   };
   auto needOffset = [&]() -> llvm::Error {
     int64_t off = attr("query_offset").getInt();
+    // Known only at run time: checked then (SizeBindings.h).
+    if (isSymbolicSize(off))
+      return llvm::Error::success();
     if (off < 0 || off > kMaxElements)
       return makeError(
           fmt::format("query_offset is {}; expected 0 to 2^48", off));
@@ -444,6 +523,11 @@ static llvm::Error checkGenerator(OpKind op, const TensorType &t,
   switch (op) {
   case OpKind::Constant: {
     const std::vector<double> &data = attr("data").getFloats();
+    if (!data.empty() && !t.isStatic())
+      return makeError(fmt::format("'data' has {} values but the result {} "
+                                   "has a size known only at run time; only "
+                                   "a splat 'value' fills such a shape",
+                                   data.size(), t.str()));
     if (!data.empty() && int64_t(data.size()) != t.numElements())
       return makeError(fmt::format("'data' has {} values but the result {} "
                                    "has {} elements",
@@ -481,6 +565,10 @@ static llvm::Error checkGenerator(OpKind op, const TensorType &t,
     if (llvm::Error e = requireFloat(t, "the result"))
       return e;
     int64_t n = t.dim(0);
+    if (isSymbolicSize(n))
+      return makeError(fmt::format("result type {} must have a static head "
+                                   "count: slopes depend on it",
+                                   t.str()));
     double maxBias = attr("max_bias").getFloat();
     int64_t offset = attr("head_offset").getInt();
     int64_t total = attr("total_heads").getInt();

@@ -6,7 +6,10 @@
 // 3. Definitions: every tensor defined at most once; every tensor read by a
 //    node or returned is defined.
 // 4. Names unique; outputs listed once; at least one output.
-// 5. No cycles (only if everything above held: a cycle report about a graph
+// 5. Sizes known only at run time: every symbol a type, a size attribute or
+//    an epilogue mentions is a whole dimension of some argument, where a
+//    run reads its value (SizeBindings.h).
+// 6. No cycles (only if everything above held: a cycle report about a graph
 //    with dangling ids would be noise).
 //
 //===----------------------------------------------------------------------===//
@@ -16,6 +19,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <set>
 
 namespace einsum {
 
@@ -31,6 +35,7 @@ public:
       checkNode(n);
     checkDefinitions();
     checkNamesAndOutputs();
+    checkSymbols();
     if (diags.empty()) {
       llvm::Expected<std::vector<NodeId>> order = g.topologicalOrder();
       if (!order)
@@ -73,6 +78,55 @@ private:
       if (!bad.empty())
         report(fmt::format("graph argument {}: {}", g.describeTensor(a), bad),
                t.loc);
+    }
+  }
+
+  void checkSymbols() {
+    std::set<std::string> bound;
+    for (TensorId a : g.arguments())
+      if (g.isValid(a) && g.tensor(a).type)
+        for (int64_t d : g.tensor(a).type->shape())
+          if (std::optional<std::string> s = loneSymbol(d))
+            bound.insert(*s);
+    std::set<std::string> reported;
+    auto check = [&](const std::set<std::string> &used, llvm::StringRef where,
+                     const SourceLoc &loc) {
+      for (const std::string &s : used)
+        if (!bound.count(s) && reported.insert(s).second)
+          report(fmt::format("size ?{} in {} is not given by any graph "
+                             "argument: a size known only at run time must "
+                             "be a whole dimension of an input, as in "
+                             "f32[?{}]",
+                             s, where.str(), s),
+                 loc);
+    };
+    for (size_t t = 0; t < g.numTensors(); ++t) {
+      const Tensor &tensor = g.tensor(TensorId(t));
+      if (!tensor.type || tensor.type->isStatic())
+        continue;
+      std::set<std::string> used;
+      for (int64_t d : tensor.type->shape())
+        collectSymbols(d, used);
+      check(used,
+            fmt::format("the type of {}", g.describeTensor(TensorId(t))),
+            tensor.loc);
+    }
+    for (NodeId id : g.liveNodes()) {
+      const Node &n = g.node(id);
+      std::set<std::string> used;
+      for (size_t i = 0; i < n.attrs.size() && i < n.info().attrs.size(); ++i) {
+        const Attribute &a = n.attrs[i];
+        AttrKind kind = n.info().attrs[i].kind;
+        if (kind == AttrKind::Size && a.isInt())
+          collectSymbols(a.getInt(), used);
+        else if (kind == AttrKind::Sizes && a.isInts())
+          for (int64_t v : a.getInts())
+            collectSymbols(v, used);
+        else if (a.isEpilogue())
+          a.getEpilogue().collectSymbols(used);
+      }
+      if (!used.empty())
+        check(used, g.describeNode(id), n.loc);
     }
   }
 

@@ -72,13 +72,23 @@ class CpuExecutable : public Executable {
 public:
   CpuExecutable(const Graph &g, cpu::EntrySignature signature,
                 std::unique_ptr<mlir::ExecutionEngine> engine,
-                void (*entry)(void **))
+                void (*entry)(void **), const CompileOptions &options)
       : Executable(g), graph(g), signature(std::move(signature)),
-        engine(std::move(engine)), entry(entry) {}
+        engine(std::move(engine)), entry(entry), options(options) {}
 
 protected:
   llvm::Error runImpl(llvm::ArrayRef<const TensorData *> inputs,
-                      llvm::ArrayRef<TensorData *> outputs) override {
+                      llvm::ArrayRef<TensorData *> outputs,
+                      const SizeBindings &sizes) override {
+    // A graph with sizes known only now is held to the memory limit now,
+    // before anything runs, as a static one is when it compiles.
+    if (!sizes.empty()) {
+      PeakMemory peak =
+          peakMemory(graph, signature.order, signature.model, sizes);
+      if (peak.bytes > memoryLimit(options))
+        return memoryLimitError(peak.bytes, peak.largestHolder,
+                                peak.largestBytes, options);
+    }
     std::vector<std::vector<int64_t>> descriptors;
     for (const TensorData *t : inputs)
       descriptors.push_back(descriptorFor(t->raw(), t->type().shape()));
@@ -105,16 +115,25 @@ protected:
       if (status[2 * k] < 0)
         continue;
       const Node &node = graph.node(signature.gathers[k]);
-      const TensorType &table = graph.type(node.inputs[0]);
-      const TensorType &indices = graph.type(node.inputs[1]);
+      llvm::Expected<TensorType> table =
+          specializeType(graph.type(node.inputs[0]), sizes);
+      llvm::Expected<TensorType> indices =
+          specializeType(graph.type(node.inputs[1]), sizes);
+      if (!table || !indices) {
+        llvm::consumeError(table.takeError());
+        llvm::consumeError(indices.takeError());
+        return makeError(fmt::format(
+            "{}: index {} is out of range", graph.describeNode(signature.gathers[k]),
+            status[2 * k + 1]));
+      }
       int64_t axis = node.attr("axis").getInt();
       if (axis < 0)
-        axis += table.rank();
+        axis += table->rank();
       return makeError(fmt::format(
           "{}: index {} at position {} of the indices is out of range for "
           "axis {} of size {}",
           graph.describeNode(signature.gathers[k]), status[2 * k + 1],
-          indexStr(status[2 * k], indices.shape()), axis, table.dim(axis)));
+          indexStr(status[2 * k], indices->shape()), axis, table->dim(axis)));
     }
     return llvm::Error::success();
   }
@@ -125,6 +144,7 @@ private:
   cpu::EntrySignature signature;
   std::unique_ptr<mlir::ExecutionEngine> engine;
   void (*entry)(void **);
+  CompileOptions options;
 };
 
 class CpuBackend : public Backend {
@@ -143,8 +163,10 @@ public:
         session.lowerGraph(g, signature);
     if (!module)
       return module.takeError();
-    // Refused before any machine code exists, as the reference does.
-    if (signature.peak.bytes > memoryLimit(options))
+    // Refused before any machine code exists, as the reference does (with
+    // sizes known only at run time, each run checks its own peak).
+    if (signature.order.size() && graphSymbols(g).empty() &&
+        signature.peak.bytes > memoryLimit(options))
       return memoryLimitError(signature.peak.bytes,
                               signature.peak.largestHolder,
                               signature.peak.largestBytes, options);
@@ -162,7 +184,8 @@ public:
       return makeError("cpu backend: jit: " +
                        llvm::toString(entry.takeError()));
     return std::make_unique<CpuExecutable>(g, std::move(signature),
-                                           std::move(*engine), *entry);
+                                           std::move(*engine), *entry,
+                                           options);
   }
 
   llvm::Error checkEmit(EmitArtifact,

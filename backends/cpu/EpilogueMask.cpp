@@ -7,12 +7,19 @@
 // comparisons that select masks with. Candidate offsets come from those
 // comparisons' boundaries; the smallest that proves -inf wins.
 //
+// Sizes known only at run time (`?k - ?q`, a decode offset) are carried
+// exactly as a symbolic part of a linear expression's constant: the offset
+// found is then a size of the same form (ir/Size.h), and a comparison whose
+// sign over the region would depend on the symbols' values decides nothing.
+//
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/EpilogueMask.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
+#include <tuple>
 
 namespace einsum {
 
@@ -20,10 +27,32 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-/// ci * i + cj * j + k.
+/// ci * i + cj * j + k + sym, where sym is a size whose constant is 0 (0:
+/// none).
 struct Linear {
   double ci = 0, cj = 0, k = 0;
+  int64_t sym = 0;
 };
+
+/// A size as its static constant and its symbolic rest (a size with
+/// constant 0, or 0).
+std::pair<double, int64_t> splitSize(int64_t s) {
+  if (!isSymbolicSize(s))
+    return {double(s), 0};
+  SizeExpr e = sizeExpr(s);
+  double c = double(e.constant);
+  e.constant = 0;
+  return {c, *makeSize(std::move(e))};
+}
+
+/// x * f for an integral f, or nothing.
+std::optional<int64_t> scaleSym(int64_t x, double f) {
+  if (x == 0 || f == 0)
+    return int64_t(0);
+  if (f != std::trunc(f) || std::abs(f) > 1e6)
+    return std::nullopt;
+  return scaleSize(x, int64_t(f));
+}
 
 struct Abstract {
   enum Kind { Finite, PosInf, NegInf, Unknown } kind = Unknown;
@@ -40,9 +69,12 @@ double boundProduct(double a, double b) { return a == 0 || b == 0 ? 0 : a * b; }
 
 class Evaluator {
 public:
+  /// Over j - i >= distance, a size.
   Evaluator(char row, char col, llvm::ArrayRef<OperandFact> facts,
-            double distance)
-      : row(row), col(col), facts(facts), distance(distance) {}
+            int64_t distance)
+      : row(row), col(col), facts(facts) {
+    std::tie(this->distance, distanceSym) = splitSize(distance);
+  }
 
   std::optional<Linear> linear(const EpilogueExpr &e) const {
     switch (e.op) {
@@ -50,6 +82,8 @@ public:
       if (!std::isfinite(e.value))
         return std::nullopt;
       return Linear{0, 0, e.value};
+    case EpilogueOp::Symbol:
+      return Linear{0, 0, 0, e.size};
     case EpilogueOp::Label:
       if (e.label == row)
         return Linear{1, 0, 0};
@@ -60,7 +94,10 @@ public:
       std::optional<Linear> x = linear(e.children[0]);
       if (!x)
         return std::nullopt;
-      return Linear{-x->ci, -x->cj, -x->k};
+      std::optional<int64_t> sym = scaleSym(x->sym, -1);
+      if (!sym)
+        return std::nullopt;
+      return Linear{-x->ci, -x->cj, -x->k, *sym};
     }
     case EpilogueOp::Add:
     case EpilogueOp::Sub: {
@@ -69,7 +106,12 @@ public:
       if (!a || !b)
         return std::nullopt;
       double s = e.op == EpilogueOp::Add ? 1 : -1;
-      return Linear{a->ci + s * b->ci, a->cj + s * b->cj, a->k + s * b->k};
+      std::optional<int64_t> bs = scaleSym(b->sym, s);
+      std::optional<int64_t> sym = bs ? addSizes(a->sym, *bs) : std::nullopt;
+      if (!sym)
+        return std::nullopt;
+      return Linear{a->ci + s * b->ci, a->cj + s * b->cj, a->k + s * b->k,
+                    *sym};
     }
     default:
       return std::nullopt;
@@ -78,7 +120,13 @@ public:
 
   /// The range of ci * i + cj * j + k over i >= 0, j - i >= distance.
   Abstract range(const Linear &l) const {
-    // With j = i + d: (ci + cj) i + cj d + k, i >= 0, d >= distance.
+    // With j = i + d: (ci + cj) i + cj d + k, i >= 0, d >= distance. A
+    // symbolic part left at the corner leaves the bounds unknown.
+    std::optional<int64_t> corner = scaleSym(distanceSym, l.cj);
+    std::optional<int64_t> residue =
+        corner ? addSizes(*corner, l.sym) : std::nullopt;
+    if (!residue || *residue != 0)
+      return Abstract::finite(-kInf, kInf);
     double iCoeff = l.ci + l.cj, atCorner = l.cj * distance + l.k;
     double lo = iCoeff < 0 || l.cj < 0 ? -kInf : atCorner;
     double hi = iCoeff > 0 || l.cj > 0 ? kInf : atCorner;
@@ -92,7 +140,12 @@ public:
                             b = linear(e.children[1]);
       if (!a || !b)
         return std::nullopt;
-      Abstract d = range({a->ci - b->ci, a->cj - b->cj, a->k - b->k});
+      std::optional<int64_t> bs = scaleSym(b->sym, -1);
+      std::optional<int64_t> sym = bs ? addSizes(a->sym, *bs) : std::nullopt;
+      if (!sym)
+        return std::nullopt;
+      Abstract d =
+          range({a->ci - b->ci, a->cj - b->cj, a->k - b->k, *sym});
       switch (e.op) {
       case EpilogueOp::Lt:
         return d.hi < 0    ? std::optional(true)
@@ -142,6 +195,8 @@ public:
       return Abstract::finite(-kInf, kInf);
     case EpilogueOp::Label: // another loop label: an index
       return Abstract::finite(0, kInf);
+    case EpilogueOp::Symbol: // (linear() takes it first)
+      return Abstract::finite(1, kInf);
     case EpilogueOp::Operand:
       if (e.operand < facts.size() &&
           facts[e.operand] == OperandFact::PositiveFinite)
@@ -284,21 +339,33 @@ private:
   char row, col;
   llvm::ArrayRef<OperandFact> facts;
   double distance;
+  int64_t distanceSym;
 };
 
-/// Offsets around the boundary of every comparison that depends on j - i.
+/// Offsets around the boundary of every comparison that depends on j - i,
+/// as sizes.
 void collectCandidates(const EpilogueExpr &e, const Evaluator &ev,
                        std::vector<int64_t> &out) {
   if (isComparison(e.op)) {
     std::optional<Linear> a = ev.linear(e.children[0]),
                           b = ev.linear(e.children[1]);
-    if (a && b) {
+    std::optional<int64_t> bs = b ? scaleSym(b->sym, -1) : std::nullopt;
+    std::optional<int64_t> sym =
+        a && bs ? addSizes(a->sym, *bs) : std::nullopt;
+    if (sym) {
       double ci = a->ci - b->ci, cj = a->cj - b->cj, k = a->k - b->k;
-      if (cj != 0 && ci == -cj) {
+      // A symbolic boundary -sym / cj is a size when cj is 1 or -1.
+      std::optional<int64_t> symBoundary =
+          *sym == 0 ? std::optional<int64_t>(0)
+          : cj == 1 || cj == -1 ? scaleSym(*sym, -cj)
+                                : std::nullopt;
+      if (cj != 0 && ci == -cj && symBoundary) {
         double boundary = -k / cj;
         if (std::abs(boundary) < 1e15) {
           auto base = int64_t(std::floor(boundary));
-          out.insert(out.end(), {base - 1, base, base + 1});
+          for (int64_t c : {base - 1, base, base + 1})
+            if (std::optional<int64_t> s = addSizes(*symBoundary, c))
+              out.push_back(*s);
         }
       }
     }
@@ -314,11 +381,21 @@ std::optional<int64_t> maskedBeyondDiagonal(const Epilogue &e, char row,
                                             llvm::ArrayRef<OperandFact> facts) {
   std::vector<int64_t> candidates;
   collectCandidates(e.root(), Evaluator(row, col, facts, 0), candidates);
-  std::sort(candidates.begin(), candidates.end());
+  // Smallest first among offsets of one symbolic part; parts in the order
+  // of their text, so the choice never depends on handle values.
+  auto key = [](int64_t s) {
+    auto [c, sym] = splitSize(s);
+    return std::pair(sym == 0 ? std::string() : sizeStr(sym), c);
+  };
+  std::sort(candidates.begin(), candidates.end(),
+            [&](int64_t a, int64_t b) { return key(a) < key(b); });
   candidates.erase(std::unique(candidates.begin(), candidates.end()),
                    candidates.end());
   for (int64_t offset : candidates) {
-    Evaluator ev(row, col, facts, double(offset) + 1);
+    std::optional<int64_t> distance = addSizes(offset, 1);
+    if (!distance)
+      continue;
+    Evaluator ev(row, col, facts, *distance);
     if (ev.value(e.root()).kind == Abstract::NegInf)
       return offset;
   }

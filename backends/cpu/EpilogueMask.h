@@ -25,7 +25,8 @@ enum class OperandFact : uint8_t {
 
 /// The smallest `offset` for which the epilogue is -inf at every (i, j)
 /// with j - i > offset (row label `row`, column label `col`, both >= 0), or
-/// nullopt if no such offset is proven. `acc` is assumed finite, as finite
+/// nullopt if no such offset is proven. The offset is a size (ir/Size.h):
+/// symbolic when the epilogue's diagonal is, as in decoding (`?k - ?q`). `acc` is assumed finite, as finite
 /// inputs give: a kernel relying on the result reads no score it proved
 /// masked, so a non-finite input there does not reach the output.
 std::optional<int64_t> maskedBeyondDiagonal(const Epilogue &e, char row,

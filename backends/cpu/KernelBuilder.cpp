@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -18,26 +19,74 @@ KernelBuilder::KernelBuilder(OpBuilder &b, Location loc, Type element,
       vec(VectorType::get({lanes}, element)) {}
 
 Value KernelBuilder::idx(int64_t v) { return indexConstant(b, loc, v); }
+
+std::optional<int64_t> KernelBuilder::known(Value v) {
+  return getConstantIntValue(v);
+}
+
 Value KernelBuilder::add(Value x, Value y) {
+  std::optional<int64_t> a = known(x), c = known(y);
+  if (a && c)
+    return idx(*a + *c);
+  if (c && *c == 0)
+    return x;
+  if (a && *a == 0)
+    return y;
   return b.create<arith::AddIOp>(loc, x, y);
 }
 Value KernelBuilder::sub(Value x, Value y) {
+  std::optional<int64_t> a = known(x), c = known(y);
+  if (a && c)
+    return idx(*a - *c);
+  if (c && *c == 0)
+    return x;
   return b.create<arith::SubIOp>(loc, x, y);
 }
 Value KernelBuilder::mul(Value x, Value y) {
+  std::optional<int64_t> a = known(x), c = known(y);
+  if (a && c)
+    return idx(*a * *c);
+  if (c && *c == 1)
+    return x;
+  if (a && *a == 1)
+    return y;
   return b.create<arith::MulIOp>(loc, x, y);
 }
-Value KernelBuilder::div(Value x, int64_t d) {
-  return b.create<arith::DivUIOp>(loc, x, idx(d));
+Value KernelBuilder::div(Value x, int64_t d) { return div(x, idx(d)); }
+Value KernelBuilder::div(Value x, Value d) {
+  std::optional<int64_t> a = known(x), c = known(d);
+  if (a && c && *c > 0 && *a >= 0)
+    return idx(*a / *c);
+  if (c && *c == 1)
+    return x;
+  return b.create<arith::DivUIOp>(loc, x, d);
 }
-Value KernelBuilder::rem(Value x, int64_t d) {
-  return b.create<arith::RemUIOp>(loc, x, idx(d));
+Value KernelBuilder::rem(Value x, int64_t d) { return rem(x, idx(d)); }
+Value KernelBuilder::rem(Value x, Value d) {
+  std::optional<int64_t> a = known(x), c = known(d);
+  if (a && c && *c > 0 && *a >= 0)
+    return idx(*a % *c);
+  if (c && *c == 1)
+    return idx(0);
+  return b.create<arith::RemUIOp>(loc, x, d);
 }
 Value KernelBuilder::minIdx(Value x, Value y) {
+  std::optional<int64_t> a = known(x), c = known(y);
+  if (a && c)
+    return idx(std::min(*a, *c));
   return b.create<arith::MinSIOp>(loc, x, y);
+}
+Value KernelBuilder::maxIdx(Value x, Value y) {
+  std::optional<int64_t> a = known(x), c = known(y);
+  if (a && c)
+    return idx(std::max(*a, *c));
+  return b.create<arith::MaxSIOp>(loc, x, y);
 }
 Value KernelBuilder::ceilDivIdx(Value x, int64_t d) {
   return div(add(x, idx(d - 1)), d);
+}
+Value KernelBuilder::ceilDivIdx(Value x, Value d) {
+  return div(sub(add(x, d), idx(1)), d);
 }
 Value KernelBuilder::lessThan(Value x, Value y) {
   return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, x, y);
@@ -63,6 +112,27 @@ Value KernelBuilder::firstLanes(int64_t count) {
       loc, DenseElementsAttr::get(type, llvm::ArrayRef<bool>(bits)));
 }
 
+Value KernelBuilder::firstLanes(Value count) {
+  if (std::optional<int64_t> c = known(count))
+    return firstLanes(std::min(*c, lanes));
+  return b.create<vector::CreateMaskOp>(
+      loc, VectorType::get({lanes}, b.getI1Type()), ValueRange{count});
+}
+
+Value KernelBuilder::loadFirst(Value count, Value memref, ValueRange at) {
+  if (std::optional<int64_t> c = known(count))
+    return loadFirst(*c, memref, at);
+  return b.create<vector::MaskedLoadOp>(loc, vec, memref, at, firstLanes(count),
+                                        splat(0));
+}
+
+void KernelBuilder::storeFirst(Value count, Value v, Value memref,
+                               ValueRange at) {
+  if (std::optional<int64_t> c = known(count))
+    return storeFirst(*c, v, memref, at);
+  b.create<vector::MaskedStoreOp>(loc, memref, at, firstLanes(count), v);
+}
+
 Value KernelBuilder::loadFirst(int64_t count, Value memref, ValueRange at) {
   if (count >= lanes)
     return load(memref, at);
@@ -78,6 +148,19 @@ void KernelBuilder::storeFirst(int64_t count, Value v, Value memref,
 
 Value KernelBuilder::alloc(llvm::ArrayRef<int64_t> shape) {
   return b.create<memref::AllocOp>(loc, MemRefType::get(shape, t),
+                                   b.getI64IntegerAttr(64));
+}
+
+Value KernelBuilder::alloc(llvm::ArrayRef<Value> shape) {
+  llvm::SmallVector<int64_t> dims;
+  llvm::SmallVector<Value> dynamic;
+  for (Value size : shape) {
+    std::optional<int64_t> c = known(size);
+    dims.push_back(c ? *c : ShapedType::kDynamic);
+    if (!c)
+      dynamic.push_back(size);
+  }
+  return b.create<memref::AllocOp>(loc, MemRefType::get(dims, t), dynamic,
                                    b.getI64IntegerAttr(64));
 }
 
@@ -140,23 +223,27 @@ void KernelBuilder::ifThen(Value cond, llvm::function_ref<void()> body) {
   body();
 }
 
-void KernelBuilder::workItems(NodeLowering &n, int64_t items,
+void KernelBuilder::workItems(NodeLowering &n, Value items,
                               int64_t scratchElements,
                               llvm::function_ref<void(Value)> body) {
-  n.scratchBytes = uint64_t(std::min<int64_t>(items, n.options->threads)) *
-                   uint64_t(scratchElements) * (t.getIntOrFloatBitWidth() / 8);
+  int64_t threads = n.options->threads;
+  if (std::optional<int64_t> count = known(items))
+    threads = std::min<int64_t>(*count, threads);
+  std::optional<int64_t> bytes =
+      scaleSize(scratchElements, threads * (t.getIntOrFloatBitWidth() / 8));
+  n.scratchBytes = bytes ? *bytes : 0;
   buildWorkLoop(b, loc, items, *n.options,
                 [&](OpBuilder &, Location, Value item) { body(item); });
 }
 
 void KernelBuilder::packTiles(Value packed, Value end, int64_t tileWidth,
-                              int64_t depth, int64_t valid,
+                              Value depth, Value valid,
                               llvm::function_ref<Value(Value, Value)> element) {
   forEach(idx(0), end, [&](Value j) {
-    Value inside = lessThan(j, idx(valid));
-    Value clamped = minIdx(j, idx(valid - 1));
+    Value inside = lessThan(j, valid);
+    Value clamped = minIdx(j, sub(valid, idx(1)));
     Value tile = div(j, tileWidth), lane = rem(j, tileWidth);
-    forEach(idx(0), idx(depth), [&](Value k) {
+    forEach(idx(0), depth, [&](Value k) {
       Value x = b.create<arith::SelectOp>(loc, inside, element(clamped, k),
                                           scalar(0));
       b.create<memref::StoreOp>(loc, x, packed, ValueRange{tile, k, lane});
@@ -165,23 +252,22 @@ void KernelBuilder::packTiles(Value packed, Value end, int64_t tileWidth,
 }
 
 llvm::SmallVector<Value>
-KernelBuilder::tileSum(int64_t rows, int64_t cols, int64_t depth, Value packed,
+KernelBuilder::tileSum(int64_t rows, int64_t cols, Value depth, Value packed,
                        Value tile,
                        llvm::function_ref<Value(int64_t, Value)> left) {
   llvm::SmallVector<Value> zeros(rows * cols, splat(0));
-  ValueRange sums =
-      loop(idx(0), idx(depth), zeros, [&](Value k, ValueRange acc) {
-        llvm::SmallVector<Value> next(acc.begin(), acc.end()), right;
-        for (int64_t c = 0; c < cols; ++c)
-          right.push_back(load(packed, {tile, k, idx(c * lanes)}));
-        for (int64_t r = 0; r < rows; ++r) {
-          Value x = broadcast(left(r, k));
-          for (int64_t c = 0; c < cols; ++c)
-            next[r * cols + c] =
-                b.create<vector::FMAOp>(loc, x, right[c], next[r * cols + c]);
-        }
-        return next;
-      });
+  ValueRange sums = loop(idx(0), depth, zeros, [&](Value k, ValueRange acc) {
+    llvm::SmallVector<Value> next(acc.begin(), acc.end()), right;
+    for (int64_t c = 0; c < cols; ++c)
+      right.push_back(load(packed, {tile, k, idx(c * lanes)}));
+    for (int64_t r = 0; r < rows; ++r) {
+      Value x = broadcast(left(r, k));
+      for (int64_t c = 0; c < cols; ++c)
+        next[r * cols + c] =
+            b.create<vector::FMAOp>(loc, x, right[c], next[r * cols + c]);
+    }
+    return next;
+  });
   return {sums.begin(), sums.end()};
 }
 

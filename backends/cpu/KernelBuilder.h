@@ -29,15 +29,26 @@ public:
   mlir::VectorType vec;
 
   //===--- Index arithmetic -----------------------------------------------===//
+  // Sizes known only at run time are index values like any other; the
+  // operations below fold constants as they build, so a kernel over static
+  // shapes gets the constants it always had, and `known` tells a kernel
+  // which structural choices (tile counts, masks) it can still make when
+  // it is compiled.
   mlir::Value idx(int64_t v);
+  /// The value of a constant index, else nothing.
+  static std::optional<int64_t> known(mlir::Value v);
   mlir::Value add(mlir::Value x, mlir::Value y);
   mlir::Value sub(mlir::Value x, mlir::Value y);
   mlir::Value mul(mlir::Value x, mlir::Value y);
   mlir::Value div(mlir::Value x, int64_t d);
+  mlir::Value div(mlir::Value x, mlir::Value d);
   mlir::Value rem(mlir::Value x, int64_t d);
+  mlir::Value rem(mlir::Value x, mlir::Value d);
   mlir::Value minIdx(mlir::Value x, mlir::Value y);
+  mlir::Value maxIdx(mlir::Value x, mlir::Value y);
   /// ceil(x / d) for x >= 0 (arith.ceildivui has no LLVM lowering).
   mlir::Value ceilDivIdx(mlir::Value x, int64_t d);
+  mlir::Value ceilDivIdx(mlir::Value x, mlir::Value d);
   mlir::Value lessThan(mlir::Value x, mlir::Value y);
 
   //===--- Values ---------------------------------------------------------===//
@@ -48,13 +59,21 @@ public:
   void store(mlir::Value v, mlir::Value memref, mlir::ValueRange at);
   /// A vector<lanes x i1> true in its first `count` lanes.
   mlir::Value firstLanes(int64_t count);
+  mlir::Value firstLanes(mlir::Value count);
   /// A load or store of the first `count` lanes only; a plain one when
   /// count >= lanes.
   mlir::Value loadFirst(int64_t count, mlir::Value memref, mlir::ValueRange at);
   void storeFirst(int64_t count, mlir::Value v, mlir::Value memref,
                   mlir::ValueRange at);
+  /// The same for a lane count known only at run time (at most lanes).
+  mlir::Value loadFirst(mlir::Value count, mlir::Value memref,
+                        mlir::ValueRange at);
+  void storeFirst(mlir::Value count, mlir::Value v, mlir::Value memref,
+                  mlir::ValueRange at);
   /// A 64-byte aligned heap buffer of the element type.
   mlir::Value alloc(llvm::ArrayRef<int64_t> shape);
+  /// The same with sizes that may be known only at run time.
+  mlir::Value alloc(llvm::ArrayRef<mlir::Value> shape);
 
   /// exp(x) of a softmax weight, x = score - running max <= 0 (or NaN):
   /// for f32, range reduction to [-ln 2 / 2, ln 2 / 2], a degree-6
@@ -78,9 +97,10 @@ public:
   void ifThen(mlir::Value cond, llvm::function_ref<void()> body);
 
   /// The node's work loop over `items` independent items (buildWorkLoop),
-  /// each holding `scratchElements` elements of heap scratch while it runs:
-  /// records the node's scratch at its peak (one item per thread).
-  void workItems(NodeLowering &n, int64_t items, int64_t scratchElements,
+  /// each holding at most `scratchElements` elements of heap scratch while
+  /// it runs, a size (ir/Size.h): records the node's scratch at its peak
+  /// (one item per thread).
+  void workItems(NodeLowering &n, mlir::Value items, int64_t scratchElements,
                  llvm::function_ref<void(mlir::Value)> body);
 
   //===--- Register tiles -------------------------------------------------===//
@@ -88,13 +108,13 @@ public:
   /// of T = cols * lanes), k in [0, depth); 0 where j >= valid. `element`
   /// reads the operand at a j clamped below `valid`.
   void packTiles(
-      mlir::Value packed, mlir::Value end, int64_t tileWidth, int64_t depth,
-      int64_t valid,
+      mlir::Value packed, mlir::Value end, int64_t tileWidth, mlir::Value depth,
+      mlir::Value valid,
       llvm::function_ref<mlir::Value(mlir::Value j, mlir::Value k)> element);
   /// sum over k in [0, depth) of left(r, k) * packed[tile, k, c * lanes:]
   /// for r < rows, c < cols: rows * cols vectors, row-major.
   llvm::SmallVector<mlir::Value>
-  tileSum(int64_t rows, int64_t cols, int64_t depth, mlir::Value packed,
+  tileSum(int64_t rows, int64_t cols, mlir::Value depth, mlir::Value packed,
           mlir::Value tile,
           llvm::function_ref<mlir::Value(int64_t r, mlir::Value k)> left);
 };

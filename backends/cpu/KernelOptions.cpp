@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/TargetParser/Host.h"
@@ -60,9 +61,15 @@ Value splatConstant(OpBuilder &b, Location loc, Type type, double value) {
 void buildWorkLoop(
     OpBuilder &b, Location loc, int64_t count, const KernelOptions &options,
     llvm::function_ref<void(OpBuilder &, Location, Value)> body) {
+  buildWorkLoop(b, loc, indexConstant(b, loc, count), options, body);
+}
+
+void buildWorkLoop(
+    OpBuilder &b, Location loc, Value n, const KernelOptions &options,
+    llvm::function_ref<void(OpBuilder &, Location, Value)> body) {
   Value c0 = indexConstant(b, loc, 0), c1 = indexConstant(b, loc, 1);
-  Value n = indexConstant(b, loc, count);
-  if (options.threads > 1 && count > 1) {
+  std::optional<int64_t> count = getConstantIntValue(n);
+  if (options.threads > 1 && (!count || *count > 1)) {
     b.create<scf::ParallelOp>(loc, ValueRange{c0}, ValueRange{n},
                               ValueRange{c1},
                               [&](OpBuilder &b, Location loc, ValueRange ivs) {

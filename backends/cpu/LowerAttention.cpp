@@ -27,6 +27,12 @@
 // if they are not: the operands' producers are not the backend's business.
 // No [b, h, Sq, Sk] buffer exists.
 //
+// Batch, query and key counts may be known only at run time: they are
+// index values throughout, constants when known, so a static graph gets the
+// kernel it always had. Without a known query count the row block is the
+// register tile's full height; without a known key count every tile masks
+// its keys past the end.
+//
 // Parts of the epilogue that gather by key but depend on (i, j) only
 // through j - i (T5's bucketed bias, EpilogueOffsetTerms.h) are tabulated
 // per item and head over the differences its rows and keys reach: without
@@ -70,18 +76,25 @@ public:
         mustBePositive(std::move(mustBePositive)) {
     const TensorType &qt = n.inputType(0), &kt = n.inputType(1),
                      &vt = n.inputType(2);
-    batch = qt.dim(0), heads = qt.dim(1), queries = qt.dim(2), dim = qt.dim(3);
-    kvHeads = kt.dim(1), keys = kt.dim(2), valueDim = vt.dim(3);
+    // Batch and lengths may be known only at run time; heads and head
+    // dimensions shape the register tiles and are static (checked in
+    // lowerAttention).
+    batch = n.dim(qt, 0), queries = n.dim(qt, 2), keys = n.dim(kt, 2);
+    queriesSize = qt.dim(2), keysSize = kt.dim(2);
+    heads = qt.dim(1), dim = qt.dim(3);
+    kvHeads = kt.dim(1), valueDim = vt.dim(3);
     const KernelOptions &o = *n.options;
     // Three quarters of the registers hold the tile (6 rows x 4 vectors with
     // AVX-512): per step of d, 4 loads and 6 broadcasts feed 24 FMAs, and
     // with 64 value columns the value product is one pass over the keys.
     // The rest hold the K^T vectors and the broadcast query element.
     int64_t accumulators = std::max<int64_t>(4, o.vectorRegisters * 3 / 4);
-    rows = std::min<int64_t>(queries, accumulators / 4);
+    rows = accumulators / 4;
+    if (std::optional<int64_t> q = known(queries))
+      rows = std::min(*q, rows);
     cols = std::max<int64_t>(1, accumulators / rows);
     tileKeys = cols * lanes;
-    paddedKeys = ceilDiv(keys, tileKeys) * tileKeys;
+    paddedKeys = mul(ceilDivIdx(keys, tileKeys), idx(tileKeys));
     valueVecs = ceilDiv(valueDim, lanes);
     valueCols = std::max<int64_t>(1, std::min(valueVecs, accumulators / rows));
     // Enough items for every thread several times over (a thread slowed by
@@ -89,42 +102,71 @@ public:
     // K^T less often. A kv head's query heads share an item, and its pack,
     // in the largest part of the group that still leaves that many items:
     // the whole group when kv heads are many, part of it when they are few
-    // (multi-query, or a decode step whose one row gives one chunk).
+    // (multi-query, or a decode step whose one row gives one chunk). A
+    // batch known only at run time counts as 1 here.
     int64_t wanted = 4 * int64_t(o.threads);
+    int64_t batchCount = known(batch).value_or(1);
     int64_t groupHeads = heads / kvHeads;
     headsPerItem = 1;
     for (int64_t g = groupHeads; g > 1 && headsPerItem == 1; --g)
-      if (groupHeads % g == 0 && batch * kvHeads * (groupHeads / g) >= wanted)
+      if (groupHeads % g == 0 && batchCount * kvHeads * (groupHeads / g) >= wanted)
         headsPerItem = g;
     headItems = heads / headsPerItem;
-    int64_t perHead = ceilDiv(wanted, batch * headItems);
-    int64_t blocks = ceilDiv(queries, rows);
-    chunkRows = ceilDiv(blocks, std::min(perHead, blocks)) * rows;
-    chunks = ceilDiv(queries, chunkRows);
-    groupRows = std::min(groupBlocks, chunkRows / rows) * rows;
+    int64_t perHead = ceilDiv(wanted, batchCount * headItems);
+    Value blocks = ceilDivIdx(queries, rows);
+    chunkRows =
+        mul(ceilDivIdx(blocks, minIdx(idx(perHead), blocks)), idx(rows));
+    chunks = ceilDivIdx(queries, chunkRows);
+    // The group buffers are sized for the most rows a group can have.
+    std::optional<int64_t> knownChunkRows = known(chunkRows);
+    groupRows = knownChunkRows
+                    ? std::min(groupBlocks, *knownChunkRows / rows) * rows
+                    : groupBlocks * rows;
     // A term's value-context differences are exact in the element type, so
     // computing them at (0, j - i) gives what (i, j) gives: for f32, up to
-    // 2^24.
-    if (queries + keys < (int64_t(1) << 24))
+    // 2^24. Lengths known only at run time could pass that: their graphs
+    // compute such terms per score.
+    std::optional<int64_t> q = known(queries), k = known(keys);
+    if (q && k && *q + *k < (int64_t(1) << 24))
       offsetTerms = einsum::offsetTerms(epilogue, 'i', 'j');
     for (const EpilogueExpr *term : offsetTerms)
       termEpilogues.emplace_back(*term);
-    tableLength = chunkRows - 1 + paddedKeys;
+    tableLength = add(sub(chunkRows, idx(1)), paddedKeys);
   }
 
   LogicalResult emit() {
     operands.assign(n.inputs.begin() + 3, n.inputs.end());
     for (unsigned k = 3; k < n.inputs.size(); ++k)
       operandTypes.push_back(n.inputType(k));
-    int64_t items = batch * headItems * chunks;
-    int64_t perItem = paddedKeys * dim + rows * stepTiles * tileKeys +
-                      groupRows * (valueVecs * lanes + 2) + lanes +
-                      int64_t(offsetTerms.size()) * tableLength;
-    workItems(n, items, perItem, [&](Value item) { emitItem(item); });
+    Value items = mul(mul(batch, idx(headItems)), chunks);
+    workItems(n, items, scratchElements(),
+              [&](Value item) { emitItem(item); });
     return result;
   }
 
 private:
+  /// The most scratch an item holds, a size: the K^T pack (keys rounded up
+  /// to a tile), the step's scores, the group's state and the tables (at
+  /// most a chunk's rows, bounded by queries + rows, and the padded keys).
+  int64_t scratchElements() {
+    int64_t fixed = rows * stepTiles * tileKeys +
+                    groupRows * (valueVecs * lanes + 2) + lanes;
+    int64_t terms = int64_t(offsetTerms.size());
+    std::optional<int64_t> padded = addSizes(keysSize, tileKeys - 1);
+    std::optional<int64_t> pack = padded ? scaleSize(*padded, dim) : padded;
+    std::optional<int64_t> table =
+        padded ? addSizes(*padded, queriesSize) : padded;
+    if (table)
+      table = addSizes(*table, rows);
+    if (table)
+      table = scaleSize(*table, terms);
+    std::optional<int64_t> total = pack && table ? addSizes(*pack, *table)
+                                                 : std::nullopt;
+    if (total)
+      total = addSizes(*total, fixed);
+    return total ? *total : 0;
+  }
+
   /// Lanes of value vector `e` that are inside the value dimension.
   int64_t validLanes(int64_t e) {
     return std::min(lanes, valueDim - e * lanes);
@@ -132,12 +174,12 @@ private:
   /// Keys a row must see: all of them, or up to its diagonal.
   Value keyLimit(Value row) {
     if (!diagonal)
-      return idx(keys);
-    Value end = add(row, idx(*diagonal + 1));
-    Value limit = minIdx(b.create<arith::MaxSIOp>(loc, end, idx(0)), idx(keys));
+      return keys;
+    Value end = add(row, n.size(*addSizes(*diagonal, 1)));
+    Value limit = minIdx(maxIdx(end, idx(0)), keys);
     if (!maskHolds)
       return limit;
-    return b.create<arith::SelectOp>(loc, maskHolds, limit, idx(keys));
+    return b.create<arith::SelectOp>(loc, maskHolds, limit, keys);
   }
 
   /// Whether every element of the operands in mustBePositive is > 0 and
@@ -160,7 +202,7 @@ private:
                                      b.create<arith::AndIOp>(loc, pos, fin))
               .getResult();
         }
-        return loop(idx(0), idx(operandTypes[k].dim(d)), {okSoFar},
+        return loop(idx(0), n.dim(operandTypes[k], d), {okSoFar},
                     [&](Value i, ValueRange s) {
                       at.push_back(i);
                       Value next = scan(d + 1, s[0]);
@@ -174,18 +216,19 @@ private:
   }
 
   void emitItem(Value item) {
-    Value chunk = b.create<arith::RemUIOp>(loc, item, idx(chunks));
-    Value bh = b.create<arith::DivUIOp>(loc, item, idx(chunks));
+    Value chunk = rem(item, chunks);
+    Value bh = div(item, chunks);
     Value firstHead = mul(b.create<arith::RemUIOp>(loc, bh, idx(headItems)),
                           idx(headsPerItem));
     bi = b.create<arith::DivUIOp>(loc, bh, idx(headItems));
     kvh = b.create<arith::DivUIOp>(loc, firstHead, idx(heads / kvHeads));
     maskHolds = mustBePositive.empty() ? Value() : emitOperandsPositive();
-    Value rowBegin = mul(chunk, idx(chunkRows));
-    Value rowEnd = minIdx(add(rowBegin, idx(chunkRows)), idx(queries));
+    Value rowBegin = mul(chunk, chunkRows);
+    Value rowEnd = minIdx(add(rowBegin, chunkRows), queries);
     Value itemKeys = keyLimit(b.create<arith::SubIOp>(loc, rowEnd, idx(1)));
 
-    kt = alloc({paddedKeys / tileKeys, dim, tileKeys});
+    kt = alloc(llvm::ArrayRef<Value>{div(paddedKeys, tileKeys), idx(dim),
+                                     idx(tileKeys)});
     packKeys(itemKeys);
     scores = alloc({rows, stepTiles * tileKeys});
     out = alloc({groupRows, valueVecs * lanes});
@@ -196,7 +239,7 @@ private:
                       : Value();
     tables.clear();
     for (size_t k = 0; k < offsetTerms.size(); ++k)
-      tables.push_back(alloc({tableLength}));
+      tables.push_back(alloc(llvm::ArrayRef<Value>{tableLength}));
     tableOrigin = sub(rowEnd, idx(1));
     auto emitHead = [&](Value head) {
       h = head;
@@ -226,7 +269,7 @@ private:
       return;
     Value tileEnd = mul(ceilDivIdx(itemKeys, tileKeys), idx(tileKeys));
     Value length = add(tileEnd, sub(tableOrigin, rowBegin));
-    Value lastOffset = sub(idx(keys - 1), rowBegin);
+    Value lastOffset = sub(sub(keys, idx(1)), rowBegin);
     forEach(idx(0), length, [&](Value k) {
       Value offset = minIdx(sub(k, tableOrigin), lastOffset);
       Value labels[] = {bi, h, idx(0), offset};
@@ -250,7 +293,7 @@ private:
   /// K^T tile by tile, for the item's keys.
   void packKeys(Value itemKeys) {
     Value end = mul(ceilDivIdx(itemKeys, tileKeys), idx(tileKeys));
-    packTiles(kt, end, tileKeys, dim, keys, [&](Value j, Value d) {
+    packTiles(kt, end, tileKeys, idx(dim), keys, [&](Value j, Value d) {
       return b.create<memref::LoadOp>(loc, n.inputs[1],
                                       ValueRange{bi, kvh, j, d});
     });
@@ -285,7 +328,7 @@ private:
   void emitBlockStep(Value block, Value step) {
     rowIndex.clear();
     for (int64_t r = 0; r < rows; ++r)
-      rowIndex.push_back(minIdx(add(block, idx(r)), idx(queries - 1)));
+      rowIndex.push_back(minIdx(add(block, idx(r)), sub(queries, idx(1))));
     Value tiles = ceilDivIdx(keyLimit(rowIndex.back()), tileKeys);
     Value first = mul(step, idx(stepTiles));
     // A block whose diagonal ends before this step has nothing to add.
@@ -300,8 +343,7 @@ private:
       for (int64_t r = 0; r < rows; ++r)
         emitSoftmaxRow(r, stepVecs, maxVecs[r]);
       Value keyBase = mul(first, idx(tileKeys));
-      Value stepKeys =
-          minIdx(mul(stepVecs, idx(lanes)), sub(idx(keys), keyBase));
+      Value stepKeys = minIdx(mul(stepVecs, idx(lanes)), sub(keys, keyBase));
       emitValueProduct(keyBase, stepKeys);
     });
   }
@@ -315,14 +357,15 @@ private:
     Value keyBase = mul(tile, idx(tileKeys));
     Value q = n.inputs[0];
     llvm::SmallVector<Value> sums =
-        tileSum(rows, cols, dim, kt, tile, [&](int64_t r, Value d) {
+        tileSum(rows, cols, idx(dim), kt, tile, [&](int64_t r, Value d) {
           return b.create<memref::LoadOp>(loc, q,
                                           ValueRange{bi, h, rowIndex[r], d});
         });
     for (int64_t c = 0; c < cols; ++c) {
       Value j = add(keyBase, idx(c * lanes));
       Value outside;
-      if (keys % tileKeys) {
+      std::optional<int64_t> knownKeys = known(keys);
+      if (!knownKeys || *knownKeys % tileKeys) {
         llvm::SmallVector<mlir::Attribute> iota;
         for (int64_t l = 0; l < lanes; ++l)
           iota.push_back(b.getIndexAttr(l));
@@ -334,7 +377,7 @@ private:
                 .getResult());
         outside = b.create<arith::CmpIOp>(
             loc, arith::CmpIPredicate::sge, lane,
-            b.create<vector::BroadcastOp>(loc, indexVec, idx(keys)));
+            b.create<vector::BroadcastOp>(loc, indexVec, keys));
       }
       for (int64_t r = 0; r < rows; ++r) {
         Value labels[] = {bi, h, rowIndex[r], j};
@@ -446,7 +489,7 @@ private:
   void emitStore(Value block) {
     for (int64_t r = 0; r < rows; ++r) {
       Value row = add(block, idx(r));
-      ifThen(lessThan(row, idx(queries)), [&] { storeRow(r, row); });
+      ifThen(lessThan(row, queries), [&] { storeRow(r, row); });
     }
   }
 
@@ -477,9 +520,12 @@ private:
   llvm::SmallVector<TensorType> operandTypes;
   LogicalResult result = success();
 
-  int64_t batch, heads, queries, dim, kvHeads, keys, valueDim;
-  int64_t rows, cols, tileKeys, paddedKeys, valueVecs, valueCols;
-  int64_t chunkRows, chunks, groupRows;
+  /// Index values, constants when known at compile time.
+  Value batch, queries, keys, paddedKeys, chunkRows, chunks, tableLength;
+  /// The lengths as sizes (ir/Size.h), for the scratch bound.
+  int64_t queriesSize, keysSize;
+  int64_t heads, dim, kvHeads, valueDim;
+  int64_t rows, cols, tileKeys, valueVecs, valueCols, groupRows;
   /// Query heads per item (a divisor of heads / kvHeads) and items per
   /// batch across the heads.
   int64_t headsPerItem, headItems;
@@ -497,7 +543,6 @@ private:
   /// a table of each, tableLength long, whose entry tableOrigin is j = i.
   std::vector<const EpilogueExpr *> offsetTerms;
   std::vector<Epilogue> termEpilogues;
-  int64_t tableLength;
   llvm::SmallVector<Value> tables;
   Value tableOrigin;
 };
@@ -505,6 +550,10 @@ private:
 } // namespace
 
 LogicalResult lowerAttention(NodeLowering &n) {
+  const TensorType &q = n.inputType(0), &v = n.inputType(2);
+  if (isSymbolicSize(q.dim(3)) || isSymbolicSize(v.dim(3)))
+    return n.refuse("the flash kernel needs static head dimensions; q is " +
+                    q.str() + " and v is " + v.str());
   const Epilogue &epilogue = nodeEpilogue(n.node());
   size_t numOperands = epilogueOperands(n.node()).size();
   // The diagonal proven when every operand is positive and finite; then the

@@ -196,6 +196,8 @@ FailureOr<Value> Emitter::integer(const EpilogueExpr &e) {
     return indexConstant(b, loc, int64_t(e.value));
   case EpilogueOp::Label:
     return labelIndex(e.label);
+  case EpilogueOp::Symbol:
+    return n.sizes->get(b, loc, e.size);
   case EpilogueOp::Add:
   case EpilogueOp::Sub: {
     FailureOr<Value> l = integer(e.children[0]), r = integer(e.children[1]);
@@ -277,6 +279,8 @@ FailureOr<Value> Emitter::value(const EpilogueExpr &e) {
       return failure();
     return lift(*v);
   }
+  case EpilogueOp::Symbol:
+    return lift(indexToFloat(b, loc, n.sizes->get(b, loc, e.size), t));
   case EpilogueOp::Lt:
   case EpilogueOp::Le:
   case EpilogueOp::Gt:

@@ -82,14 +82,15 @@ static Value fromI64(OpBuilder &b, Location loc, Value v, Type t) {
 static void
 emitPairs(NodeLowering &n,
           llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> f) {
-  int64_t offset = n.node().attr("query_offset").getInt();
+  // A decode offset may be known only at run time (`?k-?q`).
+  Value offset = n.b.create<arith::IndexCastOp>(
+      n.loc, n.b.getI64Type(), n.size(n.node().attr("query_offset").getInt()));
   buildParallelGeneric(
       n.b, n.loc, {}, {}, n.dest, [&](OpBuilder &b, Location loc, ValueRange) {
         llvm::SmallVector<Value, 4> ij = loopIndices(b, loc, 2);
         Type i64 = b.getI64Type();
         Value i = b.create<arith::AddIOp>(
-            loc, b.create<arith::IndexCastOp>(loc, i64, ij[0]),
-            b.create<arith::ConstantIntOp>(loc, offset, 64));
+            loc, b.create<arith::IndexCastOp>(loc, i64, ij[0]), offset);
         Value j = b.create<arith::IndexCastOp>(loc, i64, ij[1]);
         b.create<linalg::YieldOp>(loc, f(b, loc, i, j));
       });
@@ -104,6 +105,8 @@ LogicalResult lowerGenerator(NodeLowering &n) {
   case OpKind::Constant: {
     const std::vector<double> &data = node.attr("data").getFloats();
     if (!data.empty()) {
+      if (!type.isStatic())
+        return n.refuse("'data' fills only a static shape, not " + type.str());
       if (int64_t(data.size()) != type.numElements())
         return n.refuse("'data' has " + llvm::Twine(data.size()) +
                         " values for " + llvm::Twine(type.numElements()) +

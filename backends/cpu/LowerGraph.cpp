@@ -17,12 +17,18 @@
 // The peak is worked out after the nodes are lowered, since only then each
 // kernel's scratch is known, by the planner both backends share
 // (backends/MemoryPlan.h) under this buffer model: views share, outputs
-// are written in place.
+// are written in place. With sizes known only at run time, each run works
+// it out for its sizes from the model kept in the signature.
+//
+// Dimensions known only at run time are dynamic in every memref type; the
+// entry reads each symbol's value once (memref.dim of the argument
+// dimension that gives it) and every size is computed from those values.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Lowering.h"
 
 #include "ir/Diagnostic.h"
+#include "ir/SizeBindings.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -80,19 +86,22 @@ static bool isView(OpKind op) {
 }
 
 /// How a tensor's buffer is allocated and held: as declared, or flat beyond
-/// kMaxRank, where only the reduced views of it are lowered.
+/// kMaxRank, where only the reduced views of it are lowered (checkRanks
+/// refuses a symbolic shape there: its element count is no size).
 static TensorType storageType(const TensorType &t) {
   if (t.rank() <= kMaxRank)
     return t;
   return TensorType(t.elementType(), {t.numElements()});
 }
 
-/// `buffer` as a memref of `type`: itself, or a view of the same elements.
+/// `buffer`, holding a tensor of type `held`, as a memref of `type`:
+/// itself, or a view of the same elements.
 static Value bufferAs(OpBuilder &b, Location loc, Value buffer,
-                      const TensorType &type) {
-  if (buffer.getType() == toMemRefType(b.getContext(), type))
+                      const TensorType &held, const TensorType &type,
+                      const SizeValues &sizes) {
+  if (held.shape() == type.shape())
     return buffer;
-  return viewAs(b, loc, buffer, type);
+  return viewAs(b, loc, buffer, type, sizes);
 }
 
 /// Refuses a tensor the lowering would carry at a rank above kMaxRank: an
@@ -110,6 +119,13 @@ checkRanks(const Graph &g, const std::vector<NodeId> &order,
   for (TensorId t : llvm::concat<const TensorId>(g.arguments(), g.outputs()))
     if (g.type(t).rank() > kMaxRank)
       return emitError(loc) << tooHigh(t, g.type(t).rank());
+  for (size_t t = 0; t < g.numTensors(); ++t) {
+    const std::optional<TensorType> &type = g.tensor(TensorId(t)).type;
+    if (type && type->rank() > kMaxRank && !type->isStatic())
+      return emitError(loc)
+             << tooHigh(TensorId(t), type->rank())
+             << ", with sizes known only at run time";
+  }
   for (NodeId id : order) {
     const Node &node = g.node(id);
     if (isView(node.op))
@@ -184,6 +200,15 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
 
+  // The symbols' values, from the dimensions the run binds them by.
+  SizeValues sizes;
+  std::vector<TensorType> argumentTypes;
+  for (TensorId t : g.arguments())
+    argumentTypes.push_back(g.type(t));
+  for (const SymbolSource &s : symbolSources(argumentTypes))
+    sizes.bind(s.symbol, b.create<memref::DimOp>(
+                             unknown, entry->getArgument(s.argument), s.dim));
+
   std::vector<Value> buffers(g.numTensors());
   for (auto [k, t] : llvm::enumerate(g.arguments()))
     buffers[t.index()] = entry->getArgument(k);
@@ -213,22 +238,26 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
     TensorId out = node.result();
     Location loc = NameLoc::get(b.getStringAttr(g.describeTensor(out)));
     if (isView(node.op)) {
-      buffers[out.index()] = bufferAs(b, loc, buffers[node.inputs[0].index()],
-                                      storageType(g.type(out)));
+      TensorId in = node.inputs[0];
+      buffers[out.index()] =
+          bufferAs(b, loc, buffers[in.index()], storageType(g.type(in)),
+                   storageType(g.type(out)), sizes);
     } else {
       Value dest = g.isArgument(out) ? Value() : outputArg(out);
+      TensorType storage = storageType(g.type(out));
       if (!dest) {
-        dest = b.create<memref::AllocOp>(
-            loc, toMemRefType(&ctx, storageType(g.type(out))),
-            b.getI64IntegerAttr(64));
+        dest = b.create<memref::AllocOp>(loc, toMemRefType(&ctx, storage),
+                                         sizes.dynamicSizes(b, loc, storage),
+                                         b.getI64IntegerAttr(64));
       }
-      NodeLowering n{b, loc, g, id, {}, Value(), status, 0, &options};
+      NodeLowering n{b, loc, g, id, {}, Value(), status, 0, &options, &sizes};
       if (reduced[id.index()])
         n.reduced = &*reduced[id.index()];
-      n.dest = bufferAs(b, loc, dest, n.resultType());
+      n.dest = bufferAs(b, loc, dest, storage, n.resultType(), sizes);
       for (auto [k, t] : llvm::enumerate(node.inputs))
-        n.inputs.push_back(
-            bufferAs(b, loc, buffers[t.index()], n.inputType(k)));
+        n.inputs.push_back(bufferAs(b, loc, buffers[t.index()],
+                                    storageType(g.type(t)), n.inputType(k),
+                                    sizes));
       if (node.op == OpKind::Gather)
         n.statusSlot = gatherSlot++;
       if (failed(lowerNode(n)))
@@ -250,15 +279,21 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
   for (auto [k, t] : llvm::enumerate(g.outputs())) {
     Value dest = entry->getArgument(signature.numArguments + k);
     if (buffers[t.index()] != dest)
-      b.create<memref::CopyOp>(
-          unknown, bufferAs(b, unknown, buffers[t.index()], g.type(t)), dest);
+      b.create<memref::CopyOp>(unknown,
+                               bufferAs(b, unknown, buffers[t.index()],
+                                        storageType(g.type(t)), g.type(t),
+                                        sizes),
+                               dest);
   }
   for (size_t t = 0; t < root.size(); ++t)
     if (root[t] == TensorId(t) && lastUse[t] == kForever && buffers[t] &&
         !g.isArgument(TensorId(t)) && !outputArg(TensorId(t)))
       b.create<memref::DeallocOp>(unknown, buffers[t]);
   b.create<func::ReturnOp>(unknown);
-  signature.peak = peakMemory(g, order, model);
+  if (graphSymbols(g).empty())
+    signature.peak = peakMemory(g, order, model);
+  signature.model = std::move(model);
+  signature.order = order;
   return module;
 }
 

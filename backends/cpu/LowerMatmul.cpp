@@ -83,37 +83,64 @@ public:
         operands(operands.begin(), operands.end()),
         operandTypes(operandTypes.begin(), operandTypes.end()) {
     const TensorType &out = n.resultType();
-    for (size_t d = 0; d < spec.output.size(); ++d)
-      size[spec.output[d]] = out.dim(d);
+    for (size_t d = 0; d < spec.output.size(); ++d) {
+      sizeOf[spec.output[d]] = out.dim(d);
+      size[spec.output[d]] = n.dim(out, d);
+    }
     const TensorType &a = n.inputType(0);
-    size[this->shape.k] = a.dim(spec.inputs[0].find(this->shape.k));
-    batchCount = 1;
+    unsigned kDim = spec.inputs[0].find(this->shape.k);
+    sizeOf[this->shape.k] = a.dim(kDim);
+    size[this->shape.k] = n.dim(a, kDim);
+    batchCount = idx(1);
     for (char c : this->shape.batchLabels)
-      batchCount *= size[c];
+      batchCount = mul(batchCount, size[c]);
     rowsTotal = size[this->shape.m];
     colsTotal = size[this->shape.n];
     depth = size[this->shape.k];
     const KernelOptions &o = *n.options;
     int64_t accumulators = std::max<int64_t>(2, o.vectorRegisters / 2);
-    rows = std::min<int64_t>(rowsTotal, accumulators / 2);
-    cols = std::max<int64_t>(
-        1, std::min(accumulators / rows, ceilDiv(colsTotal, lanes)));
+    // Sizes known only at run time take the full register tile.
+    rows = accumulators / 2;
+    if (std::optional<int64_t> r = known(rowsTotal))
+      rows = std::min(*r, rows);
+    cols = std::max<int64_t>(1, accumulators / rows);
+    if (std::optional<int64_t> c = known(colsTotal))
+      cols = std::max<int64_t>(1, std::min(cols, ceilDiv(*c, lanes)));
     tileWidth = cols * lanes;
-    int64_t perBatch = ceilDiv(4 * int64_t(o.threads), batchCount);
-    int64_t blocks = ceilDiv(rowsTotal, rows);
-    chunkRows = ceilDiv(blocks, std::min(perBatch, blocks)) * rows;
-    chunks = ceilDiv(rowsTotal, chunkRows);
+    int64_t perBatch =
+        ceilDiv(4 * int64_t(o.threads), known(batchCount).value_or(1));
+    Value blocks = ceilDivIdx(rowsTotal, rows);
+    chunkRows =
+        mul(ceilDivIdx(blocks, minIdx(idx(perBatch), blocks)), idx(rows));
+    chunks = ceilDivIdx(rowsTotal, chunkRows);
   }
 
   LogicalResult emit() {
-    int64_t items = batchCount * chunks;
-    int64_t perItem = ceilDiv(colsTotal, tileWidth) * tileWidth * depth +
-                      depth * rows + lanes;
-    workItems(n, items, perItem, [&](Value item) { emitItem(item); });
+    Value items = mul(batchCount, chunks);
+    workItems(n, items, scratchElements(),
+              [&](Value item) { emitItem(item); });
     return result;
   }
 
 private:
+  /// The most scratch an item holds, a size: the right operand's pack
+  /// (columns rounded up to a tile, times depth), the block's left rows.
+  int64_t scratchElements() {
+    int64_t cols = sizeOf[shape.n], k = sizeOf[shape.k];
+    std::optional<int64_t> padded = addSizes(cols, tileWidth - 1);
+    std::optional<int64_t> pack;
+    if (padded && !isSymbolicSize(k))
+      pack = scaleSize(*padded, k);
+    else if (padded && !isSymbolicSize(*padded))
+      pack = scaleSize(k, *padded);
+    std::optional<int64_t> left = scaleSize(k, rows);
+    std::optional<int64_t> total =
+        pack && left ? addSizes(*pack, *left) : std::nullopt;
+    if (total)
+      total = addSizes(*total, lanes);
+    return total ? *total : 0;
+  }
+
   /// The memref indices of `term` from label values.
   llvm::SmallVector<Value, 4> indices(const std::string &term) {
     llvm::SmallVector<Value, 4> out;
@@ -129,10 +156,10 @@ private:
       value[c] = rem(rest, size[c]);
       rest = div(rest, size[c]);
     }
-    int64_t tiles = ceilDiv(colsTotal, tileWidth);
-    packed = alloc({tiles, depth, tileWidth});
-    left = alloc({depth, rows});
-    packTiles(packed, idx(tiles * tileWidth), tileWidth, depth, colsTotal,
+    Value tiles = ceilDivIdx(colsTotal, tileWidth);
+    packed = alloc(llvm::ArrayRef<Value>{tiles, depth, idx(tileWidth)});
+    left = alloc(llvm::ArrayRef<Value>{depth, idx(rows)});
+    packTiles(packed, mul(tiles, idx(tileWidth)), tileWidth, depth, colsTotal,
               [&](Value j, Value k) {
                 value[shape.n] = j;
                 value[shape.k] = k;
@@ -141,8 +168,8 @@ private:
               });
     scratch = epilogue && needsLaneLoop(*epilogue, shape.n) ? alloc({lanes})
                                                             : Value();
-    Value rowBegin = mul(chunk, idx(chunkRows));
-    Value rowEnd = minIdx(add(rowBegin, idx(chunkRows)), idx(rowsTotal));
+    Value rowBegin = mul(chunk, chunkRows);
+    Value rowEnd = minIdx(add(rowBegin, chunkRows), rowsTotal);
     forEach(
         rowBegin, rowEnd, [&](Value block) { emitBlock(block); }, rows);
     b.create<memref::DeallocOp>(loc, packed);
@@ -154,39 +181,56 @@ private:
   void emitBlock(Value block) {
     rowIndex.clear();
     for (int64_t r = 0; r < rows; ++r)
-      rowIndex.push_back(minIdx(add(block, idx(r)), idx(rowsTotal - 1)));
+      rowIndex.push_back(minIdx(add(block, idx(r)), sub(rowsTotal, idx(1))));
     for (int64_t r = 0; r < rows; ++r)
-      forEach(idx(0), idx(depth), [&](Value k) {
+      forEach(idx(0), depth, [&](Value k) {
         value[shape.m] = rowIndex[r];
         value[shape.k] = k;
         Value x =
             b.create<memref::LoadOp>(loc, n.inputs[0], indices(spec.inputs[0]));
         b.create<memref::StoreOp>(loc, x, left, ValueRange{k, idx(r)});
       });
-    int64_t fullTiles = colsTotal / tileWidth;
-    forEach(idx(0), idx(fullTiles),
-            [&](Value tile) { emitTile(block, tile, tileWidth); });
-    if (colsTotal % tileWidth)
-      emitTile(block, idx(fullTiles), colsTotal % tileWidth);
+    Value fullTiles = div(colsTotal, tileWidth);
+    forEach(idx(0), fullTiles,
+            [&](Value tile) { emitTile(block, tile, idx(tileWidth)); });
+    // The last, partial tile: masked, when there is one.
+    Value tail = rem(colsTotal, tileWidth);
+    std::optional<int64_t> knownTail = known(tail);
+    if (knownTail && *knownTail == 0)
+      return;
+    if (knownTail)
+      return emitTile(block, fullTiles, tail);
+    ifThen(lessThan(idx(0), tail), [&] { emitTile(block, fullTiles, tail); });
   }
 
   /// One register tile whose first `valid` columns are inside the output.
-  void emitTile(Value block, Value tile, int64_t valid) {
+  void emitTile(Value block, Value tile, Value valid) {
     llvm::SmallVector<Value> sums =
         tileSum(rows, cols, depth, packed, tile, [&](int64_t r, Value k) {
           return b.create<memref::LoadOp>(loc, left, ValueRange{k, idx(r)});
         });
+    std::optional<int64_t> knownValid = known(valid);
     for (int64_t r = 0; r < rows; ++r) {
-      Value inside = lessThan(add(block, idx(r)), idx(rowsTotal));
+      Value inside = lessThan(add(block, idx(r)), rowsTotal);
       ifThen(inside, [&] {
         for (int64_t c = 0; c < cols; ++c) {
-          int64_t lanesInside = std::min(lanes, valid - c * lanes);
-          if (lanesInside <= 0)
-            continue;
           value[shape.m] = rowIndex[r];
           value[shape.n] = add(mul(tile, idx(tileWidth)), idx(c * lanes));
-          Value v = applyEpilogue(sums[r * cols + c]);
-          storeFirst(lanesInside, v, n.dest, indices(spec.output));
+          if (knownValid) {
+            int64_t lanesInside = std::min(lanes, *knownValid - c * lanes);
+            if (lanesInside <= 0)
+              continue;
+            Value v = applyEpilogue(sums[r * cols + c]);
+            storeFirst(lanesInside, v, n.dest, indices(spec.output));
+            continue;
+          }
+          // Vectors past the tail hold no output column.
+          Value lanesInside =
+              minIdx(sub(valid, idx(c * lanes)), idx(lanes));
+          ifThen(lessThan(idx(0), lanesInside), [&] {
+            Value v = applyEpilogue(sums[r * cols + c]);
+            storeFirst(lanesInside, v, n.dest, indices(spec.output));
+          });
         }
       });
     }
@@ -214,9 +258,11 @@ private:
   llvm::SmallVector<TensorType> operandTypes;
   LogicalResult result = success();
 
-  std::map<char, int64_t> size;
-  int64_t batchCount, rowsTotal, colsTotal, depth;
-  int64_t rows, cols, tileWidth, chunkRows, chunks;
+  /// Label sizes as index values (constants when known) and as sizes.
+  std::map<char, Value> size;
+  std::map<char, int64_t> sizeOf;
+  Value batchCount, rowsTotal, colsTotal, depth, chunkRows, chunks;
+  int64_t rows, cols, tileWidth;
 
   // Per item and block.
   std::map<char, Value> value;

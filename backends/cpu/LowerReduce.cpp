@@ -53,7 +53,9 @@ LogicalResult lowerReduce(NodeLowering &n) {
   MLIRContext *ctx = n.b.getContext();
   llvm::SmallVector<AffineExpr> outExprs;
   llvm::SmallVector<utils::IteratorType> iterators;
-  int64_t groupSize = 1;
+  // The count a mean divides by: its dimensions' product, known only at
+  // run time when one of them is.
+  Value groupSize = indexConstant(n.b, n.loc, 1);
   for (unsigned d = 0; d < in.rank(); ++d) {
     iterators.push_back(reduced[d] ? utils::IteratorType::reduction
                                    : utils::IteratorType::parallel);
@@ -62,7 +64,7 @@ LogicalResult lowerReduce(NodeLowering &n) {
     else if (keepDims)
       outExprs.push_back(getAffineConstantExpr(0, ctx));
     if (reduced[d])
-      groupSize *= in.dim(d);
+      groupSize = n.b.create<arith::MulIOp>(n.loc, groupSize, n.dim(in, d));
   }
   AffineMap maps[] = {n.b.getMultiDimIdentityMap(in.rank()),
                       AffineMap::get(in.rank(), 0, outExprs, ctx)};
@@ -84,10 +86,10 @@ LogicalResult lowerReduce(NodeLowering &n) {
       });
   if (kind != "mean")
     return success();
+  Value count = indexToFloat(n.b, n.loc, groupSize, t);
   buildParallelGeneric(
       n.b, n.loc, {}, {}, n.dest,
       [&](OpBuilder &b, Location loc, ValueRange args) {
-        Value count = floatConstant(b, loc, t, groupSize);
         b.create<linalg::YieldOp>(
             loc, ValueRange{b.create<arith::DivFOp>(loc, args[0], count)});
       });
@@ -108,12 +110,12 @@ LogicalResult lowerSoftmax(NodeLowering &n) {
   Type t = n.elementType();
   Value x = n.inputs[0], dest = n.dest;
   Value c0 = indexConstant(b, loc, 0), c1 = indexConstant(b, loc, 1);
-  Value length = indexConstant(b, loc, type.dim(axis));
+  Value length = n.dim(type, axis);
   llvm::SmallVector<Value> lbs, ubs, steps;
   for (unsigned d = 0; d < type.rank(); ++d) {
     lbs.push_back(c0);
     steps.push_back(c1);
-    ubs.push_back(d == axis ? c1 : indexConstant(b, loc, type.dim(d)));
+    ubs.push_back(d == axis ? c1 : n.dim(type, d));
   }
   Value zero = floatConstant(b, loc, t, 0.0);
   Value negInf = floatConstant(b, loc, t, -kInf);

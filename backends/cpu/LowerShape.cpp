@@ -20,18 +20,41 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
 
 namespace einsum::cpu {
 
-Value viewAs(OpBuilder &b, Location loc, Value source, const TensorType &type) {
+Value viewAs(OpBuilder &b, Location loc, Value source, const TensorType &type,
+             const SizeValues &sizeValues) {
   MemRefType target = toMemRefType(b.getContext(), type);
-  llvm::SmallVector<int64_t> strides(type.rank(), 1);
-  for (size_t d = type.rank(); d-- > 1;)
-    strides[d - 1] = strides[d] * type.dim(d);
-  return b.create<memref::ReinterpretCastOp>(loc, target, source, 0,
-                                             type.shape(), strides);
+  // Sizes and row-major strides, numbers while every size they depend on is
+  // one (the result type's identity layout has exactly those static).
+  llvm::SmallVector<OpFoldResult> sizes(type.rank()), strides(type.rank());
+  std::optional<int64_t> staticStride = 1;
+  Value stride;
+  for (size_t d = type.rank(); d-- > 0;) {
+    strides[d] = staticStride ? OpFoldResult(b.getIndexAttr(*staticStride))
+                              : OpFoldResult(stride);
+    int64_t size = type.dim(d);
+    if (isSymbolicSize(size)) {
+      Value v = sizeValues.get(b, loc, size);
+      sizes[d] = v;
+      stride = b.create<arith::MulIOp>(
+          loc, stride ? stride : indexConstant(b, loc, *staticStride), v);
+      staticStride.reset();
+    } else {
+      sizes[d] = b.getIndexAttr(size);
+      if (staticStride)
+        *staticStride *= size;
+      else
+        stride =
+            b.create<arith::MulIOp>(loc, stride, indexConstant(b, loc, size));
+    }
+  }
+  return b.create<memref::ReinterpretCastOp>(loc, target, source,
+                                             b.getIndexAttr(0), sizes, strides);
 }
 
 LogicalResult lowerTranspose(NodeLowering &n) {
@@ -53,17 +76,18 @@ LogicalResult lowerTranspose(NodeLowering &n) {
   return success();
 }
 
-/// Loops over `shape` (none for rank 0) calling `body` with the indices.
+/// Loops over the shape of `type` (none for rank 0) calling `body` with
+/// the indices.
 static void
-forEachIndex(OpBuilder &b, Location loc, llvm::ArrayRef<int64_t> shape,
+forEachIndex(NodeLowering &n, const TensorType &type,
              llvm::function_ref<void(OpBuilder &, Location, ValueRange)> body) {
   llvm::SmallVector<Value> lbs, ubs, steps;
-  for (int64_t size : shape) {
-    lbs.push_back(indexConstant(b, loc, 0));
-    ubs.push_back(indexConstant(b, loc, size));
-    steps.push_back(indexConstant(b, loc, 1));
+  for (unsigned d = 0; d < type.rank(); ++d) {
+    lbs.push_back(indexConstant(n.b, n.loc, 0));
+    ubs.push_back(n.dim(type, d));
+    steps.push_back(indexConstant(n.b, n.loc, 1));
   }
-  scf::buildLoopNest(b, loc, lbs, ubs, steps, body);
+  scf::buildLoopNest(n.b, n.loc, lbs, ubs, steps, body);
 }
 
 LogicalResult lowerGather(NodeLowering &n) {
@@ -75,29 +99,30 @@ LogicalResult lowerGather(NodeLowering &n) {
   if (indices.elementType() != DType::I64)
     return n.refuse("indices have type " + indices.str() + "; expected i64");
   unsigned axis = *axisOr;
-  int64_t axisSize = table.dim(axis);
+  Value axisSize = n.b.create<arith::IndexCastOp>(n.loc, n.b.getI64Type(),
+                                                  n.dim(table, axis));
+  Value lastIndex = n.b.create<arith::SubIOp>(
+      n.loc, axisSize, n.b.create<arith::ConstantIntOp>(n.loc, 1, 64));
+  llvm::SmallVector<Value> indexDims;
+  for (unsigned d = 0; d < indices.rank(); ++d)
+    indexDims.push_back(n.dim(indices, d));
   Value tableBuf = n.inputs[0], indexBuf = n.inputs[1];
   Value slot = indexConstant(n.b, n.loc, n.statusSlot);
   Value c0 = indexConstant(n.b, n.loc, 0), c1 = indexConstant(n.b, n.loc, 1);
 
   // 1. Record the first out-of-range index and its row-major position.
   forEachIndex(
-      n.b, n.loc, indices.shape(),
-      [&](OpBuilder &b, Location loc, ValueRange ivs) {
+      n, indices, [&](OpBuilder &b, Location loc, ValueRange ivs) {
         Value flat = indexConstant(b, loc, 0);
         for (auto [d, iv] : llvm::enumerate(ivs))
           flat = b.create<arith::AddIOp>(
-              loc,
-              b.create<arith::MulIOp>(loc, flat,
-                                      indexConstant(b, loc, indices.dim(d))),
-              iv);
+              loc, b.create<arith::MulIOp>(loc, flat, indexDims[d]), iv);
         Value idx = b.create<memref::LoadOp>(loc, indexBuf, ivs);
         Value zero = b.create<arith::ConstantIntOp>(loc, 0, 64);
-        Value size = b.create<arith::ConstantIntOp>(loc, axisSize, 64);
         Value low =
             b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, idx, zero);
-        Value high =
-            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, idx, size);
+        Value high = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge,
+                                             idx, axisSize);
         Value seen =
             b.create<memref::LoadOp>(loc, n.status, ValueRange{slot, c0});
         Value first =
@@ -116,16 +141,14 @@ LogicalResult lowerGather(NodeLowering &n) {
   //    [outer..., clamp(indices[index dims]), inner...].
   unsigned indexRank = indices.rank();
   forEachIndex(
-      n.b, n.loc, n.resultType().shape(),
-      [&](OpBuilder &b, Location loc, ValueRange ivs) {
+      n, n.resultType(), [&](OpBuilder &b, Location loc, ValueRange ivs) {
         ValueRange outer = ivs.take_front(axis);
         ValueRange at = ivs.slice(axis, indexRank);
         ValueRange inner = ivs.drop_front(axis + indexRank);
         Value idx = b.create<memref::LoadOp>(loc, indexBuf, at);
         idx = b.create<arith::MaxSIOp>(
             loc, idx, b.create<arith::ConstantIntOp>(loc, 0, 64));
-        idx = b.create<arith::MinSIOp>(
-            loc, idx, b.create<arith::ConstantIntOp>(loc, axisSize - 1, 64));
+        idx = b.create<arith::MinSIOp>(loc, idx, lastIndex);
         llvm::SmallVector<Value> src(outer.begin(), outer.end());
         src.push_back(b.create<arith::IndexCastOp>(loc, b.getIndexType(), idx));
         src.append(inner.begin(), inner.end());
@@ -136,9 +159,10 @@ LogicalResult lowerGather(NodeLowering &n) {
 }
 
 /// Row `row` (none: the whole rank-1 buffer) of `buffer`, columns
-/// [offset, offset + columns), as a rank-1 contiguous view.
+/// [offset, offset + columns), as a rank-1 contiguous view. Offsets and
+/// widths are values, constants when known.
 static Value rowSlice(OpBuilder &b, Location loc, Value buffer, Value row,
-                      int64_t offset, int64_t columns) {
+                      Value offset, Value columns) {
   auto type = cast<MemRefType>(buffer.getType());
   llvm::SmallVector<OpFoldResult> offsets, sizes, strides;
   if (row) {
@@ -146,12 +170,15 @@ static Value rowSlice(OpBuilder &b, Location loc, Value buffer, Value row,
     sizes.push_back(b.getIndexAttr(1));
     strides.push_back(b.getIndexAttr(1));
   }
-  offsets.push_back(b.getIndexAttr(offset));
-  sizes.push_back(b.getIndexAttr(columns));
+  offsets.push_back(getAsOpFoldResult(offset));
+  OpFoldResult width = getAsOpFoldResult(columns);
+  sizes.push_back(width);
   strides.push_back(b.getIndexAttr(1));
+  std::optional<int64_t> staticWidth = getConstantIntValue(width);
   auto sliceType =
       cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
-          {columns}, type, offsets, sizes, strides));
+          {staticWidth ? *staticWidth : ShapedType::kDynamic}, type, offsets,
+          sizes, strides));
   return b.create<memref::SubViewOp>(loc, sliceType, buffer, offsets, sizes,
                                      strides);
 }
@@ -164,19 +191,26 @@ LogicalResult lowerConcat(NodeLowering &n) {
   if (!n.reduced || rank > 2 ||
       n.node().attr("axis").getInt() != int64_t(rank) - 1)
     return n.refuse("concat is lowered only as rows of inputs side by side");
+  llvm::SmallVector<Value> widths;
+  for (unsigned k = 0; k < n.inputs.size(); ++k)
+    widths.push_back(n.dim(n.inputType(k), rank - 1));
   auto copyRow = [&](OpBuilder &b, Location loc, Value row) {
-    int64_t offset = 0;
+    Value offset = indexConstant(b, loc, 0);
     for (auto [k, input] : llvm::enumerate(n.inputs)) {
-      int64_t columns = n.inputType(k).dim(rank - 1);
-      b.create<memref::CopyOp>(loc, rowSlice(b, loc, input, row, 0, columns),
-                               rowSlice(b, loc, n.dest, row, offset, columns));
-      offset += columns;
+      Value columns = widths[k];
+      b.create<memref::CopyOp>(
+          loc, rowSlice(b, loc, input, row, indexConstant(b, loc, 0), columns),
+          rowSlice(b, loc, n.dest, row, offset, columns));
+      std::optional<int64_t> a = getConstantIntValue(offset),
+                             c = getConstantIntValue(columns);
+      offset = a && c ? indexConstant(b, loc, *a + *c)
+                      : b.create<arith::AddIOp>(loc, offset, columns);
     }
   };
   if (rank == 1)
     copyRow(n.b, n.loc, Value());
   else
-    buildWorkLoop(n.b, n.loc, result.dim(0), *n.options, copyRow);
+    buildWorkLoop(n.b, n.loc, n.dim(result, 0), *n.options, copyRow);
   return success();
 }
 

@@ -22,6 +22,7 @@
 #include "llvm/ADT/SmallVector.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 
 namespace einsum::cpu {
@@ -51,13 +52,45 @@ KernelOptions hostKernelOptions(unsigned threads);
 /// How the entry function is called: every graph argument, then every
 /// graph output, then (if the graph gathers) a memref<Gx2xi64> where gather
 /// g records the position and value of its first out-of-range index.
+/// Dimensions known only at run time are dynamic (`?`) in the memref
+/// types; the function reads each symbol's value from the first argument
+/// dimension that is exactly it (ir/SizeBindings.h).
 struct EntrySignature {
   unsigned numArguments = 0, numOutputs = 0;
   /// The gather nodes in slot order, for messages.
   std::vector<NodeId> gathers;
-  /// The most memory a run holds: the caller's buffers, the intermediates
-  /// alive at once and the kernels' scratch at that point (per thread).
+  /// How the run places buffers, and in what order the nodes run: with
+  /// them the peak is worked out for the sizes of a run (scratch sizes may
+  /// be symbolic).
+  BufferModel model;
+  std::vector<NodeId> order;
+  /// For a static graph, the most memory a run holds: the caller's
+  /// buffers, the intermediates alive at once and the kernels' scratch at
+  /// that point (per thread).
   PeakMemory peak;
+};
+
+/// The run-time values of the graph's size symbols, read once at the entry
+/// of the lowered function.
+class SizeValues {
+public:
+  void bind(const std::string &symbol, mlir::Value v) { values[symbol] = v; }
+  /// `s` as an index value at b's insertion point: a constant, or its
+  /// expression over the symbols.
+  mlir::Value get(mlir::OpBuilder &b, mlir::Location loc, int64_t s) const;
+  /// Dimension d of `t`.
+  mlir::Value dim(mlir::OpBuilder &b, mlir::Location loc, const TensorType &t,
+                  unsigned d) const {
+    return get(b, loc, t.dim(d));
+  }
+  /// The dynamic sizes of a memref of `t`, in order (memref.alloc's
+  /// operands).
+  llvm::SmallVector<mlir::Value> dynamicSizes(mlir::OpBuilder &b,
+                                              mlir::Location loc,
+                                              const TensorType &t) const;
+
+private:
+  std::map<std::string, mlir::Value> values;
 };
 
 /// Builds the module for a verified graph, or emits an error diagnostic
@@ -78,8 +111,11 @@ struct NodeLowering {
   mlir::Value status;
   int64_t statusSlot = 0;
   const KernelOptions *options = nullptr;
-  /// Set by a kernel: the heap scratch its threads hold while it runs.
-  uint64_t scratchBytes = 0;
+  /// The symbols' values (always set by lowerGraph).
+  const SizeValues *sizes = nullptr;
+  /// Set by a kernel: the heap scratch its threads hold while it runs, a
+  /// size (ir/Size.h) when it depends on sizes known only at run time.
+  int64_t scratchBytes = 0;
   /// Set when the node is lowered over reduced shapes (RankReduction.h):
   /// then `inputs` and `dest` are views of those shapes, and the node and
   /// types below are the reduced ones.
@@ -93,6 +129,12 @@ struct NodeLowering {
     return reduced ? reduced->result : g.type(node().result());
   }
   mlir::Type elementType() const;
+  /// Size `s`, or dimension d of `t`, as an index value at b's insertion
+  /// point.
+  mlir::Value size(int64_t s) const { return sizes->get(b, loc, s); }
+  mlir::Value dim(const TensorType &t, unsigned d) const {
+    return sizes->dim(b, loc, t, d);
+  }
   /// Emits "<node>: <why>" and fails: what the backend cannot lower.
   mlir::LogicalResult refuse(const llvm::Twine &why) const;
 };
@@ -120,7 +162,7 @@ mlir::LogicalResult lowerConcat(NodeLowering &n);
 mlir::LogicalResult lowerGenerator(NodeLowering &n);
 /// expand_dims and reshape: a row-major view of the input, no copy.
 mlir::Value viewAs(mlir::OpBuilder &b, mlir::Location loc, mlir::Value source,
-                   const TensorType &type);
+                   const TensorType &type, const SizeValues &sizes);
 
 //===--- Scalar helpers -------------------------------------------------===//
 
@@ -142,6 +184,13 @@ loopIndices(mlir::OpBuilder &b, mlir::Location loc, unsigned numLoops);
 /// a stack allocation in it would grow the stack at every iteration.
 void buildWorkLoop(
     mlir::OpBuilder &b, mlir::Location loc, int64_t count,
+    const KernelOptions &options,
+    llvm::function_ref<void(mlir::OpBuilder &, mlir::Location, mlir::Value)>
+        body);
+/// The same over a count known only at run time (a constant count takes
+/// the form above).
+void buildWorkLoop(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::Value count,
     const KernelOptions &options,
     llvm::function_ref<void(mlir::OpBuilder &, mlir::Location, mlir::Value)>
         body);

@@ -21,7 +21,38 @@ Type toMlirType(MLIRContext *ctx, DType t) {
 }
 
 MemRefType toMemRefType(MLIRContext *ctx, const TensorType &t) {
-  return MemRefType::get(t.shape(), toMlirType(ctx, t.elementType()));
+  llvm::SmallVector<int64_t> shape;
+  for (int64_t d : t.shape())
+    shape.push_back(isSymbolicSize(d) ? ShapedType::kDynamic : d);
+  return MemRefType::get(shape, toMlirType(ctx, t.elementType()));
+}
+
+Value SizeValues::get(OpBuilder &b, Location loc, int64_t s) const {
+  if (!isSymbolicSize(s))
+    return indexConstant(b, loc, s);
+  SizeExpr e = sizeExpr(s);
+  Value sum;
+  for (const SizeTerm &term : e.terms) {
+    auto it = values.find(term.symbol);
+    assert(it != values.end() && "a symbol the entry does not read");
+    Value v = it->second;
+    if (term.coefficient != 1)
+      v = b.create<arith::MulIOp>(loc, v,
+                                  indexConstant(b, loc, term.coefficient));
+    sum = sum ? b.create<arith::AddIOp>(loc, sum, v).getResult() : v;
+  }
+  if (e.constant != 0)
+    sum = b.create<arith::AddIOp>(loc, sum, indexConstant(b, loc, e.constant));
+  return sum;
+}
+
+llvm::SmallVector<Value> SizeValues::dynamicSizes(OpBuilder &b, Location loc,
+                                                  const TensorType &t) const {
+  llvm::SmallVector<Value> out;
+  for (unsigned d = 0; d < t.rank(); ++d)
+    if (isSymbolicSize(t.dim(d)))
+      out.push_back(get(b, loc, t.dim(d)));
+  return out;
 }
 
 Type NodeLowering::elementType() const {

@@ -47,8 +47,12 @@ ReducedNode reduceElementwise(const Graph &g, const Node &node) {
       if (d >= lead && operand.dim(d - lead) == result.dim(d))
         mask |= 1u << k;
     }
-    if (!masks.empty() && masks.back() == mask) {
-      sizes.back() *= result.dim(d);
+    std::optional<int64_t> merged =
+        !masks.empty() && masks.back() == mask
+            ? multiplySizes(sizes.back(), result.dim(d))
+            : std::nullopt;
+    if (merged) {
+      sizes.back() = *merged;
     } else {
       sizes.push_back(result.dim(d));
       masks.push_back(mask);
@@ -87,8 +91,12 @@ std::optional<ReducedNode> reduceReduce(const Graph &g, const Node &node) {
   for (unsigned d = 0; d < in.rank(); ++d) {
     if (in.dim(d) == 1)
       continue;
-    if (!sizes.empty() && groupReduced.back() == reduced[d]) {
-      sizes.back() *= in.dim(d);
+    std::optional<int64_t> merged =
+        !sizes.empty() && groupReduced.back() == reduced[d]
+            ? multiplySizes(sizes.back(), in.dim(d))
+            : std::nullopt;
+    if (merged) {
+      sizes.back() = *merged;
     } else {
       sizes.push_back(in.dim(d));
       groupReduced.push_back(reduced[d]);
@@ -136,10 +144,16 @@ static std::optional<AxisSplit> splitAtAxis(const Node &node,
     return std::nullopt;
   }
   AxisSplit s{*axisOr};
-  for (unsigned d = 0; d < s.axis; ++d)
-    s.outer *= t.dim(d);
-  for (unsigned d = s.axis + 1; d < t.rank(); ++d)
-    s.inner *= t.dim(d);
+  // Sizes, as long as the products stay affine (ir/Size.h).
+  for (unsigned d = 0; d < t.rank(); ++d) {
+    if (d == s.axis)
+      continue;
+    int64_t &part = d < s.axis ? s.outer : s.inner;
+    std::optional<int64_t> product = multiplySizes(part, t.dim(d));
+    if (!product)
+      return std::nullopt;
+    part = *product;
+  }
   return s;
 }
 
@@ -180,8 +194,11 @@ std::optional<ReducedNode> reduceTranspose(const Graph &g, const Node &node) {
       return std::nullopt;
     if (compact[p] < 0)
       continue;
-    if (compact[p] == last + 1)
-      runs.back().second *= in.dim(p);
+    std::optional<int64_t> merged =
+        compact[p] == last + 1 ? multiplySizes(runs.back().second, in.dim(p))
+                               : std::nullopt;
+    if (merged)
+      runs.back().second = *merged;
     else
       runs.push_back({compact[p], in.dim(p)});
     last = compact[p];
@@ -217,17 +234,25 @@ std::optional<ReducedNode> reduceConcat(const Graph &g, const Node &node) {
   if (!split)
     return std::nullopt;
   auto [axis, outer, inner] = *split;
-  auto reducedType = [&](const TensorType &t) {
-    int64_t columns = t.dim(axis) * inner;
-    return outer == 1 ? TensorType(t.elementType(), {columns})
-                      : TensorType(t.elementType(), {outer, columns});
+  auto reducedType = [&](const TensorType &t) -> std::optional<TensorType> {
+    std::optional<int64_t> columns = multiplySizes(t.dim(axis), inner);
+    if (!columns)
+      return std::nullopt;
+    return outer == 1 ? TensorType(t.elementType(), {*columns})
+                      : TensorType(t.elementType(), {outer, *columns});
   };
-  ReducedNode r{node, {}, reducedType(result)};
+  std::optional<TensorType> out = reducedType(result);
+  if (!out)
+    return std::nullopt;
+  ReducedNode r{node, {}, *out};
   for (TensorId t : node.inputs) {
     const TensorType &in = g.type(t);
     if (in.rank() != result.rank())
       return std::nullopt;
-    r.inputs.push_back(reducedType(in));
+    std::optional<TensorType> reduced = reducedType(in);
+    if (!reduced)
+      return std::nullopt;
+    r.inputs.push_back(*reduced);
   }
   setAttr(r.node, "axis", Attribute::ofInt(outer == 1 ? 0 : 1));
   return r;

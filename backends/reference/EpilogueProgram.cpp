@@ -22,6 +22,8 @@ void EpilogueProgram::emit(const EpilogueExpr &e, llvm::StringRef labels,
   maxDepth = std::max(maxDepth, depth + 1);
   if (e.op == EpilogueOp::Operand)
     return emitOperand(e, labels, operandTypes, depth);
+  assert(e.op != EpilogueOp::Symbol &&
+         "the interpreter runs graphs whose sizes are substituted");
   for (size_t i = 0; i < e.children.size(); ++i)
     emit(e.children[i], labels, operandTypes, depth + i);
   Instr in;

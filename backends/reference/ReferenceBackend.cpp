@@ -12,16 +12,54 @@ namespace einsum {
 
 namespace {
 
+/// The interpreter's peak against the limit, before anything runs. The run
+/// frees as the schedule says, which is the default model's lifetimes; the
+/// evaluators' working copies in double come on top.
+llvm::Error checkMemory(const Graph &g, const reference::Schedule &schedule,
+                        const CompileOptions &options) {
+  PeakMemory peak = peakMemory(g, schedule.order, BufferModel());
+  if (peak.bytes > memoryLimit(options))
+    return memoryLimitError(peak.bytes, peak.largestHolder, peak.largestBytes,
+                            options);
+  return llvm::Error::success();
+}
+
 class ReferenceExecutable : public Executable {
 public:
-  ReferenceExecutable(const Graph &g, reference::Schedule schedule)
-      : Executable(g), graph(g), schedule(std::move(schedule)) {}
+  ReferenceExecutable(const Graph &g, reference::Schedule schedule,
+                      CompileOptions options)
+      : Executable(g), graph(g), schedule(std::move(schedule)),
+        options(options) {}
 
 protected:
   llvm::Error runImpl(llvm::ArrayRef<const TensorData *> inputs,
-                      llvm::ArrayRef<TensorData *> outputs) override {
+                      llvm::ArrayRef<TensorData *> outputs,
+                      const SizeBindings &sizes) override {
+    if (sizes.empty())
+      return runGraph(graph, schedule, inputs, outputs);
+    // Sizes known only now: the interpreter runs the graph they make, and
+    // verifies it first, so the oracle checks the symbolic reasoning that
+    // let the graph through too.
+    llvm::Expected<Graph> g = specializeGraph(graph, sizes);
+    if (!g)
+      return g.takeError();
+    if (llvm::Error err = verify(*g))
+      return makeError("with " + bindingsStr(sizes) + ": " +
+                       firstMessage(std::move(err)));
+    llvm::Expected<reference::Schedule> s = reference::makeSchedule(*g);
+    if (!s)
+      return s.takeError();
+    if (llvm::Error err = checkMemory(*g, *s, options))
+      return err;
+    return runGraph(*g, *s, inputs, outputs);
+  }
+
+private:
+  static llvm::Error runGraph(const Graph &g, const reference::Schedule &s,
+                              llvm::ArrayRef<const TensorData *> inputs,
+                              llvm::ArrayRef<TensorData *> outputs) {
     llvm::Expected<std::vector<TensorData>> results =
-        reference::runSchedule(graph, schedule, inputs);
+        reference::runSchedule(g, s, inputs);
     if (!results)
       return results.takeError();
     // Copied into the caller's buffers rather than moved over them, so
@@ -32,10 +70,10 @@ protected:
     return llvm::Error::success();
   }
 
-private:
   /// A private copy: the executable outlives the caller's graph.
   Graph graph;
   reference::Schedule schedule;
+  CompileOptions options;
 };
 
 class ReferenceBackend : public Backend {
@@ -53,13 +91,12 @@ public:
     llvm::Expected<reference::Schedule> schedule = reference::makeSchedule(g);
     if (!schedule)
       return schedule.takeError();
-    // The run frees as the schedule says, which is the default model's
-    // lifetimes; the evaluators' working copies in double come on top.
-    PeakMemory peak = peakMemory(g, schedule->order, BufferModel());
-    if (peak.bytes > memoryLimit(options))
-      return memoryLimitError(peak.bytes, peak.largestHolder, peak.largestBytes,
-                              options);
-    return std::make_unique<ReferenceExecutable>(g, std::move(*schedule));
+    // With sizes known only at run time, the memory is checked then.
+    if (graphSymbols(g).empty())
+      if (llvm::Error err = checkMemory(g, *schedule, options))
+        return err;
+    return std::make_unique<ReferenceExecutable>(g, std::move(*schedule),
+                                                 options);
   }
 };
 
@@ -75,8 +112,18 @@ interpret(const Graph &g, llvm::ArrayRef<const TensorData *> inputs) {
       ReferenceBackend().compile(g, {});
   if (!exe)
     return exe.takeError();
+  std::vector<TensorType> inputTypes;
+  for (const TensorData *t : inputs)
+    if (t)
+      inputTypes.push_back(t->type());
+  llvm::Expected<std::vector<TensorType>> types =
+      inputTypes.size() == inputs.size() && (*exe)->hasSymbolicSizes()
+          ? (*exe)->resultTypesFor(inputTypes)
+          : llvm::Expected<std::vector<TensorType>>((*exe)->resultTypes().vec());
+  if (!types)
+    return types.takeError();
   std::vector<TensorData> results;
-  for (const TensorType &t : (*exe)->resultTypes()) {
+  for (const TensorType &t : *types) {
     llvm::Expected<TensorData> r = TensorData::allocate(t);
     if (!r)
       return r.takeError();

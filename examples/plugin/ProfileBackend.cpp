@@ -2,8 +2,10 @@
 //
 // For each backend registered when it is loaded (reference, cpu, ...), this
 // plugin registers `profile-NAME`: it compiles every node of a graph alone,
-// as a one-node graph, on NAME, runs the nodes in order, and when the
-// executable goes away prints each node's mean time to standard error:
+// as a one-node graph, on NAME (for a graph with sizes known only at run
+// time, once per set of sizes it runs with), runs the nodes in order, and
+// when the executable goes away prints each node's mean time to standard
+// error:
 //
 //   alibi-opt g.eg --run --random-inputs --backend=profile-reference
 //       --load-backend=build/lib/profile-backend.so
@@ -66,39 +68,90 @@ Graph nodeAsGraph(const Graph &g, NodeId id, std::vector<TensorId> &inputs) {
   return single;
 }
 
+/// Each node of `g` compiled alone on `backend`, in a topological order.
+llvm::Expected<std::vector<Step>> compileSteps(Backend &backend, const Graph &g,
+                                               const CompileOptions &options) {
+  llvm::Expected<std::vector<NodeId>> order = g.topologicalOrder();
+  if (!order)
+    return order.takeError();
+  std::vector<Step> steps;
+  for (NodeId id : *order) {
+    Step step;
+    step.what = g.describeNode(id);
+    step.outputs = g.node(id).outputs;
+    // The memory limit applies to each node alone, as each is compiled
+    // alone: this backend is for finding slow nodes, not for big graphs.
+    llvm::Expected<std::unique_ptr<Executable>> exe =
+        backend.compile(nodeAsGraph(g, id, step.inputs), options);
+    if (!exe)
+      return makeError(step.what + ": " + firstMessage(exe.takeError()));
+    step.exe = std::move(*exe);
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
 class ProfileExecutable : public Executable {
 public:
-  ProfileExecutable(const Graph &g, std::string name, std::vector<Step> steps)
-      : Executable(g), name(std::move(name)), numTensors(g.numTensors()),
-        arguments(g.arguments()), outputs(g.outputs()),
-        steps(std::move(steps)) {}
+  ProfileExecutable(const Graph &g, std::string name,
+                    std::unique_ptr<Backend> backend, CompileOptions options,
+                    std::vector<Step> steps)
+      : Executable(g), graph(g), name(std::move(name)),
+        backend(std::move(backend)), options(options),
+        numTensors(g.numTensors()), arguments(g.arguments()),
+        outputs(g.outputs()) {
+    if (!steps.empty())
+      stepsBySize[{}] = std::move(steps);
+  }
 
   ~ProfileExecutable() override {
     if (runs == 0)
       return;
+    // Per node, over every size the graph ran with.
+    std::vector<std::pair<std::string, double>> nodes;
+    for (const auto &[sizes, steps] : stepsBySize)
+      for (size_t i = 0; i < steps.size(); ++i) {
+        if (nodes.size() <= i)
+          nodes.emplace_back(steps[i].what, 0);
+        nodes[i].second += steps[i].totalMs;
+      }
     double totalMs = 0;
-    for (const Step &step : steps)
-      totalMs += step.totalMs;
+    for (const auto &node : nodes)
+      totalMs += node.second;
     llvm::errs() << fmt::format("{}: mean time per node over {} run(s)\n", name,
                                 runs);
-    for (const Step &step : steps)
-      llvm::errs() << fmt::format(
-          "  {:10.3f} ms {:5.1f}%  {}\n", step.totalMs / runs,
-          totalMs > 0 ? 100 * step.totalMs / totalMs : 0.0, step.what);
+    for (const auto &[what, ms] : nodes)
+      llvm::errs() << fmt::format("  {:10.3f} ms {:5.1f}%  {}\n", ms / runs,
+                                  totalMs > 0 ? 100 * ms / totalMs : 0.0,
+                                  what);
     llvm::errs() << fmt::format("  {:10.3f} ms total\n", totalMs / runs);
   }
 
 protected:
   llvm::Error runImpl(llvm::ArrayRef<const TensorData *> inputs,
-                      llvm::ArrayRef<TensorData *> results) override {
+                      llvm::ArrayRef<TensorData *> results,
+                      const SizeBindings &sizes) override {
     using Clock = std::chrono::steady_clock;
+    // A graph with sizes known only at run time is profiled as the graph
+    // those sizes make, its nodes compiled once per set of sizes.
+    auto it = stepsBySize.find(sizes);
+    if (it == stepsBySize.end()) {
+      llvm::Expected<Graph> g = specializeGraph(graph, sizes);
+      if (!g)
+        return g.takeError();
+      llvm::Expected<std::vector<Step>> steps =
+          compileSteps(*backend, *g, options);
+      if (!steps)
+        return steps.takeError();
+      it = stepsBySize.emplace(sizes, std::move(*steps)).first;
+    }
     // Every tensor by id: the caller's inputs, then each node's results,
     // kept until the end of the run (simple rather than frugal).
     std::vector<const TensorData *> value(numTensors);
     std::vector<TensorData> computed(numTensors);
     for (size_t i = 0; i < arguments.size(); ++i)
       value[arguments[i].index()] = inputs[i];
-    for (Step &step : steps) {
+    for (Step &step : it->second) {
       std::vector<const TensorData *> in;
       for (TensorId t : step.inputs)
         in.push_back(value[t.index()]);
@@ -127,10 +180,13 @@ protected:
   }
 
 private:
+  Graph graph;
   std::string name;
+  std::unique_ptr<Backend> backend;
+  CompileOptions options;
   size_t numTensors;
   std::vector<TensorId> arguments, outputs;
-  std::vector<Step> steps;
+  std::map<SizeBindings, std::vector<Step>> stepsBySize;
   unsigned runs = 0;
 };
 
@@ -149,24 +205,16 @@ public:
     llvm::Expected<std::unique_ptr<Backend>> backend = createBackend(inner);
     if (!backend)
       return backend.takeError();
-    llvm::Expected<std::vector<NodeId>> order = g.topologicalOrder();
-    if (!order)
-      return order.takeError();
     std::vector<Step> steps;
-    for (NodeId id : *order) {
-      Step step;
-      step.what = g.describeNode(id);
-      step.outputs = g.node(id).outputs;
-      // The memory limit applies to each node alone, as each is compiled
-      // alone: this backend is for finding slow nodes, not for big graphs.
-      llvm::Expected<std::unique_ptr<Executable>> exe =
-          (*backend)->compile(nodeAsGraph(g, id, step.inputs), options);
-      if (!exe)
-        return makeError(step.what + ": " + firstMessage(exe.takeError()));
-      step.exe = std::move(*exe);
-      steps.push_back(std::move(step));
+    if (graphSymbols(g).empty()) {
+      llvm::Expected<std::vector<Step>> compiled =
+          compileSteps(**backend, g, options);
+      if (!compiled)
+        return compiled.takeError();
+      steps = std::move(*compiled);
     }
-    return std::make_unique<ProfileExecutable>(g, ownName, std::move(steps));
+    return std::make_unique<ProfileExecutable>(
+        g, ownName, std::move(*backend), options, std::move(steps));
   }
 
 private:

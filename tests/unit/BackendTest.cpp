@@ -20,7 +20,8 @@ public:
 
 protected:
   llvm::Error runImpl(llvm::ArrayRef<const TensorData *> inputs,
-                      llvm::ArrayRef<TensorData *> outputs) override {
+                      llvm::ArrayRef<TensorData *> outputs,
+                      const SizeBindings &) override {
     ++runs;
     // Writes something recognizable so runNamed's results can be checked.
     for (TensorData *out : outputs)

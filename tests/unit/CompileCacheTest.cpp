@@ -22,7 +22,8 @@ public:
 
 protected:
   llvm::Error runImpl(llvm::ArrayRef<const TensorData *>,
-                      llvm::ArrayRef<TensorData *>) override {
+                      llvm::ArrayRef<TensorData *>,
+                      const SizeBindings &) override {
     return llvm::Error::success();
   }
 };

@@ -25,7 +25,7 @@ Graph viewOfAnIntermediate() {
   return g;
 }
 
-BufferModel cpuModel(std::vector<uint64_t> scratch = {}) {
+BufferModel cpuModel(std::vector<int64_t> scratch = {}) {
   BufferModel m;
   m.viewsShareBuffers = true;
   m.outputsInPlace = true;
@@ -55,7 +55,7 @@ TEST(MemoryPlan, OutputsWrittenInPlace) {
 
 TEST(MemoryPlan, ScratchAtThePeak) {
   Graph g = chainOfKiBs();
-  std::vector<uint64_t> scratch(g.numNodes(), 0);
+  std::vector<int64_t> scratch(g.numNodes(), 0);
   NodeId add = llvm::cantFail(g.topologicalOrder()).back();
   scratch[add.index()] = 8 * KiB;
   PeakMemory p = plan(g, cpuModel(scratch));

@@ -38,6 +38,7 @@ static std::string attrText(const AttrSpec &spec) {
   std::string value;
   switch (spec.kind) {
   case AttrKind::Int:
+  case AttrKind::Size:
     value = std::to_string(d.getInt());
     break;
   case AttrKind::Float:
@@ -51,6 +52,7 @@ static std::string attrText(const AttrSpec &spec) {
     value = d.getString();
     break;
   case AttrKind::Ints:
+  case AttrKind::Sizes:
   case AttrKind::Floats:
     value = "[]";
     break;
