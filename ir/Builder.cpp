@@ -163,9 +163,13 @@ TensorId Builder::constant(std::vector<double> data, TensorType type,
             std::move(type));
 }
 
-TensorId Builder::iota(TensorType type, int64_t axis, std::string name) {
-  return op(OpKind::Iota, {}, {{"axis", Attribute::ofInt(axis)}},
-            std::move(name), std::move(type));
+TensorId Builder::iota(TensorType type, int64_t axis, std::string name,
+                       int64_t offset) {
+  std::vector<NamedAttribute> attrs = {{"axis", Attribute::ofInt(axis)}};
+  if (offset != 0)
+    attrs.emplace_back("offset", Attribute::ofInt(offset));
+  return op(OpKind::Iota, {}, std::move(attrs), std::move(name),
+            std::move(type));
 }
 
 TensorId Builder::distance(TensorType type, llvm::StringRef form,

@@ -58,6 +58,7 @@ public:
   TensorId softmax(TensorId x, int64_t axis = -1, std::string name = {});
   TensorId expandDims(TensorId x, std::vector<int64_t> axes,
                       std::string name = {});
+  /// `shape` holds sizes (ir/Size.h); one entry may be -1.
   TensorId reshape(TensorId x, std::vector<int64_t> shape,
                    std::string name = {});
   TensorId transpose(TensorId x, std::vector<int64_t> perm,
@@ -75,7 +76,10 @@ public:
   TensorId constant(std::vector<double> data, TensorType type,
                     std::string name = {});
 
-  TensorId iota(TensorType type, int64_t axis = 0, std::string name = {});
+  /// Positions along `axis`, starting at `offset` (a size: `?k-?q` for the
+  /// queries of a decode step).
+  TensorId iota(TensorType type, int64_t axis = 0, std::string name = {},
+                int64_t offset = 0);
   /// [Sq, Sk] distances; form is "symmetric" or "causal".
   TensorId distance(TensorType type, llvm::StringRef form = "symmetric",
                     int64_t queryOffset = 0, std::string name = {});

@@ -197,9 +197,9 @@ llvm::Error SizeRequirements::check(const SizeBindings &bindings) const {
     llvm::Expected<int64_t> v = evaluateSize(o.size, bindings);
     if (!v)
       return makeError(o.subject + ": " + firstMessage(v.takeError()));
-    if (*v < 0 || *v > kMaxElements)
-      return makeError(fmt::format("{}: {} {} is {} with {}; expected 0 to "
-                                   "2^48",
+    if (*v < -kMaxElements || *v > kMaxElements)
+      return makeError(fmt::format("{}: {} {} is {} with {}; expected -2^48 "
+                                   "to 2^48",
                                    o.subject, o.attribute, sizeStr(o.size), *v,
                                    valuesOf(o.size, bindings)));
   }

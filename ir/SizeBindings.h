@@ -12,7 +12,7 @@
 //    size (bindSizes);
 // 2. checks the facts the compiler could not (SizeRequirements): every
 //    dimension positive, every tensor within 2^48 elements, every size
-//    attribute (a decode query offset) within [0, 2^48];
+//    attribute (a decode query offset) within [-2^48, 2^48];
 // 3. computes its output types (specializeType), and runs.
 // A backend that prefers static graphs instantiates one (specializeGraph):
 // the reference interpreter does, and verifies the result again.

@@ -70,8 +70,9 @@ llvm::Error generateValues(const Node &n, const TensorType &t,
     int64_t size = t.dim(*axis), inner = 1;
     for (unsigned d = *axis + 1; d < t.rank(); ++d)
       inner *= t.dim(d);
+    double offset = double(n.attr("offset").getInt());
     for (int64_t i = 0, count = t.numElements(); i < count; ++i)
-      write(i, double((i / inner) % size));
+      write(i, double((i / inner) % size) + offset);
     return llvm::Error::success();
   }
   case OpKind::Distance:

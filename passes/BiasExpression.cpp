@@ -253,8 +253,9 @@ llvm::Expected<Epilogue> BiasExpressionBuilder::express(TensorId t,
   case OpKind::Distance:
   case OpKind::CausalMask: {
     Epilogue row = position(t, labelsOf, 0);
+    // A decode offset may be known only at run time (`?k - ?q`).
     if (int64_t offset = n.attr("query_offset").getInt())
-      row = row + Epilogue::constant(double(offset));
+      row = row + Epilogue::size(offset);
     Epilogue col = position(t, labelsOf, 1);
     Epilogue visible = Epilogue::binary(EpilogueOp::Le, col, row);
     if (n.op == OpKind::CausalMask)
@@ -264,11 +265,16 @@ llvm::Expected<Epilogue> BiasExpressionBuilder::express(TensorId t,
       return Epilogue::select(visible, row - col, Epilogue::constant(INFINITY));
     return Epilogue::call(EpilogueOp::Abs, {row - col});
   }
-  case OpKind::Iota:
-    return position(t, labelsOf,
-                    unsigned(n.attr("axis").getInt() < 0
-                                 ? n.attr("axis").getInt() + g.type(t).rank()
-                                 : n.attr("axis").getInt()));
+  case OpKind::Iota: {
+    Epilogue p = position(t, labelsOf,
+                          unsigned(n.attr("axis").getInt() < 0
+                                       ? n.attr("axis").getInt() +
+                                             g.type(t).rank()
+                                       : n.attr("axis").getInt()));
+    if (int64_t offset = n.attr("offset").getInt())
+      p = p + Epilogue::size(offset);
+    return p;
+  }
   case OpKind::ExpandDims:
   case OpKind::Transpose:
   case OpKind::Reshape:

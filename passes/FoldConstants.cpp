@@ -200,6 +200,10 @@ private:
     const Node &n = g.node(id);
     if (!isFoldable(n))
       return false;
+    // Values over sizes known only at run time are not known here.
+    for (TensorId t : llvm::concat<const TensorId>(n.inputs, n.outputs))
+      if (!g.type(t).isStatic())
+        return false;
     TensorId result = n.result();
     bool generators = !bound[result.index()];
     std::vector<ConstantValue> ins;

@@ -122,10 +122,14 @@ LogicalResult lowerGenerator(NodeLowering &n) {
         normalizeAxis(node.attr("axis").getInt(), type.rank());
     if (!axis)
       return n.refuse(firstMessage(axis.takeError()));
+    int64_t offsetSize = node.attr("offset").getInt();
+    Value offset = offsetSize ? n.size(offsetSize) : Value();
     buildParallelGeneric(
         n.b, n.loc, {}, {}, n.dest,
         [&](OpBuilder &b, Location loc, ValueRange) {
           Value i = b.create<linalg::IndexOp>(loc, *axis);
+          if (offset)
+            i = b.create<arith::AddIOp>(loc, i, offset);
           Value i64 = b.create<arith::IndexCastOp>(loc, b.getI64Type(), i);
           b.create<linalg::YieldOp>(loc, fromI64(b, loc, i64, t));
         });

@@ -139,8 +139,14 @@ AlibiPositionEncoding::buildBias(Graph &g, TensorId scores) const {
     return st.takeError();
   DType dtype = st->elementType();
   int64_t sq = st->dim(2), sk = st->dim(3);
-  int64_t offset = opts.queryOffset == -1 ? sk - sq : opts.queryOffset;
-  if (offset < 0 && opts.form != AlibiForm::KeyOnly)
+  std::optional<int64_t> decode = subSizes(sk, sq);
+  if (!decode)
+    return makeError(fmt::format("{}: scores {}: Sk - Sq is out of range",
+                                 ctx.str(), st->str()));
+  int64_t offset = opts.queryOffset == -1 ? *decode : opts.queryOffset;
+  // Known only at run time, the offset is checked then (ir/SizeBindings.h).
+  if (!isSymbolicSize(offset) && offset < 0 &&
+      opts.form != AlibiForm::KeyOnly)
     return makeError(fmt::format("{}: scores {} have more queries ({}) than "
                                  "keys ({}), so the default query offset "
                                  "Sk - Sq is negative; set queryOffset",

@@ -85,11 +85,21 @@ static llvm::Expected<Shapes> checkShapes(const Graph &g, TensorId q,
   if (kt.dim(0) != qt.dim(0) || vt.dim(0) != qt.dim(0))
     return makeError(fmt::format("{}: q, k and v have batch sizes {}, {} and "
                                  "{}; they must be equal",
-                                 kCtx.str(), qt.dim(0), kt.dim(0), vt.dim(0)));
+                                 kCtx.str(), sizeStr(qt.dim(0)),
+                                 sizeStr(kt.dim(0)), sizeStr(vt.dim(0))));
   if (vt.dim(1) != kt.dim(1) || vt.dim(2) != kt.dim(2))
     return mismatch(kt, "k", vt, "v", "k and v need the same heads and keys");
   if (kt.dim(3) != qt.dim(3))
     return mismatch(qt, "q", kt, "k", "q and k need the same head dimension");
+  for (const TensorType *t : {&qt, &kt, &vt})
+    for (unsigned d : {1u, 3u})
+      if (isSymbolicSize(t->dim(d)))
+        return makeError(fmt::format("{}: {} has {} {}; head counts and head "
+                                     "dimensions must be static (batch and "
+                                     "lengths may be known only at run time)",
+                                     kCtx.str(), t->str(),
+                                     d == 1 ? "heads" : "head dimension",
+                                     sizeStr(t->dim(d))));
   if (qt.dim(1) % kt.dim(1) != 0)
     return makeError(fmt::format("{}: k and v have {} heads, which does not "
                                  "divide the {} heads of q",
@@ -165,8 +175,11 @@ llvm::Expected<TensorId> buildAttention(Graph &g, TensorId q, TensorId k,
   bool explicitAlibiOffset =
       options.position == PositionBias::Alibi && options.alibi.queryOffset >= 0;
   bool positional = options.position != PositionBias::None;
+  // With lengths known only at run time, a run checks that Sk - Sq is not
+  // negative (the generators' query offset).
+  bool knownLengths = !isSymbolicSize(s.queries) && !isSymbolicSize(s.keys);
   if ((options.causal || (positional && !explicitAlibiOffset)) &&
-      s.queries > s.keys)
+      knownLengths && s.queries > s.keys)
     return makeError(fmt::format(
         "{}: q has {} queries but k has {} keys; causal masks and position "
         "encodings place query i at position i + Sk - Sq, which needs "
@@ -175,7 +188,13 @@ llvm::Expected<TensorId> buildAttention(Graph &g, TensorId q, TensorId k,
   llvm::Expected<Encodings> enc = createEncodings(s, options);
   if (!enc)
     return enc.takeError();
-  int64_t decodeOffset = s.keys - s.queries;
+  std::optional<int64_t> offset = subSizes(s.keys, s.queries);
+  if (!offset)
+    return makeError(fmt::format("{}: the decode offset {} - {} is out of "
+                                 "range",
+                                 kCtx.str(), sizeStr(s.keys),
+                                 sizeStr(s.queries)));
+  int64_t decodeOffset = *offset;
 
   if (enc->rotary) {
     // Keys sit at 0..Sk-1, queries at the last Sq of those positions; in

@@ -1,5 +1,6 @@
 //===- PositionEncoding.cpp -----------------------------------------------===//
 #include "ir/nn/PositionEncoding.h"
+#include "ir/Size.h"
 
 #include "ir/Diagnostic.h"
 
@@ -93,8 +94,12 @@ public:
       : prefix(fmt::format("{} config: ", encodingTypeName(c.encodingType))) {}
 
   /// Messages about fields every encoding has carry no prefix.
+  /// A size known only at run time (an attention's key count passed as
+  /// max_seq_len) is checked when it is known.
   void atLeast(llvm::StringRef field, int64_t value, int64_t min,
                bool general = false) {
+    if (field == "max_seq_len" && isSymbolicSize(value))
+      return;
     if (value < min)
       fail(general, fmt::format("{} is {}; expected at least {}", field.str(),
                                 value, min));

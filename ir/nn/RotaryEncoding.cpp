@@ -37,10 +37,11 @@ RotaryPositionEncoding::create(PositionEncodingConfig config) {
 llvm::Expected<TensorId> RotaryPositionEncoding::buildRotation(
     Graph &g, int64_t seq, int64_t positionOffset, DType dtype) const {
   llvm::StringRef ctx = "rotary encoding";
-  if (seq < 1)
+  // Sizes known only at run time are checked then (ir/SizeBindings.h).
+  if (!isSymbolicSize(seq) && seq < 1)
     return makeError(
         fmt::format("{}: seq is {}; expected at least 1", ctx.str(), seq));
-  if (positionOffset < 0)
+  if (!isSymbolicSize(positionOffset) && positionOffset < 0)
     return makeError(fmt::format("{}: position offset is {}; expected at "
                                  "least 0",
                                  ctx.str(), positionOffset));
@@ -49,9 +50,8 @@ llvm::Expected<TensorId> RotaryPositionEncoding::buildRotation(
                                  ctx.str(), dtypeName(dtype).str()));
   int64_t d = cfg.dModel, half = d / 2;
   Builder b(g);
-  TensorId pos = b.iota(TensorType(dtype, {seq}), 0, uniqueName(g, "rope_pos"));
-  if (positionOffset != 0)
-    pos = b.add(pos, b.scalar(double(positionOffset), dtype));
+  TensorId pos = b.iota(TensorType(dtype, {seq}), 0, uniqueName(g, "rope_pos"),
+                        positionOffset);
   if (cfg.scalingFactor != 1.0)
     pos = b.div(pos, b.scalar(cfg.scalingFactor, dtype));
   // base^(-2e/d) as exp(e * -2 ln(base) / d).

@@ -143,8 +143,10 @@ emitAheadOfTime(const Graph &g, EmitArtifact artifact, const Options &opts) {
 /// Compiles and runs `g` (RunGraph.h); the summary is the output, or with
 /// --bench the timing line is, and the summary goes to standard error.
 static llvm::Expected<EmitResult> runOnBackend(const Graph &g,
-                                               const Options &opts) {
+                                               const Options &opts,
+                                               SizeBindings defaultSizes) {
   RunOptions run = runOptions(opts);
+  run.defaultDims = std::move(defaultSizes);
   std::string summary;
   llvm::raw_string_ostream os(summary);
   BenchResult bench;
@@ -161,10 +163,16 @@ static llvm::Expected<EmitResult> runOnBackend(const Graph &g,
 /// header for --header.
 static llvm::Expected<EmitResult>
 processGraph(const Chunk &chunk, llvm::StringRef fileName, Options &opts) {
-  llvm::Expected<Graph> g =
-      opts.build.getNumOccurrences()
-          ? buildGraph(buildOptions(opts))
-          : parseGraph(chunk.text, fileName, chunk.firstLine);
+  SizeBindings defaultSizes;
+  llvm::Expected<Graph> g = [&]() -> llvm::Expected<Graph> {
+    if (!opts.build.getNumOccurrences())
+      return parseGraph(chunk.text, fileName, chunk.firstLine);
+    llvm::Expected<BuiltGraph> built = buildGraph(buildOptions(opts));
+    if (!built)
+      return built.takeError();
+    defaultSizes = std::move(built->defaultSizes);
+    return std::move(built->graph);
+  }();
   if (!g)
     return g.takeError();
   if (llvm::Error err = verify(*g))
@@ -173,7 +181,7 @@ processGraph(const Chunk &chunk, llvm::StringRef fileName, Options &opts) {
     if (llvm::Error err = opts.passes.run(*g, llvm::errs()))
       return std::move(err);
   if (opts.run)
-    return runOnBackend(*g, opts);
+    return runOnBackend(*g, opts, std::move(defaultSizes));
   if (std::optional<EmitArtifact> artifact = aheadOfTimeArtifact(opts.emit))
     return emitAheadOfTime(*g, *artifact, opts);
   return EmitResult{graphText(*g, opts.emit), ""};

@@ -56,7 +56,39 @@ static llvm::Error checkAlibiOptions(const BuildOptions &o,
   return llvm::Error::success();
 }
 
-static llvm::Expected<Graph> buildAttentionGraph(const BuildOptions &o) {
+/// The query and key lengths of a built attention: the numbers, or with
+/// --dynamic the symbols standing for them, with those numbers as the
+/// values --random-inputs gives them.
+struct Lengths {
+  int64_t queries, keys;
+  SizeBindings defaults;
+};
+
+static Lengths lengths(const BuildOptions &o) {
+  int64_t seq = o.seq.value_or(64), kvSeq = o.kvSeq.value_or(seq);
+  Lengths l{seq, kvSeq, {}};
+  switch (o.dynamic) {
+  case DynamicLengths::None:
+    break;
+  case DynamicLengths::All:
+    if (!o.kvSeq) {
+      l.queries = l.keys = symbolSize("s");
+      l.defaults = {{"s", seq}};
+      break;
+    }
+    l.queries = symbolSize("q");
+    l.keys = symbolSize("k");
+    l.defaults = {{"k", kvSeq}, {"q", seq}};
+    break;
+  case DynamicLengths::Keys:
+    l.keys = symbolSize("k");
+    l.defaults = {{"k", kvSeq}};
+    break;
+  }
+  return l;
+}
+
+static llvm::Expected<BuiltGraph> buildAttentionGraph(const BuildOptions &o) {
   int64_t batch = o.batch.value_or(1), heads = o.heads.value_or(12);
   int64_t kvHeads = o.kvHeads.value_or(heads);
   int64_t seq = o.seq.value_or(64), keys = o.kvSeq.value_or(seq);
@@ -82,10 +114,12 @@ static llvm::Expected<Graph> buildAttentionGraph(const BuildOptions &o) {
                                           "encodings"));
 
   DType dtype = o.dtype.value_or(DType::F32);
+  Lengths len = lengths(o);
   Graph g("attention");
   Builder b(g);
-  TensorId q = b.input("q", TensorType(dtype, {batch, heads, seq, headDim}));
-  TensorType kvType(dtype, {batch, kvHeads, keys, headDim});
+  TensorId q =
+      b.input("q", TensorType(dtype, {batch, heads, len.queries, headDim}));
+  TensorType kvType(dtype, {batch, kvHeads, len.keys, headDim});
   TensorId k = b.input("k", kvType);
   TensorId v = b.input("v", kvType);
   if (llvm::Error err = b.takeError())
@@ -99,10 +133,11 @@ static llvm::Expected<Graph> buildAttentionGraph(const BuildOptions &o) {
   if (!out)
     return out.takeError();
   b.output(*out, "out");
-  return g;
+  return BuiltGraph{std::move(g), std::move(len.defaults)};
 }
 
-static llvm::Expected<Graph> buildDecoderBlockGraph(const BuildOptions &o) {
+static llvm::Expected<BuiltGraph>
+buildDecoderBlockGraph(const BuildOptions &o) {
   nn::DecoderBlockOptions block;
   block.heads = o.heads.value_or(12);
   block.kvHeads = o.kvHeads.value_or(block.heads);
@@ -129,9 +164,10 @@ static llvm::Expected<Graph> buildDecoderBlockGraph(const BuildOptions &o) {
 
   Graph g("decoder_block");
   Builder b(g);
-  TensorId x =
-      b.input("x", TensorType(block.dtype, {o.batch.value_or(1),
-                                            o.seq.value_or(64), block.hidden}));
+  Lengths len = lengths(o);
+  TensorId x = b.input("x", TensorType(block.dtype, {o.batch.value_or(1),
+                                                     len.queries,
+                                                     block.hidden}));
   if (llvm::Error err = b.takeError())
     return err;
   llvm::Expected<nn::DecoderBlockWeights> weights =
@@ -143,7 +179,7 @@ static llvm::Expected<Graph> buildDecoderBlockGraph(const BuildOptions &o) {
   if (!out)
     return out.takeError();
   b.output(out->out, "out");
-  return g;
+  return BuiltGraph{std::move(g), std::move(len.defaults)};
 }
 
 /// Options given to a graph that does not use them are errors, not ignored.
@@ -157,7 +193,7 @@ refuseUnused(llvm::ArrayRef<std::pair<const char *, bool>> unused,
   return llvm::Error::success();
 }
 
-llvm::Expected<Graph> buildGraph(const BuildOptions &o) {
+llvm::Expected<BuiltGraph> buildGraph(const BuildOptions &o) {
   std::pair<const char *, std::optional<int64_t>> sizes[] = {
       {"batch", o.batch},   {"heads", o.heads},  {"kv-heads", o.kvHeads},
       {"seq", o.seq},       {"kv-seq", o.kvSeq}, {"head-dim", o.headDim},
@@ -187,7 +223,14 @@ llvm::Expected<Graph> buildGraph(const BuildOptions &o) {
             "alibi-bias",
             "it takes --batch, --heads, --seq, --kv-seq and --dtype"))
       return err;
-    return buildAlibiBias(o);
+    if (o.dynamic != DynamicLengths::None)
+      return makeError("--dynamic does not apply to --build=alibi-bias (its "
+                       "distance is an input of the original API's static "
+                       "shape)");
+    if (llvm::Expected<Graph> g = buildAlibiBias(o))
+      return BuiltGraph{std::move(*g), {}};
+    else
+      return g.takeError();
   case BuildKind::DecoderBlock:
     if (llvm::Error err = refuseUnused(
             {{"head-dim", bool(o.headDim)}, {"kv-seq", bool(o.kvSeq)}},
@@ -195,6 +238,10 @@ llvm::Expected<Graph> buildGraph(const BuildOptions &o) {
             "its sizes are --batch, --seq, --hidden, --heads, --kv-heads and "
             "--ffn; the head dimension is --hidden / --heads"))
       return err;
+    if (o.dynamic == DynamicLengths::Keys)
+      return makeError("--dynamic=keys does not apply to "
+                       "--build=decoder-block: its tokens attend to each "
+                       "other; use --dynamic");
     return buildDecoderBlockGraph(o);
   }
   llvm_unreachable("unknown build kind");

@@ -10,6 +10,7 @@
 
 #include "ir/AlibiSlopes.h"
 #include "ir/Graph.h"
+#include "ir/SizeBindings.h"
 #include "ir/nn/Attention.h"
 #include "ir/nn/DecoderBlock.h"
 
@@ -28,6 +29,9 @@ enum class BuildKind {
   DecoderBlock,
 };
 
+/// Which lengths --dynamic makes symbolic.
+enum class DynamicLengths { None, All, Keys };
+
 /// What the user gave; unset fields take the defaults documented in
 /// buildGraph. Keeping "not given" apart from "given the default" lets an
 /// option that does not apply to a graph be an error instead of ignored.
@@ -40,14 +44,24 @@ struct BuildOptions {
   std::optional<bool> causal;
   std::optional<DType> dtype;
   std::optional<int64_t> hidden, ffn;
+  DynamicLengths dynamic = DynamicLengths::None;
+};
+
+/// A built graph, and the values its symbols take for --random-inputs when
+/// the command line gives none (--seq, --kv-seq).
+struct BuiltGraph {
+  Graph graph;
+  SizeBindings defaultSizes;
 };
 
 /// Builds the graph `kind` names. Defaults: batch 1, heads 12, kv-heads =
 /// heads, seq 64, kv-seq = seq, head-dim 32, no position encoding, paper
 /// slopes, max-bias 8, not causal, f32. A decoder block defaults to hidden
-/// 64 * heads, ffn 4 * hidden, ALiBi and causal. Invalid sizes and
-/// combinations are errors that name the options.
-llvm::Expected<Graph> buildGraph(const BuildOptions &options);
+/// 64 * heads, ffn 4 * hidden, ALiBi and causal. With `dynamic`, lengths
+/// are symbols: ?s for a self-attention's queries and keys (and a block's
+/// tokens), ?q and ?k when --kv-seq gives keys apart, only ?k for keys.
+/// Invalid sizes and combinations are errors that name the options.
+llvm::Expected<BuiltGraph> buildGraph(const BuildOptions &options);
 
 } // namespace einsum
 

@@ -4,6 +4,7 @@
 #include "ir/ByteSize.h"
 #include "ir/Diagnostic.h"
 #include "ir/InputFile.h"
+#include "ir/SizeBindings.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -107,12 +108,32 @@ static llvm::Expected<unsigned> benchRuns(const Options &opts) {
   return runs;
 }
 
+/// --dim NAME=N, each name once, N from 1 to 2^48.
+static llvm::Expected<SizeBindings> dimValues(const Options &opts) {
+  SizeBindings dims;
+  for (const std::string &spec : opts.dims) {
+    auto [name, text] = llvm::StringRef(spec).split('=');
+    if (name.starts_with("?"))
+      name = name.drop_front();
+    int64_t value = 0;
+    if (!isSymbolName(name) || text.getAsInteger(10, value) || value < 1 ||
+        value > kMaxElements)
+      return makeError(fmt::format("--dim '{}' is not of the form NAME=N with "
+                                   "N from 1 to 2^48",
+                                   spec));
+    if (!dims.emplace(name.str(), value).second)
+      return makeError(fmt::format("--dim gives ?{} twice", name.str()));
+  }
+  return dims;
+}
+
 RunOptions runOptions(const Options &opts) {
   RunOptions run;
   run.backend = opts.backend;
   run.inputs.assign(opts.inputs.begin(), opts.inputs.end());
   if (opts.randomInputs)
     run.randomSeed = opts.seed;
+  run.dims = llvm::cantFail(dimValues(opts));
   run.outputDir = opts.outputDir;
   run.compile.threads = opts.threads;
   run.compile.maxMemoryBytes = llvm::cantFail(maxMemoryBytes(opts));
@@ -135,7 +156,9 @@ BuildOptions buildOptions(const Options &opts) {
       given(opts.kvHeads), given(opts.seq),      given(opts.kvSeq),
       given(opts.headDim), given(opts.position), given(opts.slopes),
       given(opts.maxBias), given(opts.causal),   given(opts.dtype),
-      given(opts.hidden),  given(opts.ffn)};
+      given(opts.hidden),  given(opts.ffn),
+      opts.dynamic.getNumOccurrences() ? opts.dynamic.getValue()
+                                       : DynamicLengths::None};
 }
 
 /// The options of ahead-of-time compilation.
@@ -190,13 +213,16 @@ llvm::Error validate(const Options &opts) {
   for (const cl::Option *o : std::initializer_list<const cl::Option *>{
            &opts.batch, &opts.heads, &opts.kvHeads, &opts.seq, &opts.kvSeq,
            &opts.headDim, &opts.position, &opts.slopes, &opts.maxBias,
-           &opts.causal, &opts.dtype, &opts.hidden, &opts.ffn})
+           &opts.causal, &opts.dtype, &opts.hidden, &opts.ffn, &opts.dynamic})
     if (o->getNumOccurrences() && !opts.build.getNumOccurrences())
       return makeError(fmt::format("--{} needs --build", o->ArgStr.str()));
   if (!opts.run && (!opts.inputs.empty() || !opts.outputDir.empty() ||
-                    opts.randomInputs || !opts.expectedDir.empty()))
-    return makeError("--input, --random-inputs, --output-dir and "
+                    opts.randomInputs || !opts.expectedDir.empty() ||
+                    !opts.dims.empty()))
+    return makeError("--input, --random-inputs, --dim, --output-dir and "
                      "--expected-dir need --run");
+  if (llvm::Error err = dimValues(opts).takeError())
+    return err;
   if (opts.maxMemory.getNumOccurrences() && !opts.run)
     return makeError("--max-memory needs --run");
   if (opts.bench.getNumOccurrences() && !opts.run)

@@ -107,6 +107,11 @@ struct Options {
   llvm::cl::opt<unsigned> seed{"seed",
                                llvm::cl::desc("Seed for --random-inputs"),
                                llvm::cl::init(0), llvm::cl::cat(category)};
+  llvm::cl::list<std::string> dims{
+      "dim",
+      llvm::cl::desc("With --run: the value of a size known only at run "
+                     "time, ?NAME, for --random-inputs (repeat)"),
+      llvm::cl::value_desc("NAME=N"), llvm::cl::cat(category)};
   llvm::cl::opt<std::string> outputDir{
       "output-dir",
       llvm::cl::desc("Write <output name>.npy for each graph output"),
@@ -226,6 +231,20 @@ struct Options {
       "causal",
       llvm::cl::desc("--build: causal attention (decoder-block: on; "
                      "--causal=false turns it off)"),
+      llvm::cl::cat(category)};
+  llvm::cl::opt<DynamicLengths> dynamic{
+      "dynamic",
+      llvm::cl::desc("--build: lengths known only at run time (--seq and "
+                     "--kv-seq become the values --random-inputs uses)"),
+      llvm::cl::ValueOptional,
+      llvm::cl::values(
+          clEnumValN(DynamicLengths::All, "all",
+                     "queries and keys (?s, or ?q and ?k with --kv-seq; "
+                     "the default)"),
+          clEnumValN(DynamicLengths::All, "", ""),
+          clEnumValN(DynamicLengths::Keys, "keys",
+                     "keys only (?k): a decode step of --seq static "
+                     "queries")),
       llvm::cl::cat(category)};
   llvm::cl::opt<DType> dtype{
       "dtype", llvm::cl::desc("--build: element type (f32)"),

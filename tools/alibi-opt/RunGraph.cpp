@@ -4,6 +4,7 @@
 #include "ir/FlopCount.h"
 #include "ir/Npy.h"
 #include "ir/OutputFile.h"
+#include "ir/SizeBindings.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <set>
 
 namespace einsum {
 
@@ -41,12 +43,55 @@ llvm::Expected<TensorData> randomTensor(const TensorType &type, unsigned seed,
   return allocated;
 }
 
+/// Whether a file holding `holds` can be argument type `want`: the same
+/// element type and rank, and the same size wherever `want` is static (the
+/// symbols' values are checked together when the graph runs).
+static bool fits(const TensorType &holds, const TensorType &want) {
+  if (holds.elementType() != want.elementType() || holds.rank() != want.rank())
+    return false;
+  for (unsigned d = 0; d < want.rank(); ++d)
+    if (!isSymbolicSize(want.dim(d)) && want.dim(d) != holds.dim(d))
+      return false;
+  return true;
+}
+
+/// The symbols' values for the random inputs: --dim, then what the files
+/// read give, then the defaults. A file disagreeing with --dim is an error.
+static llvm::Expected<SizeBindings>
+knownSizes(const Executable &exe,
+           llvm::ArrayRef<std::optional<TensorData>> bound,
+           llvm::ArrayRef<std::string> specs, const RunOptions &options) {
+  SizeBindings known = options.dims;
+  for (size_t i = 0; i < bound.size(); ++i) {
+    if (!bound[i])
+      continue;
+    const TensorType &want = exe.argumentTypes()[i];
+    for (unsigned d = 0; d < want.rank(); ++d) {
+      std::optional<std::string> symbol = loneSymbol(want.dim(d));
+      if (!symbol)
+        continue;
+      int64_t value = bound[i]->type().dim(d);
+      auto it = options.dims.find(*symbol);
+      if (it != options.dims.end() && it->second != value)
+        return makeError(fmt::format("--input '{}' holds {}, where ?{} is {}, "
+                                     "but --dim gives {}={}",
+                                     specs[i], bound[i]->type().str(), *symbol,
+                                     value, *symbol, it->second));
+      known.emplace(*symbol, value);
+    }
+  }
+  for (const auto &[symbol, value] : options.defaultDims)
+    known.emplace(symbol, value);
+  return known;
+}
+
 /// Reads every --input, checking names and types against the executable's
 /// arguments; returns the inputs in argument order.
 static llvm::Expected<std::vector<TensorData>>
 bindInputs(const Executable &exe, const RunOptions &options) {
   llvm::ArrayRef<std::string> names = exe.argumentNames();
   std::vector<std::optional<TensorData>> bound(names.size());
+  std::vector<std::string> specs(names.size());
   for (const std::string &spec : options.inputs) {
     auto [name, path] = llvm::StringRef(spec).split('=');
     if (name.empty() || path.empty())
@@ -71,7 +116,7 @@ bindInputs(const Executable &exe, const RunOptions &options) {
     // that never ends, costs at most the argument's size.
     llvm::Expected<TensorData> data =
         readNpy(path, [&](const TensorType &holds) -> llvm::Error {
-          if (holds == want)
+          if (fits(holds, want))
             return llvm::Error::success();
           return makeError(fmt::format("--input '{}': {} holds {} but "
                                        "argument '{}' is {}",
@@ -81,7 +126,11 @@ bindInputs(const Executable &exe, const RunOptions &options) {
     if (!data)
       return data.takeError();
     bound[index] = std::move(*data);
+    specs[index] = spec;
   }
+  llvm::Expected<SizeBindings> known = knownSizes(exe, bound, specs, options);
+  if (!known)
+    return known.takeError();
   std::vector<TensorData> inputs;
   for (size_t i = 0; i < names.size(); ++i) {
     const TensorType &type = exe.argumentTypes()[i];
@@ -94,8 +143,24 @@ bindInputs(const Executable &exe, const RunOptions &options) {
                                    "({}); pass --input {}=PATH.npy or "
                                    "--random-inputs",
                                    names[i], type.str(), names[i]));
+    std::set<std::string> unknown;
+    for (int64_t d : type.shape())
+      collectSymbols(d, unknown);
+    for (const auto &[symbol, value] : *known)
+      unknown.erase(symbol);
+    if (!unknown.empty())
+      return makeError(fmt::format("--random-inputs: argument '{}' is {}; "
+                                   "give ?{} a value with --dim {}=N or an "
+                                   "--input file",
+                                   names[i], type.str(), *unknown.begin(),
+                                   *unknown.begin()));
+    llvm::Expected<TensorType> concrete = specializeType(type, *known);
+    if (!concrete)
+      return makeError(fmt::format("--random-inputs: argument '{}': {}",
+                                   names[i],
+                                   firstMessage(concrete.takeError())));
     llvm::Expected<TensorData> random =
-        randomTensor(type, *options.randomSeed, names[i]);
+        randomTensor(*concrete, *options.randomSeed, names[i]);
     if (!random)
       return random.takeError();
     inputs.push_back(std::move(*random));
@@ -258,12 +323,13 @@ static std::string expectedPath(llvm::StringRef dir, llvm::StringRef name) {
 /// Reads `<dir>/<output name>.npy` for every output, checking types, before
 /// anything runs: a bad file costs no computation and leaves no outputs.
 static llvm::Expected<std::vector<TensorData>>
-readExpected(const Executable &exe, llvm::StringRef dir) {
+readExpected(const Executable &exe, llvm::ArrayRef<TensorType> resultTypes,
+             llvm::StringRef dir) {
   std::vector<TensorData> expected;
   for (size_t i = 0; i < exe.resultNames().size(); ++i) {
     const std::string &name = exe.resultNames()[i];
     std::string path = expectedPath(dir, name);
-    const TensorType &want = exe.resultTypes()[i];
+    const TensorType &want = resultTypes[i];
     llvm::Expected<TensorData> t =
         readNpy(path, [&](const TensorType &holds) -> llvm::Error {
           if (holds == want)
@@ -342,12 +408,45 @@ timeRuns(Executable &exe, llvm::ArrayRef<const TensorData *> inputs,
   return result;
 }
 
+/// Every --dim names a symbol of the graph.
+static llvm::Error checkDims(const Graph &g, const RunOptions &options) {
+  std::set<std::string> symbols = graphSymbols(g);
+  for (const auto &[name, value] : options.dims) {
+    if (symbols.count(name))
+      continue;
+    if (symbols.empty())
+      return makeError(fmt::format("--dim {}={}: every size of the graph is "
+                                   "static",
+                                   name, value));
+    std::vector<std::string> known;
+    for (const std::string &s : symbols)
+      known.push_back("?" + s);
+    return makeError(fmt::format("--dim {}={}: the graph has no size ?{}; its "
+                                 "sizes known only at run time are {}",
+                                 name, value, name, llvm::join(known, ", ")));
+  }
+  return llvm::Error::success();
+}
+
+/// The flops of a run with `sizes` (ir/FlopCount.h).
+static llvm::Expected<uint64_t> runFlops(const Graph &g,
+                                         const SizeBindings &sizes) {
+  if (sizes.empty())
+    return contractionFlops(g);
+  llvm::Expected<Graph> concrete = specializeGraph(g, sizes);
+  if (!concrete)
+    return concrete.takeError();
+  return contractionFlops(*concrete);
+}
+
 llvm::Error runGraph(const Graph &g, const RunOptions &options,
                      llvm::raw_ostream &os, BenchResult *bench) {
   assert((!options.benchRuns || bench) && "benchRuns needs a BenchResult");
+  if (llvm::Error err = checkDims(g, options))
+    return err;
   uint64_t flops = 0;
   // Counted first: a graph whose count overflows costs no compilation.
-  if (options.benchRuns) {
+  if (options.benchRuns && graphSymbols(g).empty()) {
     llvm::Expected<uint64_t> counted = contractionFlops(g);
     if (!counted)
       return counted.takeError();
@@ -373,10 +472,27 @@ llvm::Error runGraph(const Graph &g, const RunOptions &options,
   llvm::Expected<std::vector<TensorData>> inputs = bindInputs(**exe, options);
   if (!inputs)
     return inputs.takeError();
+  std::vector<TensorType> inputTypes;
+  for (const TensorData &t : *inputs)
+    inputTypes.push_back(t.type());
+  // The sizes this run has, and so its outputs' types.
+  llvm::Expected<SizeBindings> sizes = (*exe)->bindInputs(inputTypes);
+  if (!sizes)
+    return sizes.takeError();
+  llvm::Expected<std::vector<TensorType>> resultTypes =
+      (*exe)->resultTypesFor(inputTypes);
+  if (!resultTypes)
+    return resultTypes.takeError();
+  if (options.benchRuns && !sizes->empty()) {
+    llvm::Expected<uint64_t> counted = runFlops(g, *sizes);
+    if (!counted)
+      return counted.takeError();
+    flops = *counted;
+  }
   std::vector<TensorData> expected;
   if (!options.expectedDir.empty()) {
     llvm::Expected<std::vector<TensorData>> read =
-        readExpected(**exe, options.expectedDir);
+        readExpected(**exe, *resultTypes, options.expectedDir);
     if (!read)
       return read.takeError();
     expected = std::move(*read);
@@ -385,7 +501,7 @@ llvm::Error runGraph(const Graph &g, const RunOptions &options,
   for (const TensorData &t : *inputs)
     inputPtrs.push_back(&t);
   std::vector<TensorData> outputs;
-  for (const TensorType &t : (*exe)->resultTypes()) {
+  for (const TensorType &t : *resultTypes) {
     llvm::Expected<TensorData> out = TensorData::allocate(t);
     if (!out)
       return out.takeError();
@@ -408,6 +524,12 @@ llvm::Error runGraph(const Graph &g, const RunOptions &options,
   if (!options.outputDir.empty())
     if (llvm::Error err = writeOutputs(names, outputs, options.outputDir))
       return err;
+  if (!sizes->empty()) {
+    std::string line = "sizes:";
+    for (const auto &[symbol, value] : *sizes)
+      line += fmt::format(" ?{}={}", symbol, value);
+    os << line << '\n';
+  }
   for (size_t i = 0; i < outputs.size(); ++i)
     os << summarize(names[i], outputs[i]) << '\n';
   if (!options.expectedDir.empty())

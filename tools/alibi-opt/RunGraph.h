@@ -19,6 +19,12 @@ struct RunOptions {
   std::vector<std::string> inputs;
   /// Fill arguments without an --input with seeded uniform values in [-1, 1].
   std::optional<unsigned> randomSeed;
+  /// Values of the graph's size symbols for the random inputs (--dim
+  /// NAME=N); a symbol an --input file gives must agree with it.
+  SizeBindings dims;
+  /// Values the random inputs take for symbols neither --dim nor a file
+  /// gives (what --build's --seq and --kv-seq say).
+  SizeBindings defaultDims;
   /// Where `<output name>.npy` files go; none are written if empty.
   std::string outputDir;
   CompileOptions compile;
@@ -43,7 +49,8 @@ struct BenchResult {
 };
 
 /// Binds inputs, compiles and runs `g` on the chosen backend, writes the
-/// outputs and prints one summary line per output to `os`. Every input, the
+/// outputs and prints one summary line per output to `os` (after a line
+/// `sizes: ?s=N ...` when the graph has sizes known only at run time). Every input, the
 /// output directory and the expected outputs are checked before anything
 /// runs, and outputs are written only when all of them were computed, so an
 /// error leaves no output files (a mismatch with --expected-dir keeps them).
