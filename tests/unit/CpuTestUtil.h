@@ -64,8 +64,20 @@ inline std::vector<TensorData> randomInputs(const Graph &g, unsigned seed,
 /// and gives no outputs.
 inline std::vector<TensorData>
 runExecutable(Executable &exe, const std::vector<TensorData> &inputs) {
+  std::vector<TensorType> inputTypes;
+  for (const TensorData &t : inputs)
+    inputTypes.push_back(t.type());
+  // With sizes known only at run time, the inputs give the outputs' types.
+  llvm::Expected<std::vector<TensorType>> types =
+      exe.hasSymbolicSizes()
+          ? exe.resultTypesFor(inputTypes)
+          : llvm::Expected<std::vector<TensorType>>(exe.resultTypes().vec());
+  if (!types) {
+    ADD_FAILURE() << "run: " << firstMessage(types.takeError());
+    return {};
+  }
   std::vector<TensorData> outs;
-  for (const TensorType &t : exe.resultTypes())
+  for (const TensorType &t : *types)
     outs.emplace_back(t);
   std::vector<const TensorData *> in;
   for (const TensorData &t : inputs)
