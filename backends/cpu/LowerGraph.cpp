@@ -279,11 +279,10 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
   for (auto [k, t] : llvm::enumerate(g.outputs())) {
     Value dest = entry->getArgument(signature.numArguments + k);
     if (buffers[t.index()] != dest)
-      b.create<memref::CopyOp>(unknown,
-                               bufferAs(b, unknown, buffers[t.index()],
-                                        storageType(g.type(t)), g.type(t),
-                                        sizes),
-                               dest);
+      copyContiguous(b, unknown,
+                     bufferAs(b, unknown, buffers[t.index()],
+                              storageType(g.type(t)), g.type(t), sizes),
+                     dest, options);
   }
   for (size_t t = 0; t < root.size(); ++t)
     if (root[t] == TensorId(t) && lastUse[t] == kForever && buffers[t] &&

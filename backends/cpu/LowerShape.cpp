@@ -7,8 +7,9 @@
 // loop over the indices records the first bad one (row-major) in the
 // node's status row, which the executable turns into the reference's error.
 // concat, reduced to rows (RankReduction.h), copies each input's part of a
-// result row with one memref.copy of contiguous memory, which becomes a
-// memcpy: a key/value cache append is bandwidth, not arithmetic.
+// result row as contiguous memory (copyContiguous: a memcpy, or vector
+// loads and stores for a width known only at run time): a key/value cache
+// append is bandwidth, not arithmetic.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Lowering.h"
@@ -198,9 +199,10 @@ LogicalResult lowerConcat(NodeLowering &n) {
     Value offset = indexConstant(b, loc, 0);
     for (auto [k, input] : llvm::enumerate(n.inputs)) {
       Value columns = widths[k];
-      b.create<memref::CopyOp>(
-          loc, rowSlice(b, loc, input, row, indexConstant(b, loc, 0), columns),
-          rowSlice(b, loc, n.dest, row, offset, columns));
+      copyContiguous(
+          b, loc,
+          rowSlice(b, loc, input, row, indexConstant(b, loc, 0), columns),
+          rowSlice(b, loc, n.dest, row, offset, columns), *n.options);
       std::optional<int64_t> a = getConstantIntValue(offset),
                              c = getConstantIntValue(columns);
       offset = a && c ? indexConstant(b, loc, *a + *c)

@@ -194,6 +194,14 @@ void buildWorkLoop(
     const KernelOptions &options,
     llvm::function_ref<void(mlir::OpBuilder &, mlir::Location, mlir::Value)>
         body);
+/// Copies `src` into `dst`, memrefs of one element type and shape whose
+/// elements are contiguous in row-major order (identity layouts, or rank-1
+/// unit-stride views). A static shape becomes memref.copy, which lowers to
+/// a memcpy; a shape known only at run time a loop of vector loads and
+/// stores with a masked tail (memref.copy would call a runtime library
+/// function there, which neither the JIT nor an ahead-of-time object has).
+void copyContiguous(mlir::OpBuilder &b, mlir::Location loc, mlir::Value src,
+                    mlir::Value dst, const KernelOptions &options);
 /// A splat constant of a vector type, or a scalar constant.
 mlir::Value splatConstant(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Type type, double value);

@@ -3,6 +3,9 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 
@@ -92,6 +95,53 @@ llvm::SmallVector<Value, 4> loopIndices(OpBuilder &b, Location loc,
   for (unsigned d = 0; d < numLoops; ++d)
     out.push_back(b.create<linalg::IndexOp>(loc, d));
   return out;
+}
+
+/// `m` as a rank-1 memref of its elements (it must be contiguous).
+static Value flat(OpBuilder &b, Location loc, Value m) {
+  auto type = cast<MemRefType>(m.getType());
+  if (type.getRank() == 1)
+    return m;
+  ReassociationIndices all;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    all.push_back(d);
+  if (type.getRank() == 0)
+    return b.create<memref::ExpandShapeOp>(
+        loc, MemRefType::get({1}, type.getElementType()), m,
+        llvm::ArrayRef<ReassociationIndices>{});
+  return b.create<memref::CollapseShapeOp>(
+      loc, m, llvm::SmallVector<ReassociationIndices>{all});
+}
+
+void copyContiguous(OpBuilder &b, Location loc, Value src, Value dst,
+                    const KernelOptions &options) {
+  auto type = cast<MemRefType>(src.getType());
+  if (type.hasStaticShape()) {
+    b.create<memref::CopyOp>(loc, src, dst);
+    return;
+  }
+  Value from = flat(b, loc, src), to = flat(b, loc, dst);
+  Type element = type.getElementType();
+  int64_t lanes = options.lanes(element.getIntOrFloatBitWidth());
+  auto vec = VectorType::get({lanes}, element);
+  Value count = b.create<memref::DimOp>(loc, from, 0);
+  Value c0 = indexConstant(b, loc, 0), step = indexConstant(b, loc, lanes);
+  Value whole = b.create<arith::MulIOp>(
+      loc, b.create<arith::DivUIOp>(loc, count, step), step);
+  b.create<scf::ForOp>(loc, c0, whole, step, ValueRange{},
+                       [&](OpBuilder &b, Location loc, Value i, ValueRange) {
+                         Value v = b.create<vector::LoadOp>(loc, vec, from, i);
+                         b.create<vector::StoreOp>(loc, v, to, i);
+                         b.create<scf::YieldOp>(loc);
+                       });
+  // The tail, possibly empty: a mask of no lanes moves nothing.
+  Value mask = b.create<vector::CreateMaskOp>(
+      loc, VectorType::get({lanes}, b.getI1Type()),
+      ValueRange{b.create<arith::SubIOp>(loc, count, whole)});
+  Value zero = b.create<arith::ConstantOp>(loc, vec, b.getZeroAttr(vec));
+  Value tail = b.create<vector::MaskedLoadOp>(loc, vec, from, ValueRange{whole},
+                                              mask, zero);
+  b.create<vector::MaskedStoreOp>(loc, to, ValueRange{whole}, mask, tail);
 }
 
 void buildParallelGeneric(

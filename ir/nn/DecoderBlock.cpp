@@ -7,7 +7,9 @@
 // 3. h = LN1(x); qkv = einsum("bsD,Dnd->bnsd") + bqkv puts every head in
 //    attention's [b, heads, S, head_dim] layout at once; q, k and v are
 //    gathers of their head ranges along axis 1, exact and without a
-//    transpose.
+//    transpose. With a cache, the past keys and values go before the new
+//    ones (concat along the positions), and attention's decode offset,
+//    keys minus queries, is the past length.
 // 4. y = x + einsum("bhsd,hdD->bsD", attention(q, k, v), wo) + bo.
 // 5. out = y + einsum("bsF,FD->bsD", gelu_tanh(LN2(y) w1 + b1), w2) + b2.
 //
@@ -174,14 +176,49 @@ static TensorId headRange(Builder &b, int64_t first, int64_t count,
                     uniqueName(b.graph(), name));
 }
 
+/// A cache of the block's kv heads and head dimension, for x's batch and
+/// element type.
+static llvm::Error checkCache(const Graph &g, TensorId x, const KvCache &past,
+                              const DecoderBlockOptions &o) {
+  TensorType xt = g.type(x);
+  llvm::Expected<TensorType> kt = detail::typeOf(g, past.keys, kCtx, "keys");
+  if (!kt)
+    return kt.takeError();
+  llvm::Expected<TensorType> vt =
+      detail::typeOf(g, past.values, kCtx, "values");
+  if (!vt)
+    return vt.takeError();
+  for (const TensorType *t : {&*kt, &*vt}) {
+    const char *what = t == &*kt ? "keys" : "values";
+    if (t->elementType() != xt.elementType() || t->rank() != 4 ||
+        t->dim(0) != xt.dim(0) || t->dim(1) != o.kvHeadCount() ||
+        t->dim(3) != o.headDim())
+      return makeError(fmt::format("{}: the cached {} are {}; expected {}"
+                                   "[{},{},P,{}] for x {}",
+                                   kCtx.str(), what, t->str(),
+                                   dtypeName(xt.elementType()).str(),
+                                   sizeStr(xt.dim(0)), o.kvHeadCount(),
+                                   o.headDim(), xt.str()));
+  }
+  if (kt->dim(2) != vt->dim(2))
+    return makeError(fmt::format("{}: the cached keys {} and values {} hold "
+                                 "different numbers of positions",
+                                 kCtx.str(), kt->str(), vt->str()));
+  return llvm::Error::success();
+}
+
 llvm::Expected<DecoderBlock> buildDecoderBlock(Graph &graph, TensorId x,
                                                const DecoderBlockWeights &w,
-                                               const DecoderBlockOptions &o) {
+                                               const DecoderBlockOptions &o,
+                                               std::optional<KvCache> past) {
   if (llvm::Error err = o.validate())
     return err;
   llvm::Expected<DType> dtypeOr = checkTypes(graph, x, w, o);
   if (!dtypeOr)
     return dtypeOr.takeError();
+  if (past)
+    if (llvm::Error err = checkCache(graph, x, *past, o))
+      return err;
   DType dtype = *dtypeOr;
   int64_t heads = o.heads, kvHeads = o.kvHeadCount();
 
@@ -199,6 +236,10 @@ llvm::Expected<DecoderBlock> buildDecoderBlock(Graph &graph, TensorId x,
                         uniqueName(g, "k"));
   TensorId v = b.gather(qkv, headRange(b, heads + kvHeads, kvHeads, "v_heads"),
                         1, uniqueName(g, "v"));
+  if (past) {
+    k = b.concat({past->keys, k}, 2, uniqueName(g, "keys"));
+    v = b.concat({past->values, v}, 2, uniqueName(g, "values"));
+  }
   if (b.hasError())
     return detail::finish(b, TensorId(), kCtx).takeError();
 
@@ -219,7 +260,7 @@ llvm::Expected<DecoderBlock> buildDecoderBlock(Graph &graph, TensorId x,
   if (!done)
     return done.takeError();
   graph = std::move(g);
-  return DecoderBlock{out, y, *attn};
+  return DecoderBlock{out, y, *attn, k, v};
 }
 
 } // namespace einsum::nn

@@ -78,6 +78,13 @@ llvm::Expected<DecoderBlockWeights>
 createDecoderBlockWeights(Graph &g, const DecoderBlockOptions &options,
                           llvm::StringRef prefix = "");
 
+/// The keys and values of the positions before a block's new tokens, each
+/// [b, G, P, head_dim] (P may be a size known only at run time, ?p): what
+/// a block with a key/value cache reads.
+struct KvCache {
+  TensorId keys, values;
+};
+
 /// The tensors of a built block.
 struct DecoderBlock {
   /// [b, S, D].
@@ -86,13 +93,21 @@ struct DecoderBlock {
   TensorId residual;
   /// The attention's result before the output projection: [b, H, S, hd].
   TensorId attention;
+  /// The keys and values the block attended over, [b, G, P + S, hd] with a
+  /// cache (the past, then the new tokens'), [b, G, S, hd] without: the
+  /// cache of the next step.
+  TensorId keys, values;
 };
 
-/// Appends one block over x [b, S, D]. Refuses, before the graph changes,
-/// invalid options, an x or a weight of the wrong shape or element type.
+/// Appends one block over x [b, S, D]. With `past`, the S new tokens sit at
+/// positions P .. P + S - 1 after the P cached ones and attend over all P +
+/// S (causally, with ALiBi's distances from those positions); without, at
+/// 0 .. S - 1. Refuses, before the graph changes, invalid options, an x, a
+/// cache or a weight of the wrong shape or element type.
 llvm::Expected<DecoderBlock>
 buildDecoderBlock(Graph &g, TensorId x, const DecoderBlockWeights &weights,
-                  const DecoderBlockOptions &options);
+                  const DecoderBlockOptions &options,
+                  std::optional<KvCache> past = std::nullopt);
 
 } // namespace einsum::nn
 

@@ -164,10 +164,42 @@ buildDecoderBlockGraph(const BuildOptions &o) {
 
   Graph g("decoder_block");
   Builder b(g);
-  Lengths len = lengths(o);
-  TensorId x = b.input("x", TensorType(block.dtype, {o.batch.value_or(1),
-                                                     len.queries,
-                                                     block.hidden}));
+  int64_t batch = o.batch.value_or(1);
+  if (!o.kvCache) {
+    Lengths len = lengths(o);
+    TensorId x = b.input(
+        "x", TensorType(block.dtype, {batch, len.queries, block.hidden}));
+    if (llvm::Error err = b.takeError())
+      return err;
+    llvm::Expected<nn::DecoderBlockWeights> weights =
+        nn::createDecoderBlockWeights(g, block);
+    if (!weights)
+      return weights.takeError();
+    llvm::Expected<nn::DecoderBlock> out =
+        nn::buildDecoderBlock(g, x, *weights, block);
+    if (!out)
+      return out.takeError();
+    b.output(out->out, "out");
+    return BuiltGraph{std::move(g), std::move(len.defaults)};
+  }
+  // A step with a cache: --seq new tokens after --kv-seq cached ones, ?s
+  // and ?p with --dynamic (only ?p with --dynamic=keys).
+  int64_t tokens = o.seq.value_or(1), past = o.kvSeq.value_or(64);
+  SizeBindings defaults;
+  if (o.dynamic != DynamicLengths::None) {
+    defaults["p"] = past;
+    past = symbolSize("p");
+  }
+  if (o.dynamic == DynamicLengths::All) {
+    defaults["s"] = tokens;
+    tokens = symbolSize("s");
+  }
+  TensorId x =
+      b.input("x", TensorType(block.dtype, {batch, tokens, block.hidden}));
+  TensorType cacheType(block.dtype,
+                       {batch, block.kvHeadCount(), past, block.headDim()});
+  nn::KvCache cache{b.input("past_keys", cacheType),
+                    b.input("past_values", cacheType)};
   if (llvm::Error err = b.takeError())
     return err;
   llvm::Expected<nn::DecoderBlockWeights> weights =
@@ -175,11 +207,13 @@ buildDecoderBlockGraph(const BuildOptions &o) {
   if (!weights)
     return weights.takeError();
   llvm::Expected<nn::DecoderBlock> out =
-      nn::buildDecoderBlock(g, x, *weights, block);
+      nn::buildDecoderBlock(g, x, *weights, block, cache);
   if (!out)
     return out.takeError();
   b.output(out->out, "out");
-  return BuiltGraph{std::move(g), std::move(len.defaults)};
+  b.output(out->keys, "keys");
+  b.output(out->values, "values");
+  return BuiltGraph{std::move(g), std::move(defaults)};
 }
 
 /// Options given to a graph that does not use them are errors, not ignored.
@@ -205,7 +239,10 @@ llvm::Expected<BuiltGraph> buildGraph(const BuildOptions &o) {
   switch (o.kind) {
   case BuildKind::Attention:
     if (llvm::Error err = refuseUnused(
-            {{"hidden", bool(o.hidden)}, {"ffn", bool(o.ffn)}}, "attention",
+            {{"hidden", bool(o.hidden)},
+             {"ffn", bool(o.ffn)},
+             {"kv-cache", o.kvCache}},
+            "attention",
             "its sizes are --batch, --heads, --kv-heads, --seq, --kv-seq and "
             "--head-dim"))
       return err;
@@ -219,7 +256,8 @@ llvm::Expected<BuiltGraph> buildGraph(const BuildOptions &o) {
              {"max-bias", bool(o.maxBias)},
              {"causal", bool(o.causal)},
              {"hidden", bool(o.hidden)},
-             {"ffn", bool(o.ffn)}},
+             {"ffn", bool(o.ffn)},
+             {"kv-cache", o.kvCache}},
             "alibi-bias",
             "it takes --batch, --heads, --seq, --kv-seq and --dtype"))
       return err;
@@ -233,15 +271,16 @@ llvm::Expected<BuiltGraph> buildGraph(const BuildOptions &o) {
       return g.takeError();
   case BuildKind::DecoderBlock:
     if (llvm::Error err = refuseUnused(
-            {{"head-dim", bool(o.headDim)}, {"kv-seq", bool(o.kvSeq)}},
+            {{"head-dim", bool(o.headDim)},
+             {"kv-seq", bool(o.kvSeq) && !o.kvCache}},
             "decoder-block",
             "its sizes are --batch, --seq, --hidden, --heads, --kv-heads and "
             "--ffn; the head dimension is --hidden / --heads"))
       return err;
-    if (o.dynamic == DynamicLengths::Keys)
-      return makeError("--dynamic=keys does not apply to "
-                       "--build=decoder-block: its tokens attend to each "
-                       "other; use --dynamic");
+    if (o.dynamic == DynamicLengths::Keys && !o.kvCache)
+      return makeError("--dynamic=keys needs --kv-cache with "
+                       "--build=decoder-block: without a cache its tokens "
+                       "are its keys; use --dynamic");
     return buildDecoderBlockGraph(o);
   }
   llvm_unreachable("unknown build kind");

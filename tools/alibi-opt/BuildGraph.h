@@ -45,6 +45,8 @@ struct BuildOptions {
   std::optional<DType> dtype;
   std::optional<int64_t> hidden, ffn;
   DynamicLengths dynamic = DynamicLengths::None;
+  /// --kv-cache: the decoder block reads and returns a key/value cache.
+  bool kvCache = false;
 };
 
 /// A built graph, and the values its symbols take for --random-inputs when

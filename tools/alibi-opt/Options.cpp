@@ -158,7 +158,8 @@ BuildOptions buildOptions(const Options &opts) {
       given(opts.maxBias), given(opts.causal),   given(opts.dtype),
       given(opts.hidden),  given(opts.ffn),
       opts.dynamic.getNumOccurrences() ? opts.dynamic.getValue()
-                                       : DynamicLengths::None};
+                                       : DynamicLengths::None,
+      bool(opts.kvCache)};
 }
 
 /// The options of ahead-of-time compilation.
@@ -213,7 +214,8 @@ llvm::Error validate(const Options &opts) {
   for (const cl::Option *o : std::initializer_list<const cl::Option *>{
            &opts.batch, &opts.heads, &opts.kvHeads, &opts.seq, &opts.kvSeq,
            &opts.headDim, &opts.position, &opts.slopes, &opts.maxBias,
-           &opts.causal, &opts.dtype, &opts.hidden, &opts.ffn, &opts.dynamic})
+           &opts.causal, &opts.dtype, &opts.hidden, &opts.ffn, &opts.dynamic,
+           &opts.kvCache})
     if (o->getNumOccurrences() && !opts.build.getNumOccurrences())
       return makeError(fmt::format("--{} needs --build", o->ArgStr.str()));
   if (!opts.run && (!opts.inputs.empty() || !opts.outputDir.empty() ||

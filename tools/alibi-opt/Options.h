@@ -232,6 +232,14 @@ struct Options {
       llvm::cl::desc("--build: causal attention (decoder-block: on; "
                      "--causal=false turns it off)"),
       llvm::cl::cat(category)};
+  llvm::cl::opt<bool> kvCache{
+      "kv-cache",
+      llvm::cl::desc("--build=decoder-block: with a key/value cache: inputs "
+                     "x (--seq new tokens, 1 by default) and past_keys, "
+                     "past_values [batch, kv-heads, P, head_dim] (P = "
+                     "--kv-seq, or ?p with --dynamic); outputs out, keys, "
+                     "values"),
+      llvm::cl::cat(category)};
   llvm::cl::opt<DynamicLengths> dynamic{
       "dynamic",
       llvm::cl::desc("--build: lengths known only at run time (--seq and "
