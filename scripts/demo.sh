@@ -4,8 +4,10 @@
 # reference backend against a direct loop implementation; then compile its
 # text form at -O0..-O3, showing the graph before and after fusion, and run
 # every level on the reference and the cpu backend against the unoptimized
-# result, timing both side by side; last, a causal ALiBi attention at 1024
-# positions on the cpu backend at -O0, -O2 and -O3.
+# result, timing both side by side; then a causal ALiBi attention at 1024
+# positions on the cpu backend at -O0, -O2 and -O3; last, a small ALiBi
+# language model generating token by token with a key/value cache, its two
+# graphs over lengths known only at run time compiled once each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,4 +86,9 @@ for level in O0 O2 O3; do
   row "-$level" "" "$cpu" "$(awk -v g="$gflops" 'BEGIN{printf "%.1f", g/2}')" \
     "$(awk -v b="$base" -v c="$cpu" 'BEGIN{printf "%.1fx", b/c}')"
 done
+
+echo
+echo "== 8. A model, token by token: 4 decoder blocks (8 heads over 2 kv heads), a prompt of 16 tokens, 32 decode steps"
+echo "(prefill and decode graphs with lengths known only at run time, -O3, compiled once each; the first steps checked against the model written as loops)"
+"$BIN/generate"
 echo "outputs written to $OUT/"

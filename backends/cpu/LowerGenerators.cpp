@@ -19,6 +19,9 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/xxhash.h"
+
 #include <limits>
 
 using namespace mlir;
@@ -51,14 +54,29 @@ static LogicalResult emitData(NodeLowering &n, llvm::ArrayRef<double> values) {
   }
   auto module =
       n.b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  std::string name = "eg_data_" + std::to_string(n.id.index());
   MemRefType memrefType = toMemRefType(ctx, type);
-  {
-    OpBuilder::InsertionGuard guard(n.b);
-    n.b.setInsertionPointToStart(module.getBody());
-    n.b.create<memref::GlobalOp>(n.loc, name, n.b.getStringAttr("private"),
-                                 memrefType, data, /*constant=*/true,
-                                 n.b.getI64IntegerAttr(64));
+  // Named by content: equal data (every layer's slopes) is one global, and
+  // the kernels reading it print alike and are shared too.
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  os << memrefType << data;
+  std::string name;
+  for (unsigned suffix = 0;; ++suffix) {
+    name = "eg_data_" +
+           llvm::utohexstr(llvm::xxh3_64bits(key), /*LowerCase=*/true) +
+           (suffix ? "_" + std::to_string(suffix) : "");
+    auto existing = module.lookupSymbol<memref::GlobalOp>(name);
+    if (!existing) {
+      OpBuilder::InsertionGuard guard(n.b);
+      n.b.setInsertionPointToStart(module.getBody());
+      n.b.create<memref::GlobalOp>(n.loc, name, n.b.getStringAttr("private"),
+                                   memrefType, data, /*constant=*/true,
+                                   n.b.getI64IntegerAttr(64));
+      break;
+    }
+    if (existing.getType() == memrefType &&
+        existing.getInitialValueAttr() == data)
+      break;
   }
   Value global = n.b.create<memref::GetGlobalOp>(n.loc, memrefType, name);
   n.b.create<memref::CopyOp>(n.loc, global, n.dest);

@@ -3,9 +3,11 @@
 // 1. The function takes every argument, then every output, as an identity-
 //    layout memref (plus the gather status, if any gather): results are
 //    written straight into the caller's buffers, with no bufferization.
-// 2. Nodes are lowered in topological order. A node whose result is a graph
-//    output writes into that output's buffer; any other node into a fresh
-//    64-byte aligned memref.alloc. expand_dims and reshape are views of
+// 2. Nodes are lowered in topological order, each into a function of its
+//    own that the entry calls (lowerKernel; nodes whose code prints alike
+//    share one). A node whose result is a graph output writes into that
+//    output's buffer; any other node into a fresh 64-byte aligned
+//    memref.alloc. expand_dims and reshape are views of
 //    their input's buffer. Elementwise ops, reduce, softmax, transpose and
 //    concat read and write views of their buffers over reduced shapes
 //    (RankReduction.h); a tensor of rank above kMaxRank, which only an
@@ -33,6 +35,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+#include <map>
 
 // An op added to Ops.def must be lowered or refused here.
 #pragma GCC diagnostic error "-Wswitch"
@@ -81,6 +85,65 @@ static LogicalResult lowerNode(NodeLowering &n) {
   llvm_unreachable("every op kind is handled above");
 }
 
+/// The kernels the graph's nodes became, by their printed form: nodes that
+/// lower to the same code (every layer of a model) call one function.
+struct KernelTable {
+  ModuleOp module;
+  std::map<std::string, func::FuncOp> byText;
+  unsigned count = 0;
+};
+
+/// Lowers node `n` into a function of its own and calls it at the insertion
+/// point of `b` with `operands`: its inputs, its destination, its row of the
+/// gather status (if a gather) and the symbols' values. Each kernel is a
+/// separate function for LLVM (never inlined into the entry: optimizing one
+/// function that holds a whole model is slow), internal to the module.
+static LogicalResult lowerKernel(NodeLowering &n, OpBuilder &b,
+                                 ValueRange operands, unsigned numInputs,
+                                 const std::vector<std::string> &symbols,
+                                 KernelTable &kernels) {
+  MLIRContext *ctx = b.getContext();
+  llvm::SmallVector<Type> types;
+  for (Value v : operands)
+    types.push_back(v.getType());
+  OpBuilder kb(ctx);
+  kb.setInsertionPointToEnd(kernels.module.getBody());
+  auto kernel = kb.create<func::FuncOp>(n.loc, "eg_kernel",
+                                        kb.getFunctionType(types, {}));
+  kernel.setPrivate();
+  kernel->setAttr("no_inline", kb.getUnitAttr());
+  kernel->setAttr("llvm.linkage",
+                  LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  Block *body = kernel.addEntryBlock();
+  kb.setInsertionPointToStart(body);
+  SizeValues sizes;
+  for (auto [k, symbol] : llvm::enumerate(symbols))
+    sizes.bind(symbol, body->getArgument(operands.size() - symbols.size() + k));
+  NodeLowering k{kb, n.loc, n.g, n.id, {}, {}, Value(), n.options, &sizes};
+  k.reduced = n.reduced;
+  for (unsigned i = 0; i < numInputs; ++i)
+    k.inputs.push_back(body->getArgument(i));
+  k.dest = body->getArgument(numInputs);
+  if (n.status)
+    k.status = body->getArgument(numInputs + 1);
+  if (failed(lowerNode(k)))
+    return failure();
+  kb.create<func::ReturnOp>(n.loc);
+  n.scratchBytes = k.scratchBytes;
+
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  // Numbered from the kernel itself, so that equal code prints alike.
+  kernel->print(os, OpPrintingFlags().useLocalScope().assumeVerified());
+  auto [it, fresh] = kernels.byText.try_emplace(text, kernel);
+  if (fresh)
+    kernel.setSymName("eg_kernel_" + std::to_string(kernels.count++));
+  else
+    kernel.erase();
+  b.create<func::CallOp>(n.loc, it->second, operands);
+  return success();
+}
+
 static bool isView(OpKind op) {
   return op == OpKind::ExpandDims || op == OpKind::Reshape;
 }
@@ -102,6 +165,23 @@ static Value bufferAs(OpBuilder &b, Location loc, Value buffer,
   if (held.shape() == type.shape())
     return buffer;
   return viewAs(b, loc, buffer, type, sizes);
+}
+
+/// Row `slot` of the gather status [G, 2], as a [1, 2] view.
+static Value statusRow(OpBuilder &b, Location loc, Value status,
+                       int64_t slot) {
+  llvm::SmallVector<OpFoldResult> offsets = {
+      OpFoldResult(indexConstant(b, loc, slot)), b.getIndexAttr(0)};
+  llvm::SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                           b.getIndexAttr(2)};
+  llvm::SmallVector<OpFoldResult> strides = {b.getIndexAttr(1),
+                                             b.getIndexAttr(1)};
+  // A dynamic offset in the type: every row has the same type.
+  auto type = MemRefType::get(
+      {1, 2}, b.getI64Type(),
+      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, {2, 1}));
+  return b.create<memref::SubViewOp>(loc, type, status, offsets, sizes,
+                                     strides);
 }
 
 /// Refuses a tensor the lowering would carry at a rank above kMaxRank: an
@@ -205,9 +285,16 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
   std::vector<TensorType> argumentTypes;
   for (TensorId t : g.arguments())
     argumentTypes.push_back(g.type(t));
-  for (const SymbolSource &s : symbolSources(argumentTypes))
-    sizes.bind(s.symbol, b.create<memref::DimOp>(
-                             unknown, entry->getArgument(s.argument), s.dim));
+  std::vector<std::string> symbols;
+  llvm::SmallVector<Value> symbolValues;
+  for (const SymbolSource &s : symbolSources(argumentTypes)) {
+    Value v = b.create<memref::DimOp>(unknown, entry->getArgument(s.argument),
+                                      s.dim);
+    sizes.bind(s.symbol, v);
+    symbols.push_back(s.symbol);
+    symbolValues.push_back(v);
+  }
+  KernelTable kernels{*module};
 
   std::vector<Value> buffers(g.numTensors());
   for (auto [k, t] : llvm::enumerate(g.arguments()))
@@ -250,7 +337,7 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
                                          sizes.dynamicSizes(b, loc, storage),
                                          b.getI64IntegerAttr(64));
       }
-      NodeLowering n{b, loc, g, id, {}, Value(), status, 0, &options, &sizes};
+      NodeLowering n{b, loc, g, id, {}, Value(), Value(), &options, &sizes};
       if (reduced[id.index()])
         n.reduced = &*reduced[id.index()];
       n.dest = bufferAs(b, loc, dest, storage, n.resultType(), sizes);
@@ -258,9 +345,16 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
         n.inputs.push_back(bufferAs(b, loc, buffers[t.index()],
                                     storageType(g.type(t)), n.inputType(k),
                                     sizes));
-      if (node.op == OpKind::Gather)
-        n.statusSlot = gatherSlot++;
-      if (failed(lowerNode(n)))
+      llvm::SmallVector<Value> operands(n.inputs.begin(), n.inputs.end());
+      operands.push_back(n.dest);
+      if (node.op == OpKind::Gather) {
+        // Its own row of the status, so that gathers share kernels.
+        n.status = statusRow(b, loc, status, gatherSlot++);
+        operands.push_back(n.status);
+      }
+      operands.append(symbolValues.begin(), symbolValues.end());
+      if (failed(lowerKernel(n, b, operands, node.inputs.size(), symbols,
+                             kernels)))
         return failure();
       buffers[out.index()] = dest;
       model.scratchBytes[id.index()] = n.scratchBytes;

@@ -108,7 +108,8 @@ LogicalResult lowerGather(NodeLowering &n) {
   for (unsigned d = 0; d < indices.rank(); ++d)
     indexDims.push_back(n.dim(indices, d));
   Value tableBuf = n.inputs[0], indexBuf = n.inputs[1];
-  Value slot = indexConstant(n.b, n.loc, n.statusSlot);
+  // The node's own [1, 2] row of the status.
+  Value slot = indexConstant(n.b, n.loc, 0);
   Value c0 = indexConstant(n.b, n.loc, 0), c1 = indexConstant(n.b, n.loc, 1);
 
   // 1. Record the first out-of-range index and its row-major position.

@@ -107,9 +107,8 @@ struct NodeLowering {
   NodeId id;
   llvm::SmallVector<mlir::Value, 4> inputs;
   mlir::Value dest;
-  /// gather: this node's row of the status memref.
+  /// gather: this node's row of the status, a [1, 2] memref.
   mlir::Value status;
-  int64_t statusSlot = 0;
   const KernelOptions *options = nullptr;
   /// The symbols' values (always set by lowerGraph).
   const SizeValues *sizes = nullptr;

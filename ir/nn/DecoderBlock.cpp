@@ -155,6 +155,36 @@ static TensorId layerNorm(Builder &b, TensorId x, TensorId gamma, TensorId beta,
   return b.add(b.mul(normed, gamma), beta, uniqueName(g, name));
 }
 
+llvm::Expected<TensorId> buildLayerNorm(Graph &g, TensorId x, TensorId gamma,
+                                        TensorId beta, double epsilon) {
+  llvm::StringRef ctx = "layer norm";
+  llvm::Expected<TensorType> xt = detail::typeOf(g, x, ctx, "x");
+  if (!xt)
+    return xt.takeError();
+  if (xt->rank() == 0 || !isFloat(xt->elementType()))
+    return makeError(fmt::format("{}: x is {}; expected a float tensor of "
+                                 "rank 1 or more",
+                                 ctx.str(), xt->str()));
+  TensorType paramType(xt->elementType(), {xt->dim(xt->rank() - 1)});
+  for (auto [what, t] : {std::pair{"gamma", gamma}, {"beta", beta}}) {
+    llvm::Expected<TensorType> pt = detail::typeOf(g, t, ctx, what);
+    if (!pt)
+      return pt.takeError();
+    if (*pt != paramType)
+      return makeError(fmt::format("{}: {} is {}; expected {} for x {}",
+                                   ctx.str(), what, pt->str(), paramType.str(),
+                                   xt->str()));
+  }
+  if (!(epsilon >= 0) || !std::isfinite(epsilon))
+    return makeError(fmt::format("{}: epsilon is {}; expected a finite "
+                                 "number at least 0",
+                                 ctx.str(), epsilon));
+  Builder b(g);
+  TensorId eps =
+      b.scalar(epsilon, xt->elementType(), uniqueName(g, "ln_eps"));
+  return detail::finish(b, layerNorm(b, x, gamma, beta, eps, "ln"), ctx);
+}
+
 /// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), BLOOM's gelu.
 static TensorId geluTanh(Builder &b, TensorId x, DType dtype) {
   const Graph &g = b.graph();

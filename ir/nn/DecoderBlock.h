@@ -99,6 +99,12 @@ struct DecoderBlock {
   TensorId keys, values;
 };
 
+/// (x - mean) / sqrt(var + epsilon) * gamma + beta over the last axis of x,
+/// with the biased variance, as torch.nn.LayerNorm; gamma and beta are
+/// [D]. A model's final LayerNorm.
+llvm::Expected<TensorId> buildLayerNorm(Graph &g, TensorId x, TensorId gamma,
+                                        TensorId beta, double epsilon = 1e-5);
+
 /// Appends one block over x [b, S, D]. With `past`, the S new tokens sit at
 /// positions P .. P + S - 1 after the P cached ones and attend over all P +
 /// S (causally, with ALiBi's distances from those positions); without, at

@@ -7,6 +7,7 @@
 #include "ir/nn/DecoderBlock.h"
 
 #include "CpuTestUtil.h"
+#include "examples/generate/DirectDecoder.h"
 #include "backends/reference/ReferenceBackend.h"
 #include "ir/Builder.h"
 #include "ir/Printer.h"
@@ -30,20 +31,6 @@ struct BlockCase {
   int64_t batch, seq, hidden, heads, kvHeads, ffn;
   DType dtype;
 };
-
-/// Press et al. for any head count, in closed form:
-/// with p the largest power of two <= n, 2^(-8(h+1)/p) for h < p and
-/// 2^(-4(2(h-p)+1)/p) after.
-std::vector<double> closedFormSlopes(int64_t n) {
-  int64_t p = 1;
-  while (2 * p <= n)
-    p *= 2;
-  std::vector<double> m(n);
-  for (int64_t h = 0; h < n; ++h)
-    m[h] = h < p ? std::exp2(-8.0 * double(h + 1) / double(p))
-                 : std::exp2(-4.0 * double(2 * (h - p) + 1) / double(p));
-  return m;
-}
 
 /// A tensor's elements as doubles, row-major.
 using Vec = std::vector<double>;
@@ -101,98 +88,15 @@ Vec values(const TensorData &t) {
   return v;
 }
 
-/// LayerNorm of each row of `rows` x `d`.
-Vec directLayerNorm(const Vec &x, int64_t rows, int64_t d, const Vec &gamma,
-                    const Vec &beta) {
-  Vec y(x.size());
-  for (int64_t r = 0; r < rows; ++r) {
-    double sum = 0;
-    for (int64_t i = 0; i < d; ++i)
-      sum += x[r * d + i];
-    double mean = sum / double(d), sq = 0;
-    for (int64_t i = 0; i < d; ++i)
-      sq += (x[r * d + i] - mean) * (x[r * d + i] - mean);
-    double inv = 1 / std::sqrt(sq / double(d) + 1e-5);
-    for (int64_t i = 0; i < d; ++i)
-      y[r * d + i] = (x[r * d + i] - mean) * inv * gamma[i] + beta[i];
-  }
-  return y;
-}
-
-/// The block from its definition, one position at a time.
+/// The block as plain loops (examples/generate/DirectDecoder.h) on the
+/// inputs x, then the weights in creation order.
 Vec directBlock(const BlockCase &c, const std::vector<TensorData> &in) {
-  const int64_t B = c.batch, S = c.seq, D = c.hidden, H = c.heads,
-                G = c.kvHeads, F = c.ffn, hd = D / H, N = H + 2 * G;
-  Vec x = values(in[0]), ln1g = values(in[1]), ln1b = values(in[2]),
-      wqkv = values(in[3]), bqkv = values(in[4]), wo = values(in[5]),
-      bo = values(in[6]), ln2g = values(in[7]), ln2b = values(in[8]),
-      w1 = values(in[9]), b1 = values(in[10]), w2 = values(in[11]),
-      b2 = values(in[12]);
-  Vec slopes = closedFormSlopes(H);
-  Vec h1 = directLayerNorm(x, B * S, D, ln1g, ln1b);
-  // proj[b][s][n][e]: position-major, unlike the graph's head-major layout.
-  Vec proj(B * S * N * hd, 0.0);
-  for (int64_t r = 0; r < B * S; ++r)
-    for (int64_t n = 0; n < N; ++n)
-      for (int64_t e = 0; e < hd; ++e) {
-        double acc = bqkv[n * hd + e];
-        for (int64_t i = 0; i < D; ++i)
-          acc += h1[r * D + i] * wqkv[(i * N + n) * hd + e];
-        proj[(r * N + n) * hd + e] = acc;
-      }
-  auto at = [&](int64_t b, int64_t s, int64_t n, int64_t e) {
-    return proj[((b * S + s) * N + n) * hd + e];
-  };
-  Vec y(B * S * D);
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t i = 0; i < S; ++i) {
-      Vec heads(H * hd, 0.0);
-      for (int64_t h = 0; h < H; ++h) {
-        int64_t kvh = h / (H / G);
-        // Causal: keys 0..i only; ALiBi -m (i - j).
-        Vec logit(i + 1);
-        double mx = -INFINITY;
-        for (int64_t j = 0; j <= i; ++j) {
-          double dot = 0;
-          for (int64_t e = 0; e < hd; ++e)
-            dot += at(b, i, h, e) * at(b, j, H + kvh, e);
-          logit[j] = dot / std::sqrt(double(hd)) - slopes[h] * double(i - j);
-          mx = std::max(mx, logit[j]);
-        }
-        double z = 0;
-        for (double &l : logit)
-          z += (l = std::exp(l - mx));
-        for (int64_t j = 0; j <= i; ++j)
-          for (int64_t e = 0; e < hd; ++e)
-            heads[h * hd + e] += logit[j] / z * at(b, j, H + G + kvh, e);
-      }
-      for (int64_t o = 0; o < D; ++o) {
-        double acc = bo[o];
-        for (int64_t he = 0; he < H * hd; ++he)
-          acc += heads[he] * wo[he * D + o];
-        y[(b * S + i) * D + o] = x[(b * S + i) * D + o] + acc;
-      }
-    }
-  Vec h2 = directLayerNorm(y, B * S, D, ln2g, ln2b);
-  Vec out(B * S * D);
-  const double pi = std::acos(-1.0);
-  for (int64_t r = 0; r < B * S; ++r) {
-    Vec act(F);
-    for (int64_t f = 0; f < F; ++f) {
-      double u = b1[f];
-      for (int64_t i = 0; i < D; ++i)
-        u += h2[r * D + i] * w1[i * F + f];
-      act[f] = 0.5 * u *
-               (1 + std::tanh(std::sqrt(2 / pi) * (u + 0.044715 * u * u * u)));
-    }
-    for (int64_t o = 0; o < D; ++o) {
-      double acc = b2[o];
-      for (int64_t f = 0; f < F; ++f)
-        acc += act[f] * w2[f * D + o];
-      out[r * D + o] = y[r * D + o] + acc;
-    }
-  }
-  return out;
+  direct::BlockWeights w{values(in[1]), values(in[2]),  values(in[3]),
+                         values(in[4]), values(in[5]),  values(in[6]),
+                         values(in[7]), values(in[8]),  values(in[9]),
+                         values(in[10]), values(in[11]), values(in[12])};
+  return direct::block({c.hidden, c.heads, c.kvHeads, c.ffn}, w,
+                       values(in[0]), c.batch, c.seq);
 }
 
 class DecoderBlockTest : public ::testing::TestWithParam<BlockCase> {};
@@ -248,6 +152,95 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<BlockCase> &info) {
       return std::string(info.param.name);
     });
+
+/// A prompt of P positions through the block without a cache gives its
+/// keys and values; the block with that cache (P known only at run time)
+/// over S more positions gives what the block computes for them over the
+/// whole sequence at once, and the cache grown by S.
+TEST(DecoderBlockCache, StepsMatchTheWholeSequence) {
+  registerAllPasses();
+  registerBuiltinBackends();
+  BlockCase c{"cache", 1, 0, 32, 4, 2, 48, DType::F32};
+  DecoderBlockOptions o;
+  o.hidden = c.hidden;
+  o.heads = c.heads;
+  o.kvHeads = c.kvHeads;
+  o.ffn = c.ffn;
+  int64_t hd = o.headDim();
+
+  auto build = [&](bool cached) {
+    Graph g(cached ? "step" : "prompt");
+    Builder b(g);
+    int64_t seq = cached ? 3 : symbolSize("s");
+    TensorId x = b.input("x", TensorType::f32({1, seq, c.hidden}));
+    std::optional<KvCache> past;
+    TensorType cacheType =
+        TensorType::f32({1, c.kvHeads, symbolSize("p"), hd});
+    if (cached)
+      past = KvCache{b.input("past_keys", cacheType),
+                     b.input("past_values", cacheType)};
+    DecoderBlockWeights w = llvm::cantFail(createDecoderBlockWeights(g, o));
+    DecoderBlock out = llvm::cantFail(buildDecoderBlock(g, x, w, o, past));
+    b.output(out.out, "out");
+    b.output(out.keys, "keys");
+    b.output(out.values, "values");
+    EXPECT_FALSE(bool(b.takeError()));
+    EXPECT_FALSE(bool(verify(g))) << printGraph(g);
+    PassManager pm;
+    pm.addPasses(llvm::cantFail(parsePipeline(optLevelPipeline(3))));
+    EXPECT_FALSE(bool(pm.run(g)));
+    return g;
+  };
+  Graph prompt = build(false), step = build(true);
+  EXPECT_NE(printGraph(step).find("= attention "), std::string::npos);
+
+  for (llvm::StringRef name : {"reference", "cpu"}) {
+    llvm::Expected<std::unique_ptr<Backend>> backend = createBackend(name);
+    if (!backend) {
+      llvm::consumeError(backend.takeError());
+      continue;
+    }
+    // Each graph compiled once for every length.
+    auto promptExe = llvm::cantFail((*backend)->compile(prompt, {}));
+    auto stepExe = llvm::cantFail((*backend)->compile(step, {}));
+    for (int64_t p : {1, 5, 40}) {
+      SCOPED_TRACE(name.str() + ", P = " + std::to_string(p));
+      BlockCase whole = c;
+      whole.seq = p + 3;
+      Block blk = makeBlock(whole, 5);
+      Vec x = values(blk.inputs[0]);
+      Vec want = directBlock(whole, blk.inputs);
+      TensorData first(TensorType::f32({1, p, c.hidden}));
+      TensorData rest(TensorType::f32({1, 3, c.hidden}));
+      for (int64_t i = 0; i < first.numElements(); ++i)
+        first.set(i, x[i]);
+      for (int64_t i = 0; i < rest.numElements(); ++i)
+        rest.set(i, x[first.numElements() + i]);
+      std::vector<TensorData> in = {first};
+      in.insert(in.end(), blk.inputs.begin() + 1, blk.inputs.end());
+      std::vector<TensorData> cache =
+          einsum::testing::runExecutable(*promptExe, in);
+      ASSERT_EQ(cache.size(), 3u);
+      in = {rest, cache[1], cache[2]};
+      in.insert(in.end(), blk.inputs.begin() + 1, blk.inputs.end());
+      std::vector<TensorData> out =
+          einsum::testing::runExecutable(*stepExe, in);
+      ASSERT_EQ(out.size(), 3u);
+      EXPECT_EQ(out[1].type(), TensorType::f32({1, c.kvHeads, p + 3, hd}));
+      // The new rows of the whole sequence; f32 graphs against loops in
+      // double, outputs of order 1 to 10.
+      for (int64_t i = 0; i < out[0].numElements(); ++i)
+        ASSERT_NEAR(out[0].get(i), want[p * c.hidden + i],
+                    1e-4 + 1e-4 * std::abs(want[p * c.hidden + i]))
+            << name.str() << " at " << i;
+      // The cache grew by the new positions, the old ones kept.
+      for (int64_t g = 0; g < c.kvHeads; ++g)
+        for (int64_t j = 0; j < p * hd; ++j)
+          ASSERT_EQ(out[1].get((g * (p + 3)) * hd + j),
+                    cache[1].get(g * p * hd + j));
+    }
+  }
+}
 
 TEST(DecoderBlockErrors, OptionsAndWeights) {
   auto message = [](llvm::Error err) { return firstMessage(std::move(err)); };
