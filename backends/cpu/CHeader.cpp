@@ -1,8 +1,11 @@
 //===- CHeader.cpp - The C header of an ahead-of-time entry ---------------===//
 //
 // 1. Describe each argument of the entry from its type alone: a memref
-//    (element type, static shape, identity layout) or a scalar. Anything
-//    else, or a result, is an internal error: the header would lie.
+//    (element type, shape, identity layout) or a scalar. Anything else, or
+//    a result, is an internal error: the header would lie. A dimension
+//    known only at run time is dynamic in the memref and a size of the
+//    graph's (ir/Size.h): the wrapper takes each symbol as an int64_t and
+//    computes the descriptors' sizes and strides from them.
 // 2. Give each argument its role from the signature (graph argument, graph
 //    output, gather status, or unknown to the graph) and a parameter name:
 //    the tensor's name where that is a usable identifier, else argN.
@@ -18,11 +21,13 @@
 #include "backends/cpu/CHeader.h"
 
 #include "ir/Diagnostic.h"
+#include "ir/SizeBindings.h"
 
 #include "llvm/ADT/StringExtras.h"
 
 #include <fmt/format.h>
 
+#include <map>
 #include <set>
 
 namespace einsum::cpu {
@@ -177,7 +182,8 @@ struct CArgument {
   /// The tensor, for graph arguments and outputs.
   TensorId tensor;
   CElement element;
-  /// Set for memrefs: the static shape, and the descriptor type's name.
+  /// Set for memrefs: the shape as sizes (symbolic where the graph's are),
+  /// and the descriptor type's name.
   std::optional<llvm::SmallVector<int64_t>> shape;
   std::string structName;
   /// The parameter's name; the wrapper has none for the gather status, it
@@ -186,26 +192,55 @@ struct CArgument {
 };
 
 std::string shapeText(llvm::ArrayRef<int64_t> shape) {
-  return "[" +
-         llvm::join(llvm::map_range(
-                        shape, [](int64_t d) { return std::to_string(d); }),
-                    ",") +
-         "]";
+  return shapeStr(shape);
 }
 
-std::string bracedList(llvm::ArrayRef<int64_t> values) {
-  return "{" +
-         llvm::join(llvm::map_range(
-                        values, [](int64_t d) { return std::to_string(d); }),
-                    ", ") +
+/// A size as a C expression over the wrapper's size parameters (`params`
+/// maps a symbol to its parameter's name): `64`, `s`, `(p + 1)`,
+/// `(2 * s)`.
+std::string cSize(int64_t size,
+                  const std::map<std::string, std::string> &params) {
+  if (!isSymbolicSize(size))
+    return std::to_string(size);
+  SizeExpr e = sizeExpr(size);
+  std::string s;
+  for (const SizeTerm &t : e.terms) {
+    int64_t m = t.coefficient < 0 ? -t.coefficient : t.coefficient;
+    std::string term = params.at(t.symbol);
+    if (m != 1)
+      term = std::to_string(m) + " * " + term;
+    s += s.empty() ? (t.coefficient < 0 ? "-" : "") + term
+                   : (t.coefficient < 0 ? " - " : " + ") + term;
+  }
+  if (e.constant)
+    s += (e.constant < 0 ? " - " : " + ") +
+         std::to_string(e.constant < 0 ? -e.constant : e.constant);
+  return e.terms.size() == 1 && !e.constant && e.terms[0].coefficient == 1
+             ? s
+             : "(" + s + ")";
+}
+
+/// The row-major descriptor's sizes and strides, as C expressions.
+std::string descriptorSizes(llvm::ArrayRef<int64_t> shape,
+                            const std::map<std::string, std::string> &params) {
+  std::vector<std::string> sizes, strides(shape.size());
+  for (int64_t d : shape)
+    sizes.push_back(cSize(d, params));
+  for (size_t i = 0; i < shape.size(); ++i) {
+    std::vector<std::string> inner;
+    int64_t constant = 1;
+    for (size_t j = i + 1; j < shape.size(); ++j) {
+      if (isSymbolicSize(shape[j]))
+        inner.push_back(sizes[j]);
+      else
+        constant *= shape[j];
+    }
+    if (constant != 1 || inner.empty())
+      inner.insert(inner.begin(), std::to_string(constant));
+    strides[i] = llvm::join(inner, " * ");
+  }
+  return "{" + llvm::join(sizes, ", ") + "}, {" + llvm::join(strides, ", ") +
          "}";
-}
-
-llvm::SmallVector<int64_t> rowMajorStrides(llvm::ArrayRef<int64_t> shape) {
-  llvm::SmallVector<int64_t> strides(shape.size(), 1);
-  for (size_t i = shape.size(); i-- > 1;)
-    strides[i - 1] = strides[i] * shape[i];
-  return strides;
 }
 
 llvm::StringRef roleText(Role r) {
@@ -282,11 +317,22 @@ describeArguments(mlir::func::FuncOp entry, const Graph &g,
                                   k, typeStr(t)));
     a.element = *element;
     if (memref) {
-      if (!memref.hasStaticShape() || !memref.getLayout().isIdentity())
-        return internal(fmt::format("argument {} has type {}; only static "
-                                    "row-major memrefs are described",
+      bool graphTensor = a.role == Role::Input || a.role == Role::Parameter ||
+                         a.role == Role::Output;
+      if ((!memref.hasStaticShape() && !graphTensor) ||
+          !memref.getLayout().isIdentity())
+        return internal(fmt::format("argument {} has type {}; only row-major "
+                                    "memrefs of static shapes or of the "
+                                    "graph's sizes are described",
                                     k, typeStr(t)));
       a.shape.emplace(memref.getShape());
+      // The graph's sizes, symbolic where the memref is dynamic.
+      if (graphTensor && g.type(a.tensor).rank() == memref.getRank()) {
+        const TensorType &tt = g.type(a.tensor);
+        for (unsigned d = 0; d < tt.rank(); ++d)
+          if (memref.isDynamicDim(d) == isSymbolicSize(tt.dim(d)))
+            (*a.shape)[d] = tt.dim(d);
+      }
       a.structName =
           fmt::format("eg_memref_{}_{}d", element->spelling, memref.getRank());
     } else if (a.role != Role::Unknown) {
@@ -298,7 +344,7 @@ describeArguments(mlir::func::FuncOp entry, const Graph &g,
     if (a.role == Role::Input || a.role == Role::Parameter ||
         a.role == Role::Output) {
       const TensorType &tt = g.type(a.tensor);
-      if (llvm::ArrayRef<int64_t>(*a.shape) != tt.shape() ||
+      if (!a.shape || llvm::ArrayRef<int64_t>(*a.shape) != tt.shape() ||
           a.element.spelling != dtypeName(tt.elementType()))
         return internal(fmt::format("argument {} has type {}; tensor {} is {}",
                                     k, typeStr(t), g.describeTensor(a.tensor),
@@ -361,6 +407,23 @@ llvm::Expected<std::string> emitCHeader(mlir::func::FuncOp entry,
   std::string guard = "EG_AOT_" + llvm::StringRef(name).upper() + "_H";
   size_t numGathers = signature.gathers.size();
 
+  // The graph's symbols, as the wrapper's size parameters: the symbol's own
+  // name where it is a usable identifier not taken by a buffer.
+  std::map<std::string, std::string> sizeParams;
+  std::set<std::string> taken;
+  for (const CArgument &a : args)
+    taken.insert(a.param);
+  for (const std::string &symbol : graphSymbols(g)) {
+    std::string param = symbol;
+    if (!cIdentifierProblem(param).empty() || taken.count(param) ||
+        llvm::StringRef(param).starts_with("eg_"))
+      param = "size_" + symbol;
+    while (taken.count(param))
+      param += "_";
+    taken.insert(param);
+    sizeParams[symbol] = param;
+  }
+
   std::string out;
   auto line = [&](const std::string &text) { out += text + "\n"; };
 
@@ -390,6 +453,14 @@ llvm::Expected<std::string> emitCHeader(mlir::func::FuncOp entry,
       note = "  (_mlir_ciface_ only)";
     line(fmt::format(" *   {:<{}}  {:<{}}  {}{}", a.param, nameWidth,
                      roleText(a.role).str(), roleWidth, type, note));
+  }
+  if (!sizeParams.empty()) {
+    line(" *");
+    line(" * Sizes known only when it runs (`?s` above), given to the "
+         "wrapper:");
+    for (const auto &[symbol, param] : sizeParams)
+      line(fmt::format(" *   {}  ?{}", param, symbol));
+    line(" * The buffers must hold the shapes those sizes make.");
   }
   line(" *");
   line(" * Buffers are dense and row-major; outputs must not overlap other");
@@ -459,11 +530,14 @@ llvm::Expected<std::string> emitCHeader(mlir::func::FuncOp entry,
   line(fmt::format("/* Calls {} on dense row-major buffers with the shapes "
                    "above.",
                    name));
+  std::string returns = "Returns 0";
+  if (!sizeParams.empty())
+    returns += ", -1 if a size, or a dimension computed from them, is below 1 "
+               "(nothing\n * is run then)";
   if (numGathers)
-    line(" * Returns 0, or N > 0 if gather N met an out-of-range index (its "
-         "output is\n * then unspecified). */");
-  else
-    line(" * Returns 0. */");
+    returns += ", or N > 0 if gather N met an out-of-range index (its "
+               "output is\n * then unspecified)";
+  line(" * " + returns + ". */");
   std::vector<std::string> params;
   for (const CArgument &a : args) {
     if (a.role == Role::GatherStatus)
@@ -473,12 +547,23 @@ llvm::Expected<std::string> emitCHeader(mlir::func::FuncOp entry,
                                            a.element.c, a.param)
                              : fmt::format("{} {}", a.element.c, a.param));
   }
+  for (const auto &[symbol, param] : sizeParams)
+    params.push_back("int64_t " + param);
   if (params.empty())
     line(fmt::format("static inline int {}_run(void) {{", name));
   else
     line(fmt::format("static inline int {}_run(", name));
   for (size_t k = 0; k < params.size(); ++k)
     line("    " + params[k] + (k + 1 == params.size() ? ") {" : ","));
+  // Every size, and every dimension computed from them, at least 1.
+  std::set<std::string> checked;
+  for (const CArgument &a : args)
+    for (int64_t d : a.shape ? *a.shape : llvm::SmallVector<int64_t>{})
+      if (isSymbolicSize(d) && checked.insert(cSize(d, sizeParams)).second)
+        line(fmt::format("  if ({} < 1)\n    return -1;", cSize(d, sizeParams)));
+  for (const auto &[symbol, param] : sizeParams)
+    if (checked.insert(param).second)
+      line(fmt::format("  if ({} < 1)\n    return -1;", param));
   if (numGathers) {
     // -1 marks "no out-of-range index seen"; the kernel records the first.
     line(fmt::format("  int64_t eg_status[{}][2];", numGathers));
@@ -497,8 +582,7 @@ llvm::Expected<std::string> emitCHeader(mlir::func::FuncOp entry,
                           : fmt::format("({} *){}", a.element.c, a.param);
     std::string init = fmt::format("{}, {}, 0", ptr, ptr);
     if (!a.shape->empty())
-      init += ", " + bracedList(*a.shape) + ", " +
-              bracedList(rowMajorStrides(*a.shape));
+      init += ", " + descriptorSizes(*a.shape, sizeParams);
     line(fmt::format("  {} eg_d{} = {{{}}};", a.structName, k, init));
     callArgs.push_back(fmt::format("&eg_d{}", k));
   }

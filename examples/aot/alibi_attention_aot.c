@@ -2,23 +2,30 @@
  *
  * The build compiles examples/alibi_attention.eg at -O3 with
  *   alibi-opt --emit=obj --entry-name=alibi_attention --header=...
- * and links this program with that object, libm and the OpenMP runtime
+ * and a causal ALiBi attention whose length is known only at run time,
+ *   alibi-opt --build=attention --causal --dynamic ... --entry-name=
+ *   alibi_causal
+ * and links this program with those objects, libm and the OpenMP runtime
  * only: no MLIR or LLVM library at run time. It fills q, k and v with
- * deterministic values, calls the kernel through the generated header's
- * wrapper, and checks the result against symmetric ALiBi attention written
- * out below in double precision,
+ * deterministic values, calls the kernels through the generated headers'
+ * wrappers (the causal one at several lengths, one object for all), and
+ * checks the results against ALiBi attention written out below in double
+ * precision,
  *   out = softmax(q k^T / sqrt(d) - m_h |i - j|) v,
- * with the slopes m_h computed here from the paper's recipe. It prints the
- * largest absolute error and fails above TOLERANCE.
+ * (causal: keys j <= i only) with the slopes m_h computed here from the
+ * paper's recipe. It prints the largest absolute error of each call and
+ * fails above TOLERANCE.
  *
  *===----------------------------------------------------------------------===*/
 #include "alibi_attention.h"
+#include "alibi_causal.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The longest length run; the static kernel's. */
 enum { B = 1, H = 12, S = 64, D = 32, N = B * H * S * D };
 
 /* The kernel computes in f32 and the reference in double; sums of 32 and
@@ -45,17 +52,19 @@ static float nextValue(uint64_t *state) {
   return (float)((double)(*state >> 11) * 0x1p-52 - 1.0);
 }
 
+/* Attention over `len` positions, all keys or (causal) keys j <= i. */
 static void referenceAttention(const float *q, const float *k, const float *v,
-                               double *out) {
+                               int len, int causal, double *out) {
   double row[S];
   double scale = 1.0 / sqrt((double)D);
   for (int bh = 0; bh < B * H; ++bh) {
     double m = alibiSlope(bh % H, H);
-    const float *qh = q + (size_t)bh * S * D, *kh = k + (size_t)bh * S * D,
-                *vh = v + (size_t)bh * S * D;
-    for (int i = 0; i < S; ++i) {
+    const float *qh = q + (size_t)bh * len * D, *kh = k + (size_t)bh * len * D,
+                *vh = v + (size_t)bh * len * D;
+    for (int i = 0; i < len; ++i) {
+      int keys = causal ? i + 1 : len;
       double max = -INFINITY, sum = 0;
-      for (int j = 0; j < S; ++j) {
+      for (int j = 0; j < keys; ++j) {
         double dot = 0;
         for (int d = 0; d < D; ++d)
           dot += (double)qh[i * D + d] * kh[j * D + d];
@@ -63,16 +72,36 @@ static void referenceAttention(const float *q, const float *k, const float *v,
         if (row[j] > max)
           max = row[j];
       }
-      for (int j = 0; j < S; ++j)
+      for (int j = 0; j < keys; ++j)
         sum += row[j] = exp(row[j] - max);
       for (int d = 0; d < D; ++d) {
         double acc = 0;
-        for (int j = 0; j < S; ++j)
+        for (int j = 0; j < keys; ++j)
           acc += row[j] * vh[j * D + d];
-        out[((size_t)bh * S + i) * D + d] = acc / sum;
+        out[((size_t)bh * len + i) * D + d] = acc / sum;
       }
     }
   }
+}
+
+/* The largest |out - expected| over n values; NaN counts as infinite. */
+static double maxError(const float *out, const double *expected, int n) {
+  double worst = 0;
+  for (int i = 0; i < n; ++i) {
+    double e = fabs(out[i] - expected[i]);
+    /* !(e <= worst) also catches NaN. */
+    if (!(e <= worst))
+      worst = e;
+  }
+  return worst;
+}
+
+static int report(const char *kernel, int len, double error) {
+  int ok = error <= TOLERANCE;
+  printf("%s (AOT, f32[%d,%d,%d,%d]): max |error| vs the reference = %.3g, "
+         "tolerance %.0e: %s\n",
+         kernel, B, H, len, D, error, TOLERANCE, ok ? "ok" : "FAILED");
+  return ok;
 }
 
 int main(void) {
@@ -95,19 +124,25 @@ int main(void) {
     fprintf(stderr, "alibi_attention_run returned %d\n", status);
     return 1;
   }
-  referenceAttention(q, k, v, expected);
+  referenceAttention(q, k, v, S, 0, expected);
+  int ok = report("alibi_attention", S, maxError(out, expected, N));
 
-  double maxError = 0;
-  for (int i = 0; i < N; ++i) {
-    double e = fabs(out[i] - expected[i]);
-    /* !(e <= maxError) also catches NaN. */
-    if (!(e <= maxError))
-      maxError = e;
+  /* One causal kernel, lengths given at each call; a length below 1 is
+   * refused before anything runs. */
+  static const int lengths[] = {1, 7, S};
+  for (int n = 0; n < 3; ++n) {
+    int len = lengths[n];
+    status = alibi_causal_run(q, k, v, out, len);
+    if (status != 0) {
+      fprintf(stderr, "alibi_causal_run returned %d\n", status);
+      return 1;
+    }
+    referenceAttention(q, k, v, len, 1, expected);
+    ok &= report("alibi_causal", len, maxError(out, expected, B * H * len * D));
   }
-  int ok = maxError <= TOLERANCE;
-  printf("alibi_attention (AOT, f32[%d,%d,%d,%d]): max |error| vs the "
-         "reference = %.3g, tolerance %.0e: %s\n",
-         B, H, S, D, maxError, TOLERANCE, ok ? "ok" : "FAILED");
+  status = alibi_causal_run(q, k, v, out, 0);
+  printf("alibi_causal with length 0: returns %d\n", status);
+  ok &= status == -1;
   free(q);
   free(k);
   free(v);
