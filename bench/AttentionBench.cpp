@@ -8,6 +8,8 @@
 //   attention/O2         bias, scale and mask fused into the score contraction
 //   attention/O3         one fused attention node
 //   attention/O3_nobias  the same without position encoding: ALiBi's cost
+//   attention/O3_dynamic the -O3 graph over ?s, a length known only at run
+//                        time: what one compile for every length costs
 //   attention/openblas   sgemm + bias/softmax loops + sgemm (SgemmAttention.h)
 //   attention/onednn     the same with oneDNN's sgemm
 //   attention/fused-gqa  one fused causal ALiBi node with kv heads < heads
@@ -15,6 +17,9 @@
 //                        S queries x S keys, decode: 1 query x S keys)
 //   fma_peak/ISA         the machine's measured FMA throughput
 //   compile/O3_alibi     -O3 passes + cpu compile (JIT) at S = 2048
+//   decode/..., block/...  a decode step over a long cache and a decoder
+//                        block (ModelBench.cpp), against the STREAM triad
+//                        bandwidth measured at start-up (StreamTriad.h)
 //   memory/VARIANT       peak resident memory of one compile + run at S = 8192,
 //                        each in a fresh process
 //
@@ -28,7 +33,9 @@
 #include "backends/Backend.h"
 #include "bench/FmaPeak.h"
 #include "bench/FusedGqaGraph.h"
+#include "bench/ModelBench.h"
 #include "bench/SgemmAttention.h"
+#include "bench/StreamTriad.h"
 #include "ir/Builder.h"
 #include "ir/Diagnostic.h"
 #include "ir/Verifier.h"
@@ -96,6 +103,9 @@ struct Variant {
   bool alibi;
   /// Sgemm variants: the library.
   GemmLibrary library;
+  /// Graph variants: built over ?s, a length known only at run time, and
+  /// compiled once for every length.
+  bool dynamic = false;
 };
 
 // The unfused variant runs -O1, not -O0: -O1 is -O2 without the fusion, so
@@ -108,6 +118,7 @@ const Variant kVariants[] = {
     {"O2", Kind::Graph, 2, true, {}},
     {"O3", Kind::Graph, 3, true, {}},
     {"O3_nobias", Kind::Graph, 3, false, {}},
+    {"O3_dynamic", Kind::Graph, 3, true, {}, true},
     {"openblas", Kind::Sgemm, 0, true, GemmLibrary::OpenBlas},
     {"onednn", Kind::Sgemm, 0, true, GemmLibrary::OneDnn},
 };
@@ -140,12 +151,15 @@ size_t countOps(const Graph &g, OpKind op) {
   return n;
 }
 
-/// The attention graph as nn::buildAttention writes it, before any pass.
-llvm::Expected<Graph> buildGraph(int64_t seq, bool causal, bool alibi) {
+/// The attention graph as nn::buildAttention writes it, before any pass;
+/// over ?s when `dynamic`.
+llvm::Expected<Graph> buildGraph(int64_t seq, bool causal, bool alibi,
+                                 bool dynamic) {
   Graph g("attention");
   Builder b(g);
-  TensorId q = b.input("q", qkvType(seq)), k = b.input("k", qkvType(seq)),
-           v = b.input("v", qkvType(seq));
+  TensorType type = qkvType(dynamic ? symbolSize("s") : seq);
+  TensorId q = b.input("q", type), k = b.input("k", type),
+           v = b.input("v", type);
   if (llvm::Error err = b.takeError())
     return err;
   nn::AttentionOptions options;
@@ -238,7 +252,8 @@ createRunner(const Variant &variant, int64_t seq, bool causal,
       return a.takeError();
     return std::make_unique<SgemmRunner>(std::move(*a));
   }
-  llvm::Expected<Graph> g = buildGraph(seq, causal, variant.alibi);
+  llvm::Expected<Graph> g =
+      buildGraph(seq, causal, variant.alibi, variant.dynamic);
   if (!g)
     return g.takeError();
   if (llvm::Error err = optimize(*g, variant))
@@ -393,6 +408,11 @@ llvm::Expected<Fixture *> fixtureFor(const Variant &variant, int64_t seq,
 double peakFlops() {
   static double peak = measurePeakFlops(config().threads);
   return peak;
+}
+
+double bandwidth() {
+  static double bytes = measureTriadBandwidth(config().threads);
+  return bytes;
 }
 
 void benchAttention(benchmark::State &state, const Variant *variant,
@@ -561,7 +581,8 @@ void benchFmaPeak(benchmark::State &state, const FmaKernel *kernel) {
 void benchCompile(benchmark::State &state) {
   int64_t seq = state.range(0);
   const Variant &variant = variantNamed("O3");
-  llvm::Expected<Graph> built = buildGraph(seq, /*causal=*/false, true);
+  llvm::Expected<Graph> built =
+      buildGraph(seq, /*causal=*/false, true, /*dynamic=*/false);
   llvm::Expected<std::unique_ptr<Backend>> backend = createBackend("cpu");
   if (!built || !backend) {
     llvm::Error err = llvm::joinErrors(
@@ -842,6 +863,23 @@ std::string cpuModel() {
   return "unknown";
 }
 
+/// "family 25 model 17" from /proc/cpuinfo: a virtual machine's model
+/// name can be as vague as "AMD EPYC".
+std::string cpuFamilyModel() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, family, model;
+  while (std::getline(cpuinfo, line) && (family.empty() || model.empty())) {
+    auto [key, value] = llvm::StringRef(line).split(':');
+    key = key.trim();
+    if (key == "cpu family")
+      family = value.trim().str();
+    else if (key == "model")
+      model = value.trim().str();
+  }
+  return family.empty() ? "unknown"
+                        : fmt::format("family {} model {}", family, model);
+}
+
 std::string compilerVersion() {
 #if defined(__clang__)
   return "clang " __clang_version__;
@@ -953,7 +991,11 @@ int main(int argc, char **argv) {
   benchmark::AddCustomContext(
       "shape", fmt::format("b={} h={} d={} f32", kBatch, kHeads, kHeadDim));
   benchmark::AddCustomContext("memory_seq", std::to_string(c.memorySeq));
+  benchmark::AddCustomContext("triad_gbs",
+                              fmt::format("{:.2f}", bandwidth() * 1e-9));
+  benchmark::AddCustomContext("cpu_family_model", cpuFamilyModel());
   registerBenchmarks();
+  registerModelBenchmarks({compileOptions(), peakFlops, bandwidth});
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

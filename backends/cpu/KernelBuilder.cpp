@@ -236,13 +236,13 @@ void KernelBuilder::workItems(NodeLowering &n, Value items,
                 [&](OpBuilder &, Location, Value item) { body(item); });
 }
 
-void KernelBuilder::packTiles(Value packed, Value end, int64_t tileWidth,
-                              Value depth, Value valid,
+void KernelBuilder::packTiles(Value packed, Value begin, Value end,
+                              int64_t tileWidth, Value depth, Value valid,
                               llvm::function_ref<Value(Value, Value)> element) {
-  forEach(idx(0), end, [&](Value j) {
+  forEach(begin, end, [&](Value j) {
     Value inside = lessThan(j, valid);
     Value clamped = minIdx(j, sub(valid, idx(1)));
-    Value tile = div(j, tileWidth), lane = rem(j, tileWidth);
+    Value tile = div(sub(j, begin), tileWidth), lane = rem(j, tileWidth);
     forEach(idx(0), depth, [&](Value k) {
       Value x = b.create<arith::SelectOp>(loc, inside, element(clamped, k),
                                           scalar(0));
@@ -255,16 +255,28 @@ llvm::SmallVector<Value>
 KernelBuilder::tileSum(int64_t rows, int64_t cols, Value depth, Value packed,
                        Value tile,
                        llvm::function_ref<Value(int64_t, Value)> left) {
+  return tileSum(
+      rows, cols, depth,
+      [&](Value k, int64_t c) {
+        return load(packed, {tile, k, idx(c * lanes)});
+      },
+      left);
+}
+
+llvm::SmallVector<Value>
+KernelBuilder::tileSum(int64_t rows, int64_t cols, Value depth,
+                       llvm::function_ref<Value(Value, int64_t)> right,
+                       llvm::function_ref<Value(int64_t, Value)> left) {
   llvm::SmallVector<Value> zeros(rows * cols, splat(0));
   ValueRange sums = loop(idx(0), depth, zeros, [&](Value k, ValueRange acc) {
-    llvm::SmallVector<Value> next(acc.begin(), acc.end()), right;
+    llvm::SmallVector<Value> next(acc.begin(), acc.end()), vectors;
     for (int64_t c = 0; c < cols; ++c)
-      right.push_back(load(packed, {tile, k, idx(c * lanes)}));
+      vectors.push_back(right(k, c));
     for (int64_t r = 0; r < rows; ++r) {
       Value x = broadcast(left(r, k));
       for (int64_t c = 0; c < cols; ++c)
         next[r * cols + c] =
-            b.create<vector::FMAOp>(loc, x, right[c], next[r * cols + c]);
+            b.create<vector::FMAOp>(loc, x, vectors[c], next[r * cols + c]);
     }
     return next;
   });

@@ -104,18 +104,23 @@ public:
                  llvm::function_ref<void(mlir::Value)> body);
 
   //===--- Register tiles -------------------------------------------------===//
-  /// packed[j / T, k, j % T] = element(j, k) for j in [0, end) (a multiple
-  /// of T = cols * lanes), k in [0, depth); 0 where j >= valid. `element`
-  /// reads the operand at a j clamped below `valid`.
+  /// packed[(j - begin) / T, k, j % T] = element(j, k) for j in [begin,
+  /// end) (multiples of T = cols * lanes), k in [0, depth); 0 where j >=
+  /// valid. `element` reads the operand at a j clamped below `valid`.
   void packTiles(
-      mlir::Value packed, mlir::Value end, int64_t tileWidth, mlir::Value depth,
-      mlir::Value valid,
+      mlir::Value packed, mlir::Value begin, mlir::Value end, int64_t tileWidth,
+      mlir::Value depth, mlir::Value valid,
       llvm::function_ref<mlir::Value(mlir::Value j, mlir::Value k)> element);
   /// sum over k in [0, depth) of left(r, k) * packed[tile, k, c * lanes:]
   /// for r < rows, c < cols: rows * cols vectors, row-major.
   llvm::SmallVector<mlir::Value>
   tileSum(int64_t rows, int64_t cols, mlir::Value depth, mlir::Value packed,
           mlir::Value tile,
+          llvm::function_ref<mlir::Value(int64_t r, mlir::Value k)> left);
+  /// The same with the vectors of the right operand from `right(k, c)`.
+  llvm::SmallVector<mlir::Value>
+  tileSum(int64_t rows, int64_t cols, mlir::Value depth,
+          llvm::function_ref<mlir::Value(mlir::Value k, int64_t c)> right,
           llvm::function_ref<mlir::Value(int64_t r, mlir::Value k)> left);
 };
 

@@ -293,7 +293,7 @@ private:
   /// K^T tile by tile, for the item's keys.
   void packKeys(Value itemKeys) {
     Value end = mul(ceilDivIdx(itemKeys, tileKeys), idx(tileKeys));
-    packTiles(kt, end, tileKeys, idx(dim), keys, [&](Value j, Value d) {
+    packTiles(kt, idx(0), end, tileKeys, idx(dim), keys, [&](Value j, Value d) {
       return b.create<memref::LoadOp>(loc, n.inputs[1],
                                       ValueRange{bi, kvh, j, d});
     });

@@ -5,9 +5,13 @@
 // input only, and exactly one label k is summed (in both inputs). Every
 // other output label is a batch label. Such a node (plain or with an
 // epilogue) becomes:
-// 1. work items (batch, chunk of m rows) in parallel;
-// 2. per item, the right input packed tile-major [n / T, k, T] (zero past
-//    n), so a tile reads `cols` contiguous vectors per k;
+// 1. work items (batch, chunk of m rows, part of the n tiles) in parallel:
+//    with few rows (a decode step's projections, m = 1), the columns are
+//    split so that every thread has work;
+// 2. per item, its tiles of the right input packed tile-major [tiles, k,
+//    T] (zero past n), so a tile reads `cols` contiguous vectors per k.
+//    An item of one row block whose right input has n contiguous reads it
+//    in place instead: a pack would be read once, after writing all of it;
 // 3. per block of `rows` rows (missing rows recompute the last one and are
 //    not stored), the block's left rows packed k-major [k, rows] (its rows
 //    are a power-of-two stride apart in the scores times values product:
@@ -113,10 +117,25 @@ public:
     chunkRows =
         mul(ceilDivIdx(blocks, minIdx(idx(perBatch), blocks)), idx(rows));
     chunks = ceilDivIdx(rowsTotal, chunkRows);
+    tiles = ceilDivIdx(colsTotal, tileWidth);
+    // Too few (batch, chunk) items for the threads: split the tiles too.
+    colParts = 1;
+    std::optional<int64_t> rowItems = known(mul(batchCount, chunks));
+    if (rowItems && *rowItems < 4 * int64_t(o.threads)) {
+      colParts = ceilDiv(4 * int64_t(o.threads), *rowItems);
+      if (std::optional<int64_t> t = known(tiles))
+        colParts = std::max<int64_t>(1, std::min(colParts, *t));
+    }
+    tilesPerPart = ceilDivIdx(tiles, colParts);
+    // One row block per item and n contiguous in the right input: read it
+    // in place.
+    std::optional<int64_t> knownRows = known(rowsTotal);
+    direct = knownRows && *knownRows <= rows &&
+             spec.inputs[1].back() == this->shape.n;
   }
 
   LogicalResult emit() {
-    Value items = mul(batchCount, chunks);
+    Value items = mul(mul(batchCount, chunks), idx(colParts));
     workItems(n, items, scratchElements(),
               [&](Value item) { emitItem(item); });
     return result;
@@ -129,7 +148,9 @@ private:
     int64_t cols = sizeOf[shape.n], k = sizeOf[shape.k];
     std::optional<int64_t> padded = addSizes(cols, tileWidth - 1);
     std::optional<int64_t> pack;
-    if (padded && !isSymbolicSize(k))
+    if (direct)
+      pack = 0;
+    else if (padded && !isSymbolicSize(k))
       pack = scaleSize(*padded, k);
     else if (padded && !isSymbolicSize(*padded))
       pack = scaleSize(k, *padded);
@@ -150,29 +171,37 @@ private:
   }
 
   void emitItem(Value item) {
-    Value chunk = rem(item, chunks), rest = div(item, chunks);
+    Value part = rem(item, idx(colParts));
+    Value rowItem = div(item, idx(colParts));
+    Value chunk = rem(rowItem, chunks), rest = div(rowItem, chunks);
     for (size_t p = shape.batchLabels.size(); p-- > 0;) {
       char c = shape.batchLabels[p];
       value[c] = rem(rest, size[c]);
       rest = div(rest, size[c]);
     }
-    Value tiles = ceilDivIdx(colsTotal, tileWidth);
-    packed = alloc(llvm::ArrayRef<Value>{tiles, depth, idx(tileWidth)});
+    tileBegin = mul(part, tilesPerPart);
+    tileEnd = minIdx(add(tileBegin, tilesPerPart), tiles);
     left = alloc(llvm::ArrayRef<Value>{depth, idx(rows)});
-    packTiles(packed, mul(tiles, idx(tileWidth)), tileWidth, depth, colsTotal,
-              [&](Value j, Value k) {
-                value[shape.n] = j;
-                value[shape.k] = k;
-                return b.create<memref::LoadOp>(loc, n.inputs[1],
-                                                indices(spec.inputs[1]));
-              });
+    if (!direct) {
+      packed =
+          alloc(llvm::ArrayRef<Value>{tilesPerPart, depth, idx(tileWidth)});
+      packTiles(packed, mul(tileBegin, idx(tileWidth)),
+                mul(tileEnd, idx(tileWidth)), tileWidth, depth, colsTotal,
+                [&](Value j, Value k) {
+                  value[shape.n] = j;
+                  value[shape.k] = k;
+                  return b.create<memref::LoadOp>(loc, n.inputs[1],
+                                                  indices(spec.inputs[1]));
+                });
+    }
     scratch = epilogue && needsLaneLoop(*epilogue, shape.n) ? alloc({lanes})
                                                             : Value();
     Value rowBegin = mul(chunk, chunkRows);
     Value rowEnd = minIdx(add(rowBegin, chunkRows), rowsTotal);
     forEach(
         rowBegin, rowEnd, [&](Value block) { emitBlock(block); }, rows);
-    b.create<memref::DeallocOp>(loc, packed);
+    if (packed)
+      b.create<memref::DeallocOp>(loc, packed);
     b.create<memref::DeallocOp>(loc, left);
     if (scratch)
       b.create<memref::DeallocOp>(loc, scratch);
@@ -190,25 +219,55 @@ private:
             b.create<memref::LoadOp>(loc, n.inputs[0], indices(spec.inputs[0]));
         b.create<memref::StoreOp>(loc, x, left, ValueRange{k, idx(r)});
       });
+    // The item's whole tiles, then the last, partial tile of the output
+    // (masked) if it is the item's.
     Value fullTiles = div(colsTotal, tileWidth);
-    forEach(idx(0), fullTiles,
+    forEach(tileBegin, minIdx(tileEnd, fullTiles),
             [&](Value tile) { emitTile(block, tile, idx(tileWidth)); });
-    // The last, partial tile: masked, when there is one.
     Value tail = rem(colsTotal, tileWidth);
     std::optional<int64_t> knownTail = known(tail);
     if (knownTail && *knownTail == 0)
       return;
-    if (knownTail)
+    // Parts past the last tile have tileBegin > tileEnd.
+    Value mine = b.create<arith::AndIOp>(
+        loc, lessThan(fullTiles, tileEnd),
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sle, tileBegin,
+                                fullTiles));
+    if (knownTail && colParts == 1)
       return emitTile(block, fullTiles, tail);
-    ifThen(lessThan(idx(0), tail), [&] { emitTile(block, fullTiles, tail); });
+    ifThen(b.create<arith::AndIOp>(loc, mine, lessThan(idx(0), tail)),
+           [&] { emitTile(block, fullTiles, tail); });
+  }
+
+  /// Vector c of the right input's columns of `tile` at depth k, read in
+  /// place: the first `valid` columns of the tile are inside it.
+  Value directVector(Value tile, Value k, int64_t c, Value valid) {
+    value[shape.n] = add(mul(tile, idx(tileWidth)), idx(c * lanes));
+    value[shape.k] = k;
+    llvm::SmallVector<Value, 4> at = indices(spec.inputs[1]);
+    if (std::optional<int64_t> v = known(valid)) {
+      int64_t inside = std::min(lanes, *v - c * lanes);
+      return inside <= 0 ? splat(0) : loadFirst(inside, n.inputs[1], at);
+    }
+    Value inside = maxIdx(minIdx(sub(valid, idx(c * lanes)), idx(lanes)),
+                          idx(0));
+    return loadFirst(inside, n.inputs[1], at);
   }
 
   /// One register tile whose first `valid` columns are inside the output.
   void emitTile(Value block, Value tile, Value valid) {
+    auto leftElement = [&](int64_t r, Value k) -> Value {
+      return b.create<memref::LoadOp>(loc, left, ValueRange{k, idx(r)});
+    };
     llvm::SmallVector<Value> sums =
-        tileSum(rows, cols, depth, packed, tile, [&](int64_t r, Value k) {
-          return b.create<memref::LoadOp>(loc, left, ValueRange{k, idx(r)});
-        });
+        direct ? tileSum(
+                     rows, cols, depth,
+                     [&](Value k, int64_t c) {
+                       return directVector(tile, k, c, valid);
+                     },
+                     leftElement)
+               : tileSum(rows, cols, depth, packed, sub(tile, tileBegin),
+                         leftElement);
     std::optional<int64_t> knownValid = known(valid);
     for (int64_t r = 0; r < rows; ++r) {
       Value inside = lessThan(add(block, idx(r)), rowsTotal);
@@ -263,6 +322,14 @@ private:
   std::map<char, int64_t> sizeOf;
   Value batchCount, rowsTotal, colsTotal, depth, chunkRows, chunks;
   int64_t rows, cols, tileWidth;
+  /// Output tiles, how many parts they are split in across items, and how
+  /// many tiles a part has.
+  Value tiles, tilesPerPart;
+  int64_t colParts = 1;
+  /// The right input is read in place, not packed.
+  bool direct = false;
+  /// Per item: its tiles [tileBegin, tileEnd).
+  Value tileBegin, tileEnd;
 
   // Per item and block.
   std::map<char, Value> value;

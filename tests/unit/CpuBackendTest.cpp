@@ -132,6 +132,12 @@ INSTANTIATE_TEST_SUITE_P(
         EinsumCase{"scores_long",
                    "bhid,bhjd->bhij",
                    {{1, 2, 100, 64}, {1, 2, 150, 64}}},
+        // A decode step's projections: one row, the columns split across
+        // work items and the right side read in place (up to a tail of 1
+        // lane), and a few rows packing only their items' tiles.
+        EinsumCase{"one_row", "bsD,DF->bsF", {{1, 1, 70}, {70, 333}}},
+        EinsumCase{"one_row_tail", "ij,jk->ik", {{1, 300}, {300, 129}}},
+        EinsumCase{"few_rows", "ij,jk->ik", {{5, 33}, {33, 1000}}},
         EinsumCase{"three", "ij,jk,k->i", {{7, 13}, {13, 5}, {5}}},
         EinsumCase{"diagonal", "ii->i", {{13, 13}}},
         EinsumCase{"total", "ij->", {{7, 13}}},
