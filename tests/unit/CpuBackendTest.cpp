@@ -142,10 +142,18 @@ INSTANTIATE_TEST_SUITE_P(
         EinsumCase{"diagonal", "ii->i", {{13, 13}}},
         EinsumCase{"total", "ij->", {{7, 13}}},
         EinsumCase{"outer", "i,j->ji", {{7}, {1}}},
-        // The last output label innermost, inside the sum (rotary's form),
-        // and a row sum whose output label is not contiguous (kept outside).
+        // In vectors along the last output label (rotary's form): a masked
+        // tail, whole vectors and a tail, one lane, a term broadcast along
+        // it, no other output label; and a row sum whose output label is
+        // not contiguous (kept in scalar loops).
         EinsumCase{
             "rotation", "bhsfe,scfe->bhsce", {{1, 3, 5, 2, 9}, {5, 2, 2, 9}}},
+        EinsumCase{"rotation_wide",
+                   "bhsfe,scfe->bhsce",
+                   {{1, 2, 7, 2, 37}, {7, 2, 2, 37}}},
+        EinsumCase{"last_one", "sfe,cfe->sce", {{3, 2, 1}, {2, 2, 1}}},
+        EinsumCase{"broadcast_row", "se,s->se", {{6, 40}, {6}}},
+        EinsumCase{"only_vector", "e,e->e", {{45}, {45}}},
         EinsumCase{"row_sum", "ij->i", {{7, 13}}},
         EinsumCase{"broadcast_sum", "ik,k->i", {{11, 6}, {6}}},
         EinsumCase{"scalar", ",->", {{}, {}}}),
