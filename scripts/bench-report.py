@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Runs the attention benchmarks and writes docs/performance.md and its plot.
+"""Runs the attention benchmarks and writes docs/performance.md and its plots.
 
     python3 scripts/bench-report.py                      # the full suite
     python3 scripts/bench-report.py --max-seq 512 --memory-seq 1024
-    python3 scripts/bench-report.py --json-in docs/performance.json
+    python3 scripts/bench-report.py --json-in docs/perf/MACHINE.json
 
 Runs build/bin/attention-bench with --benchmark_repetitions=N
 --benchmark_report_aggregates_only, saving Google Benchmark's JSON (with the
-commit and the command added to its context) to --json-out, or reads such a
-file with --json-in; then writes the Markdown report and a PNG plot. Every
-figure in both comes from the JSON: a measurement that is missing or failed
-shows as such, never as a number. See docs/benchmarks.md.
+commit and the command added to its context) as docs/perf/<machine>.json,
+one file per machine (a CPU model and its FMA instruction set), replacing
+that machine's earlier run; or reads such a file with --json-in. Then it
+writes the Markdown report with one section per machine measured (every
+JSON in docs/perf, the machine of this run first) and a PNG plot per
+machine. Every figure comes from the JSON: a measurement that is missing or
+failed shows as such, never as a number. See docs/benchmarks.md.
 """
 
 import argparse
@@ -29,6 +32,7 @@ VARIANTS = [
     ("unfused", "unfused (-O1)"),
     ("O2", "-O2: bias fused into the score contraction"),
     ("O3", "-O3: fused attention node"),
+    ("O3_dynamic", "-O3 over ?s, one compile for every length"),
     ("O3_nobias", "-O3 without position encoding"),
     ("openblas", "OpenBLAS sgemm + loops"),
     ("onednn", "oneDNN sgemm + loops"),
@@ -44,14 +48,14 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--binary", default=os.path.join(ROOT, "build", "bin",
                                                     "attention-bench"))
-    p.add_argument("--json-in", help="read this JSON instead of running")
-    p.add_argument("--json-out",
-                   default=os.path.join(ROOT, "docs", "performance.json"),
-                   help="where to save the JSON of a run")
+    p.add_argument("--json-in", help="render this JSON (with the other "
+                   "machines' in --perf-dir) instead of running")
+    p.add_argument("--perf-dir", default=os.path.join(ROOT, "docs", "perf"),
+                   help="one <machine>.json (and .png) per machine measured")
+    p.add_argument("--json-out", help="where to save the JSON of a run "
+                   "(default: <perf-dir>/<machine>.json)")
     p.add_argument("--output",
                    default=os.path.join(ROOT, "docs", "performance.md"))
-    p.add_argument("--plot",
-                   default=os.path.join(ROOT, "docs", "performance.png"))
     p.add_argument("--no-plot", action="store_true",
                    help="skip the PNG (no matplotlib needed)")
     p.add_argument("--repetitions", type=int, default=5,
@@ -85,9 +89,31 @@ def git_commit():
         return "unknown"
 
 
+def machine_slug(context):
+    """The file name of a machine's results: its CPU model (and, where the
+    model name is vague, as in a virtual machine, its family and model
+    numbers) and the FMA instruction set the benchmark used."""
+    parts = [context.get("cpu_model", "unknown")]
+    if context.get("cpu_family_model", "unknown") != "unknown":
+        parts.append(context["cpu_family_model"])
+    parts.append(context.get("fma_isa", ""))
+    slug = re.sub(r"[^a-z0-9]+", "-", " ".join(parts).lower()).strip("-")
+    return slug or "unknown"
+
+
+def machine_title(context):
+    title = context.get("cpu_model", "unknown CPU")
+    if context.get("cpu_family_model", "unknown") != "unknown":
+        title += f" ({context['cpu_family_model']})"
+    return f"{title}, {context.get('fma_isa', '?')}"
+
+
 def run_benchmarks(args):
     if not os.access(args.binary, os.X_OK):
         sys.exit(f"{args.binary} not found: build first (docs/benchmarks.md)")
+    os.makedirs(args.perf_dir, exist_ok=True)
+    out = args.json_out or os.path.join(args.perf_dir, "run-in-progress.json")
+    args.json_out = out
     cmd = [args.binary,
            f"--benchmark_repetitions={args.repetitions}",
            "--benchmark_report_aggregates_only=true",
@@ -120,9 +146,18 @@ def run_benchmarks(args):
         data["context"]["eg_preliminary"] = "1"
     if args.note:
         data["context"]["eg_note"] = args.note
-    with open(args.json_out, "w") as f:
+    final = os.path.join(args.perf_dir, machine_slug(data["context"]) +
+                         ".json") if out.endswith("run-in-progress.json") \
+        else out
+    data["context"]["eg_command"] = data["context"]["eg_command"].replace(
+        os.path.relpath(out, ROOT), os.path.relpath(final, ROOT))
+    with open(final, "w") as f:
         json.dump(data, f, indent=1)
         f.write("\n")
+    if final != out:
+        os.remove(out)
+    args.json_out = final
+    print("wrote", os.path.relpath(final))
     return data
 
 
@@ -338,9 +373,63 @@ def ratio_section(r, seqs):
     row("-O3 speed-up over unfused (time unfused / time O3)",
         lambda m: speedup(m, "unfused"))
     row("-O3 speed-up over the faster BLAS baseline", best_blas)
+    def dynamic(m):
+        o3, dyn = time("O3", m), time("O3_dynamic", m)
+        if not o3 or not dyn:
+            return "–"
+        return f"{100 * (dyn / o3 - 1):+.1f} %"
+
     row("ALiBi overhead (time O3 / time O3_nobias - 1)", overhead)
     row("-O3 share of the FMA peak", share)
+    row("one compile for every length (time O3_dynamic / time O3 - 1)",
+        dynamic)
     return out
+
+
+def model_section(r):
+    """Decode over a long cache and a whole decoder block."""
+    rows = []
+    triad = r.context.get("triad_gbs")
+
+    def cells(prefix, what):
+        b = r.find(prefix)
+        err = r.error(prefix)
+        if err:
+            return f"| {what} | {cell_error(err)} | | |"
+        if not b:
+            return None
+        ms = seconds(b) * 1e3
+        if prefix.startswith("decode/"):
+            return (f"| {what} | {fmt(ms)} ms | {fmt(b['GB/s'])} GB/s, "
+                    f"{fmt(b['tokens/s'])} tokens/s | "
+                    f"{pct(b.get('bw_frac'))} of the triad |")
+        if prefix == "block/prefill":
+            return (f"| {what} | {fmt(ms)} ms | {fmt(b['GFLOP/s'])} GFLOP/s, "
+                    f"{fmt(b['tokens/s'])} tokens/s | "
+                    f"{pct(b.get('peak_frac'))} of the FMA peak |")
+        return (f"| {what} | {fmt(ms)} ms per token | {fmt(b['GB/s'])} GB/s "
+                f"read, {fmt(b['tokens/s'])} tokens/s | "
+                f"{pct(b.get('bw_frac'))} of the triad |")
+
+    for prefix, what in [
+            ("decode/mha", "decode: 1 query over 4096 keys, 16 heads"),
+            ("decode/gqa4", "decode: the same over 4 kv heads"),
+            ("block/prefill", "decoder block, prefill of 512 tokens"),
+            ("block/decode", "decoder block, one token after 512")]:
+        line = cells(prefix, what)
+        if line:
+            rows.append(line)
+    if not rows:
+        return []
+    return (["## Decode and a decoder block", "",
+             "Causal ALiBi, f32, `-O3`, lengths known only at run time (one "
+             "compile for every length). The decoder block: hidden 1024, 16 "
+             "heads, ffn 4096, tanh GELU, two LayerNorms. Bandwidth shares "
+             "divide by the STREAM triad the binary measured at start-up: "
+             f"**{triad if triad else 'not recorded'} GB/s**. Medians of "
+             f"{r.repetitions('decode')} repetition(s).", "",
+             "| row | time | throughput | share |",
+             "| --- | --- | --- | --- |"] + rows)
 
 
 def memory_section(r):
@@ -411,34 +500,61 @@ def compile_section(r):
     return out
 
 
-def write_report(r, args, seqs, source):
+def demote(lines):
+    """A section's headings one level down, under its machine's."""
+    return ["#" + l if l.startswith("#") else l for l in lines]
+
+
+def machine_report(r, args, seqs, source, plot):
     c = r.context
-    lines = ["# Performance", ""]
-    lines.append(
-        f"Generated by `scripts/bench-report.py` from `{source}`; do not edit "
-        "by hand: regenerate it (docs/benchmarks.md).")
+    lines = [f"## {machine_title(c)}", ""]
+    lines.append(f"From `{source}`, commit {c.get('eg_commit', '?')}, "
+                 f"{c.get('date', 'undated')}.")
     if c.get("eg_command"):
         lines += ["", f"Command: `{c['eg_command']}`"]
-    if args.preliminary:
+    if c.get("eg_preliminary"):
         lines += ["", "> **Preliminary.** These numbers are placeholders from "
-                  "a validation run, not results: regenerate this file "
-                  "before quoting anything from it."]
-    if args.note:
-        lines += ["", f"> **Note.** {args.note}"]
+                  "a validation run, not results: regenerate them before "
+                  "quoting anything from them."]
+    if c.get("eg_note"):
+        lines += ["", f"> **Note.** {c['eg_note']}"]
     lines.append("")
     for section in (machine_section(r), fma_section(r),
                     attention_tables(r, seqs), ratio_section(r, seqs),
-                    memory_section(r), compile_section(r)):
+                    model_section(r), memory_section(r), compile_section(r)):
         if section:
-            lines += section + [""]
-    if not args.no_plot:
-        lines += [f"![GFLOP/s against S](./{os.path.basename(args.plot)})", ""]
+            lines += demote(section) + [""]
+    if plot:
+        lines += [f"![GFLOP/s against S]({plot})", ""]
+    return lines
+
+
+def write_report(machines, args):
+    """machines: [(Results, source, plot)], the machine of this run first."""
+    lines = ["# Performance", ""]
+    lines.append(
+        "Generated by `scripts/bench-report.py` from the results in "
+        "`docs/perf/`, one file per machine measured; do not edit by hand: "
+        "regenerate it (docs/benchmarks.md). A machine's section is replaced "
+        "when it is measured again; the others are kept.")
+    lines += ["", "Machines:", ""]
+    for r, _, _ in machines:
+        c = r.context
+        triad = (f"triad {c['triad_gbs']} GB/s" if c.get("triad_gbs")
+                 else "triad not measured")
+        lines.append(f"- {machine_title(c)}: FMA peak "
+                     f"{c.get('peak_gflops', '?')} GFLOP/s on "
+                     f"{c.get('threads', '?')} threads, {triad} "
+                     f"({c.get('date', 'undated')[:10]})")
+    lines.append("")
+    for r, source, plot in machines:
+        lines += machine_report(r, args, r.seqs("attention"), source, plot)
     with open(args.output, "w") as f:
         f.write("\n".join(lines).rstrip() + "\n")
     print("wrote", os.path.relpath(args.output))
 
 
-def write_plot(r, args, seqs):
+def write_plot(r, args, seqs, path):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -472,13 +588,14 @@ def write_plot(r, args, seqs):
                frameon=False)
     title = (f"ALiBi attention forward, b=1 h=16 d=64 f32, "
              f"{r.context.get('threads', '?')} threads, "
-             f"{r.context.get('cpu_model', '')}")
-    if args.preliminary:
+             f"{machine_title(r.context)}")
+    if r.context.get("eg_preliminary"):
         title = "PRELIMINARY (see docs/performance.md) - " + title
     fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, 0.1, 1, 1))
-    fig.savefig(args.plot, dpi=110)
-    print("wrote", os.path.relpath(args.plot))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    print("wrote", os.path.relpath(path))
 
 
 def main():
@@ -486,20 +603,45 @@ def main():
     if args.json_in:
         with open(args.json_in) as f:
             data = json.load(f)
-        source = os.path.relpath(args.json_in, os.path.dirname(
-            os.path.abspath(args.output)))
+        current = os.path.abspath(args.json_in)
     else:
         data = run_benchmarks(args)
-        source = os.path.relpath(args.json_out, os.path.dirname(
-            os.path.abspath(args.output)))
-    r = Results(data)
-    args.preliminary = args.preliminary or bool(
-        r.context.get("eg_preliminary"))
-    args.note = args.note or r.context.get("eg_note")
-    seqs = r.seqs("attention")
-    if not args.no_plot:
-        write_plot(r, args, seqs)
-    write_report(r, args, seqs, source)
+        current = os.path.abspath(args.json_out)
+    if args.preliminary:
+        data["context"]["eg_preliminary"] = "1"
+    if args.note:
+        data["context"]["eg_note"] = args.note
+    # This run's machine first, then every other machine measured, newest
+    # first; a file for this run's machine is this run.
+    runs = [(data, current)]
+    slug = machine_slug(data["context"])
+    if os.path.isdir(args.perf_dir):
+        others = []
+        for name in sorted(os.listdir(args.perf_dir)):
+            path = os.path.abspath(os.path.join(args.perf_dir, name))
+            if not name.endswith(".json") or path == current:
+                continue
+            with open(path) as f:
+                other = json.load(f)
+            if machine_slug(other["context"]) == slug:
+                continue
+            others.append((other, path))
+        others.sort(key=lambda d: d[0]["context"].get("date", ""),
+                    reverse=True)
+        runs += others
+    machines = []
+    out_dir = os.path.dirname(os.path.abspath(args.output))
+    for d, path in runs:
+        r = Results(d)
+        seqs = r.seqs("attention")
+        plot = None
+        if not args.no_plot and seqs:
+            png = os.path.join(args.perf_dir, machine_slug(d["context"]) +
+                               ".png")
+            write_plot(r, args, seqs, png)
+            plot = os.path.relpath(png, out_dir)
+        machines.append((r, os.path.relpath(path, out_dir), plot))
+    write_report(machines, args)
 
 
 if __name__ == "__main__":
