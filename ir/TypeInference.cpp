@@ -465,6 +465,7 @@ static llvm::Expected<TensorType> inferConcat(llvm::ArrayRef<TensorType> ins,
   if (!a)
     return a.takeError();
   std::vector<int64_t> shape = first.shape().vec();
+  SizeExpr total = sizeExpr(first.dim(*a));
   for (size_t i = 1; i < ins.size(); ++i) {
     const TensorType &t = ins[i];
     if (t.elementType() != first.elementType())
@@ -481,18 +482,28 @@ static llvm::Expected<TensorType> inferConcat(llvm::ArrayRef<TensorType> ins,
                                      "{}; sizes must match except on axis {}",
                                      i, t.str(), first.str(), *a));
     // Checked per input: a long list of large inputs would overflow int64.
-    if (!isSymbolicSize(t.dim(*a)) && !isSymbolicSize(shape[*a]) &&
-        t.dim(*a) > kMaxElements - shape[*a])
+    int64_t d = t.dim(*a);
+    if (!isSymbolicSize(d) && d > kMaxElements - total.constant)
       return makeError(fmt::format("the result size on axis {} exceeds "
                                    "2^48 at input {}",
                                    *a, i));
-    std::optional<int64_t> sum = addSizes(shape[*a], t.dim(*a));
-    if (!sum)
-      return makeError(fmt::format("the result size on axis {} is out of "
-                                   "range at input {}",
-                                   *a, i));
-    shape[*a] = *sum;
+    if (isSymbolicSize(d)) {
+      SizeExpr e = sizeExpr(d);
+      total.constant += e.constant;
+      total.terms.insert(total.terms.end(), e.terms.begin(), e.terms.end());
+    } else {
+      total.constant += d;
+    }
   }
+  // Summed once: adding the inputs one by one would intern every partial
+  // sum, quadratic in a long list of inputs of sizes known only at run
+  // time.
+  std::optional<int64_t> sum = makeSize(std::move(total));
+  if (!sum)
+    return makeError(fmt::format("the result size on axis {} is out of "
+                                 "range",
+                                 *a));
+  shape[*a] = *sum;
   return TensorType(first.elementType(), shape);
 }
 

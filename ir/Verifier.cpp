@@ -89,16 +89,20 @@ private:
           if (std::optional<std::string> s = loneSymbol(d))
             bound.insert(*s);
     std::set<std::string> reported;
+    // One message per tensor or node, for its first symbol not reported
+    // yet: a size of 10^5 unbound terms is one error, not 10^5.
     auto check = [&](const std::set<std::string> &used, llvm::StringRef where,
                      const SourceLoc &loc) {
       for (const std::string &s : used)
-        if (!bound.count(s) && reported.insert(s).second)
+        if (!bound.count(s) && reported.insert(s).second) {
           report(fmt::format("size ?{} in {} is not given by any graph "
                              "argument: a size known only at run time must "
                              "be a whole dimension of an input, as in "
                              "f32[?{}]",
                              s, where.str(), s),
                  loc);
+          return;
+        }
     };
     for (size_t t = 0; t < g.numTensors(); ++t) {
       const Tensor &tensor = g.tensor(TensorId(t));

@@ -69,7 +69,8 @@ static TensorId repeatedHeadsSource(const Graph &g, TensorId t) {
   NodeId c = g.producer(index);
   const TensorType &xt = g.type(x), &it = g.type(index);
   if (!c || g.node(c).op != OpKind::Constant || xt.rank() != 4 ||
-      it.rank() != 1 || it.dim(0) % xt.dim(1) != 0)
+      it.rank() != 1 || isSymbolicSize(it.dim(0)) ||
+      isSymbolicSize(xt.dim(1)) || it.dim(0) % xt.dim(1) != 0)
     return TensorId();
   int64_t heads = it.dim(0), groups = heads / xt.dim(1);
   const std::vector<double> &data = g.node(c).attr("data").getFloats();

@@ -83,6 +83,12 @@ BiasExpressionBuilder::operandIndex(TensorId t, llvm::StringRef why) {
                                  "type {}",
                                  g.describeTensor(t), type.str(),
                                  dtypeName(dtype).str()));
+  if (!type.isStatic())
+    return makeError(fmt::format("{} ({}) {}; as an operand its size, known "
+                                 "only at run time, could exceed "
+                                 "max-operand-elements={}",
+                                 g.describeTensor(t), type.str(), why.str(),
+                                 maxOperandElements));
   if (type.numElements() > maxOperandElements)
     return makeError(fmt::format("{} ({}, {} elements) {}; as an operand it "
                                  "exceeds max-operand-elements={}",
@@ -201,6 +207,12 @@ BiasExpressionBuilder::expressGather(TensorId t, llvm::StringRef labelsOf,
   llvm::Expected<IndexRange> range = integerRange(*bucket, outLabels, sizes);
   if (!range)
     return range.takeError();
+  if (isSymbolicSize(tableType.dim(axis)))
+    return makeError(fmt::format("its table {} ({}) has size {} along axis {}, "
+                                 "known only at run time: its buckets cannot "
+                                 "be proven in range",
+                                 g.describeTensor(table), tableType.str(),
+                                 sizeStr(tableType.dim(axis)), axis));
   if (range->lo < 0 || range->hi >= tableType.dim(axis))
     return makeError(fmt::format("its buckets range over [{}, {}) but its "
                                  "table {} ({}) has size {} along axis {}",
@@ -209,7 +221,7 @@ BiasExpressionBuilder::expressGather(TensorId t, llvm::StringRef labelsOf,
                                  tableType.dim(axis), axis));
   // Said here rather than by operandIndex, whose clause the caller's
   // fallback would repeat.
-  if (tableType.numElements() > maxOperandElements)
+  if (tableType.isStatic() && tableType.numElements() > maxOperandElements)
     return makeError(fmt::format("its table {} ({}, {} elements) is larger "
                                  "than an operand may be",
                                  g.describeTensor(table), tableType.str(),

@@ -90,9 +90,11 @@ TensorId reshapeSource(const Graph &g, TensorId t) {
 /// Whether `from` [b, Hkv, G, n, m] and `to` [b, H, n, m] are the two views
 /// of one row-major buffer with H = Hkv * G.
 bool mergesGroups(const TensorType &from, const TensorType &to) {
-  return from.rank() == 5 && to.rank() == 4 && from.dim(0) == to.dim(0) &&
-         from.dim(1) * from.dim(2) == to.dim(1) && from.dim(3) == to.dim(2) &&
-         from.dim(4) == to.dim(3);
+  if (from.rank() != 5 || to.rank() != 4)
+    return false;
+  std::optional<int64_t> heads = multiplySizes(from.dim(1), from.dim(2));
+  return from.dim(0) == to.dim(0) && heads && *heads == to.dim(1) &&
+         from.dim(3) == to.dim(2) && from.dim(4) == to.dim(3);
 }
 
 using MatchResult = std::variant<GroupedAttention, std::string>;
@@ -111,6 +113,9 @@ MatchResult matchGrouped(const Graph &g, NodeId scoreNode) {
   m.k = k;
   m.heads = g.type(q).dim(1);
   m.kvHeads = g.type(k).dim(1);
+  if (isSymbolicSize(m.heads) || isSymbolicSize(m.kvHeads))
+    return std::string("its head counts are known only at run time; query "
+                       "heads are grouped over kv heads when compiling");
   NodeId merge = onlyReader(g, sn.result());
   if (!merge || g.node(merge).op != OpKind::Reshape ||
       !mergesGroups(g.type(sn.result()), g.type(g.node(merge).result())))

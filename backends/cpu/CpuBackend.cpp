@@ -165,8 +165,7 @@ public:
       return module.takeError();
     // Refused before any machine code exists, as the reference does (with
     // sizes known only at run time, each run checks its own peak).
-    if (signature.order.size() && graphSymbols(g).empty() &&
-        signature.peak.bytes > memoryLimit(options))
+    if (graphSymbols(g).empty() && signature.peak.bytes > memoryLimit(options))
       return memoryLimitError(signature.peak.bytes,
                               signature.peak.largestHolder,
                               signature.peak.largestBytes, options);

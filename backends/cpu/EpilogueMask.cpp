@@ -202,6 +202,8 @@ public:
           facts[e.operand] == OperandFact::PositiveFinite)
         return Abstract::finite(std::numeric_limits<double>::denorm_min(),
                                 kInf);
+      if (e.operand < facts.size() && facts[e.operand] == OperandFact::Finite)
+        return Abstract::finite(-kInf, kInf);
       return Abstract::of(Abstract::Unknown);
     case EpilogueOp::RelBucket:
       return Abstract::finite(0, kInf);

@@ -19,6 +19,8 @@ namespace einsum {
 /// What is known of an epilogue operand's values.
 enum class OperandFact : uint8_t {
   Unknown,
+  /// Finite (not NaN, not infinite), e.g. a table of learned biases.
+  Finite,
   /// Finite and > 0, e.g. ALiBi slopes from the generator.
   PositiveFinite,
 };

@@ -22,7 +22,8 @@
 // When the epilogue is provably -inf beyond a diagonal (EpilogueMask.h),
 // a block visits keys only up to its last row's diagonal: causal tiles
 // above it are never computed. Where the proof needs operands to be
-// positive and finite (slopes times a causal distance that is +inf above
+// finite (a table of relative biases next to a causal mask) or positive and
+// finite (slopes times a causal distance that is +inf above
 // the diagonal), the kernel checks them when it runs and visits every key
 // if they are not: the operands' producers are not the backend's business.
 // No [b, h, Sq, Sk] buffer exists.
@@ -70,10 +71,9 @@ class FlashKernel : KernelBuilder {
 public:
   FlashKernel(NodeLowering &n, const Epilogue &epilogue,
               std::optional<int64_t> diagonal,
-              llvm::SmallVector<unsigned> mustBePositive)
+              llvm::SmallVector<std::pair<unsigned, OperandFact>> required)
       : KernelBuilder(n.b, n.loc, n.elementType(), *n.options), n(n),
-        epilogue(epilogue), diagonal(diagonal),
-        mustBePositive(std::move(mustBePositive)) {
+        epilogue(epilogue), diagonal(diagonal), required(std::move(required)) {
     const TensorType &qt = n.inputType(0), &kt = n.inputType(1),
                      &vt = n.inputType(2);
     // Batch and lengths may be known only at run time; heads and head
@@ -182,25 +182,28 @@ private:
     return b.create<arith::SelectOp>(loc, maskHolds, limit, keys);
   }
 
-  /// Whether every element of the operands in mustBePositive is > 0 and
-  /// finite: a few dozen loads per work item.
-  Value emitOperandsPositive() {
+  /// Whether every element of the operands in `required` has its fact
+  /// (finite, or > 0 and finite): a few dozen loads per work item for
+  /// slopes, a few hundred for a table of relative biases.
+  Value emitOperandChecks() {
     Value ok = b.create<arith::ConstantIntOp>(loc, 1, 1);
-    for (unsigned k : mustBePositive) {
+    for (auto [k, fact] : required) {
       llvm::SmallVector<Value, 4> at;
-      std::function<Value(unsigned, Value)> scan = [&](unsigned d,
+      std::function<Value(unsigned, Value)> scan = [&, k = k, fact = fact](
+                                                       unsigned d,
                                                        Value okSoFar) {
         if (d == operandTypes[k].rank()) {
           Value x = b.create<memref::LoadOp>(loc, operands[k], at);
-          Value pos = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x,
-                                              scalar(0));
-          Value fin = b.create<arith::CmpFOp>(
-              loc, arith::CmpFPredicate::OLT, x,
+          // |x| < inf is false for NaN too.
+          Value holds = b.create<arith::CmpFOp>(
+              loc, arith::CmpFPredicate::OLT, b.create<math::AbsFOp>(loc, x),
               scalar(std::numeric_limits<double>::infinity()));
-          return b
-              .create<arith::AndIOp>(loc, okSoFar,
-                                     b.create<arith::AndIOp>(loc, pos, fin))
-              .getResult();
+          if (fact == OperandFact::PositiveFinite)
+            holds = b.create<arith::AndIOp>(
+                loc, holds,
+                b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x,
+                                        scalar(0)));
+          return b.create<arith::AndIOp>(loc, okSoFar, holds).getResult();
         }
         return loop(idx(0), n.dim(operandTypes[k], d), {okSoFar},
                     [&](Value i, ValueRange s) {
@@ -222,7 +225,7 @@ private:
                           idx(headsPerItem));
     bi = b.create<arith::DivUIOp>(loc, bh, idx(headItems));
     kvh = b.create<arith::DivUIOp>(loc, firstHead, idx(heads / kvHeads));
-    maskHolds = mustBePositive.empty() ? Value() : emitOperandsPositive();
+    maskHolds = required.empty() ? Value() : emitOperandChecks();
     Value rowBegin = mul(chunk, chunkRows);
     Value rowEnd = minIdx(add(rowBegin, chunkRows), queries);
     Value itemKeys = keyLimit(b.create<arith::SubIOp>(loc, rowEnd, idx(1)));
@@ -512,8 +515,8 @@ private:
   NodeLowering &n;
   const Epilogue &epilogue;
   std::optional<int64_t> diagonal;
-  /// Operands the diagonal's proof assumes positive and finite.
-  llvm::SmallVector<unsigned> mustBePositive;
+  /// Operands the diagonal's proof assumes finite or positive and finite.
+  llvm::SmallVector<std::pair<unsigned, OperandFact>> required;
   /// Per item: whether they are (null when nothing is assumed).
   Value maskHolds;
   llvm::SmallVector<Value> operands;
@@ -556,21 +559,25 @@ LogicalResult lowerAttention(NodeLowering &n) {
                     q.str() + " and v is " + v.str());
   const Epilogue &epilogue = nodeEpilogue(n.node());
   size_t numOperands = epilogueOperands(n.node()).size();
-  // The diagonal proven when every operand is positive and finite; then the
-  // operands the proof cannot do without, checked at run time.
+  // The diagonal proven when every operand is positive and finite; then,
+  // operand by operand, the least the proof needs of it (nothing, finite,
+  // or positive and finite), which the kernel checks at run time.
   llvm::SmallVector<OperandFact> facts(numOperands,
                                        OperandFact::PositiveFinite);
   std::optional<int64_t> diagonal =
       maskedBeyondDiagonal(epilogue, 'i', 'j', facts);
-  llvm::SmallVector<unsigned> mustBePositive;
+  llvm::SmallVector<std::pair<unsigned, OperandFact>> required;
   for (unsigned k = 0; diagonal && k < numOperands; ++k) {
-    facts[k] = OperandFact::Unknown;
-    if (maskedBeyondDiagonal(epilogue, 'i', 'j', facts) != diagonal) {
+    for (OperandFact weaker : {OperandFact::Unknown, OperandFact::Finite}) {
+      facts[k] = weaker;
+      if (maskedBeyondDiagonal(epilogue, 'i', 'j', facts) == diagonal)
+        break;
       facts[k] = OperandFact::PositiveFinite;
-      mustBePositive.push_back(k);
     }
+    if (facts[k] != OperandFact::Unknown)
+      required.push_back({k, facts[k]});
   }
-  return FlashKernel(n, epilogue, diagonal, std::move(mustBePositive)).emit();
+  return FlashKernel(n, epilogue, diagonal, std::move(required)).emit();
 }
 
 } // namespace einsum::cpu

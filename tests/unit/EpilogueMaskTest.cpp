@@ -6,6 +6,7 @@
 #ifdef EG_HAVE_CPU_BACKEND
 #include "backends/cpu/EpilogueMask.h"
 #include "ir/Diagnostic.h"
+#include "ir/SizeBindings.h"
 
 #include <gtest/gtest.h>
 
@@ -91,6 +92,61 @@ TEST(EpilogueMaskTest, RefusesWhatItCannotProve) {
   expectNotProven("acc + $0[i, j]", {OperandFact::Unknown});
   // exp(-inf) is 0, not -inf.
   expectNotProven("exp(select(j <= i, acc, -inf))");
+}
+
+TEST(EpilogueMaskTest, ATableNextToAMaskNeedsOnlyFiniteValues) {
+  // T5's causal form: a bias read from a table, masked by a separate term.
+  const char *t5 = "acc * 0.125 + $0[rel_bucket(j - i, 32, 128, 0), h] + "
+                   "select(j <= i, 0, -inf)";
+  expectNotProven(t5, {OperandFact::Unknown});
+  std::optional<int64_t> offset = maskedBeyondDiagonal(
+      parsed(t5), 'i', 'j', {OperandFact::Finite});
+  ASSERT_TRUE(offset.has_value());
+  EXPECT_EQ(*offset, 0);
+  // Slopes times an infinite distance still need a sign.
+  expectNotProven("acc - $0[h] * select(j <= i, i - j, inf)",
+                  {OperandFact::Finite});
+}
+
+/// The diagonal of `text` for each value of ?p: every (i, j) beyond it
+/// evaluates to -inf with the size substituted, and on it not always.
+void expectSymbolicDiagonal(llvm::StringRef text,
+                            const std::string &expected) {
+  SCOPED_TRACE(text.str());
+  Epilogue e = parsed(text);
+  std::optional<int64_t> offset =
+      maskedBeyondDiagonal(e, 'i', 'j', {OperandFact::PositiveFinite});
+  ASSERT_TRUE(offset.has_value());
+  EXPECT_EQ(sizeStr(*offset), expected);
+  std::mt19937 rng(3);
+  for (int64_t p : {1, 4, 9}) {
+    SizeBindings values = {{"k", p + 3}, {"p", p}, {"q", 3}};
+    Epilogue concrete = llvm::cantFail(e.substituteSymbols(values));
+    int64_t d = llvm::cantFail(evaluateSize(*offset, values));
+    bool someFinite = false;
+    for (int64_t i = 0; i < 12; ++i)
+      for (int64_t j = 0; j < 30; ++j) {
+        double v = evaluateAt(concrete, i, j, rng);
+        if (j - i > d)
+          EXPECT_EQ(v, -INFINITY) << "p = " << p << " at " << i << "," << j;
+        else if (j - i == d)
+          someFinite |= std::isfinite(v);
+      }
+    EXPECT_TRUE(someFinite) << "p = " << p << ": not the smallest";
+  }
+}
+
+TEST(EpilogueMaskTest, DiagonalsOfSizesKnownOnlyAtRunTime) {
+  // A decode step: queries sit ?k - ?q after the first key.
+  expectSymbolicDiagonal(
+      "acc * 0.5 - $0[h] * select(j <= i + (?k - ?q), i + (?k - ?q) - j, "
+      "inf)",
+      "?k-?q");
+  expectSymbolicDiagonal("select(j <= i + ?p + 1, acc, -inf)", "?p+1");
+  expectSymbolicDiagonal("select(j - ?p < i, acc, -inf)", "?p-1");
+  // A comparison whose side of the diagonal depends on the sizes' values
+  // proves nothing.
+  expectNotProven("select(j <= ?p, acc, -inf)");
 }
 
 } // namespace
