@@ -21,6 +21,27 @@
 
 namespace einsum {
 
+/// The machine a backend generates code for; every field empty is the host.
+/// The names are LLVM's, as clang's --target, -mcpu and -mattr take them.
+/// A backend that generates no code (the reference) ignores it.
+struct TargetOptions {
+  /// A triple: x86_64-linux-gnu, aarch64-linux-gnu. Empty: the host's.
+  std::string triple;
+  /// A CPU of that triple: znver3, x86-64-v3, neoverse-n1. Empty: the
+  /// host's CPU for the host's triple, the generic one for another.
+  std::string cpu;
+  /// Comma-separated changes to the CPU's features: -avx512f,+fma.
+  std::string features;
+
+  bool isHost() const {
+    return triple.empty() && cpu.empty() && features.empty();
+  }
+  bool operator==(const TargetOptions &other) const {
+    return triple == other.triple && cpu == other.cpu &&
+           features == other.features;
+  }
+};
+
 struct CompileOptions {
   /// Worker threads; 0 means one per core.
   unsigned threads = 0;
@@ -30,6 +51,9 @@ struct CompileOptions {
   /// never starts only to be killed part-way. 0 means half the machine's
   /// physical memory (see `memoryLimit`).
   uint64_t maxMemoryBytes = 0;
+  /// A machine other than the host, narrower than it (code compiled for a
+  /// machine the host is not runs nowhere here).
+  TargetOptions target;
 };
 
 /// Physical memory, sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGE_SIZE), or 0
@@ -100,11 +124,11 @@ private:
 enum class EmitArtifact {
   /// The MLIR module the graph lowers to, before the LLVM-dialect lowering.
   Mlir,
-  /// Optimized LLVM IR for the host.
+  /// Optimized LLVM IR for the target (EmitOptions::target).
   LLVMIR,
-  /// Host assembly.
+  /// The target's assembly.
   Assembly,
-  /// A relocatable object for the host (binary).
+  /// A relocatable object for the target (binary).
   Object,
   /// Only the C header of the entry point (EmitResult::output is the
   /// header).
@@ -121,6 +145,8 @@ struct EmitOptions {
   /// Worker threads of the emitted code (0: one per core of the compiling
   /// machine); with 1 the code needs no threading runtime.
   unsigned threads = 1;
+  /// The machine the artifact is for: any the backend supports.
+  TargetOptions target;
 };
 
 struct EmitResult {

@@ -12,9 +12,9 @@
 // differ anywhere never share an executable, whatever the hash says.
 //
 // What the key does not see: inputs a backend reads besides the graph and
-// the options. The cpu backend shapes its kernels for the host's vector
-// width, which EG_CPU_VECTOR_BITS overrides at each compile; call `clear`
-// after changing it. Diagnostics of a run name nodes and anonymous tensors
+// the options (the target machine is an option). The cpu backend shapes its
+// kernels for the target's vector width, which EG_CPU_VECTOR_BITS overrides
+// at each compile; call `clear` after changing it. Diagnostics of a run name nodes and anonymous tensors
 // as the graph compiled first did, since that graph is the one kept.
 //
 //===----------------------------------------------------------------------===//
@@ -86,6 +86,7 @@ private:
     std::string backend;
     unsigned threads;
     uint64_t maxMemoryBytes;
+    TargetOptions target;
     /// The canonical text of the graph (see the file comment).
     std::string text;
     /// Of all the fields above, computed once.

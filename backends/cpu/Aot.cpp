@@ -4,9 +4,10 @@
 //    as the JIT does, with the entry renamed; the C header is read off
 //    the entry function now, since its type is the C interface's.
 // 2. Down to the LLVM dialect with the JIT's pass pipeline, translate to
-//    LLVM IR, give it the host's triple and data layout and run the JIT's
+//    LLVM IR, give it the target's triple and data layout and run the JIT's
 //    O3 optimization (Jit.h), as ExecutionEngine::create does.
-// 3. Code generation for the host's triple, CPU and features at the JIT's
+// 3. Code generation for the target's triple, CPU and features (the host's
+//    unless EmitOptions::target names another, Target.h) at the JIT's
 //    optimization level. Only the relocation and code models differ: the
 //    JIT's static relocations and large code model suit code placed anywhere
 //    in memory by the JIT itself; an object that a linker puts into a
@@ -18,6 +19,7 @@
 #include "backends/cpu/CHeader.h"
 #include "backends/cpu/CompileSession.h"
 #include "backends/cpu/Jit.h"
+#include "backends/cpu/Target.h"
 
 #include "ir/Diagnostic.h"
 
@@ -46,20 +48,19 @@ llvm::Error checkEntryName(llvm::StringRef name) {
 
 /// Step 3's target machine.
 static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
-objectTargetMachine(const llvm::orc::JITTargetMachineBuilder &host) {
-  std::string triple = host.getTargetTriple().str(), error;
+objectTargetMachine(const llvm::orc::JITTargetMachineBuilder &spec) {
+  std::string triple = spec.getTargetTriple().str(), error;
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
-    return makeError(fmt::format("cpu backend: no target for the host's "
-                                 "triple {}: {}",
-                                 triple, error));
-  llvm::TargetOptions options = host.getOptions();
+    return makeError(fmt::format("cpu backend: no target for {}: {}", triple,
+                                 error));
+  llvm::TargetOptions options = spec.getOptions();
   // The JIT builder turns emulated TLS on for its own loader; objects for
   // the system linker use the platform's TLS, as a C compiler's do.
   options.EmulatedTLS = false;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, host.getCPU(), host.getFeatures().getString(), options,
+      triple, spec.getCPU(), spec.getFeatures().getString(), options,
       llvm::Reloc::PIC_, llvm::CodeModel::Small, kCodeGenOptLevel,
       /*JIT=*/false));
   if (!tm)
@@ -75,24 +76,23 @@ llvm::Expected<AotResult> compileAheadOfTime(const Graph &g,
   if (llvm::Error err = checkEntryName(options.entryName))
     return err;
   // 1.
-  CompileSession session(hostKernelOptions(options.threads));
+  llvm::Expected<ResolvedTarget> target =
+      resolveTarget(options.target, options.threads);
+  if (!target)
+    return target.takeError();
+  CompileSession session(target->kernels);
   EntrySignature signature;
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
       session.lowerGraph(g, signature, options.entryName);
   if (!module)
     return module.takeError();
-  llvm::Expected<llvm::orc::JITTargetMachineBuilder> host = hostTarget();
-  if (!host)
-    return makeError("cpu backend: host target: " +
-                     llvm::toString(host.takeError()));
 
   AotResult result;
   if (options.header || artifact == AotArtifact::CHeader) {
     auto entry = (*module)->lookupSymbol<mlir::func::FuncOp>(options.entryName);
     llvm::Expected<std::string> header =
         emitCHeader(entry, g, signature,
-                    fmt::format("{}, CPU {}", host->getTargetTriple().str(),
-                                host->getCPU()));
+                    describeTarget(*target, options.target));
     if (!header)
       return header.takeError();
     (artifact == AotArtifact::CHeader ? result.output : result.header) =
@@ -120,7 +120,7 @@ llvm::Expected<AotResult> compileAheadOfTime(const Graph &g,
   if (!llvmModule)
     return session.internalError("translation to LLVM IR");
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> tm =
-      objectTargetMachine(*host);
+      objectTargetMachine(target->builder);
   if (!tm)
     return tm.takeError();
   mlir::ExecutionEngine::setupTargetTripleAndDataLayout(llvmModule.get(),
@@ -141,8 +141,9 @@ llvm::Expected<AotResult> compileAheadOfTime(const Graph &g,
                                  artifact == AotArtifact::Assembly
                                      ? llvm::CodeGenFileType::AssemblyFile
                                      : llvm::CodeGenFileType::ObjectFile))
-    return makeError("cpu backend: internal error: the host target cannot "
-                     "emit this file type");
+    return makeError("cpu backend: internal error: target " +
+                     (*tm)->getTargetTriple().str() +
+                     " cannot emit this file type");
   codegen.run(*llvmModule);
   result.output.assign(code.begin(), code.end());
   return result;

@@ -433,8 +433,9 @@ llvm::Expected<std::string> emitCHeader(mlir::func::FuncOp entry,
   line(" * compiled ahead of time by alibi-opt (cpu backend). Generated: do "
        "not edit.");
   line(" *");
-  line(fmt::format(" * Target: {}, with every feature of that", target.str()));
-  line(" * CPU: the object may not run on an older one.");
+  line(fmt::format(" * Target: {}.", target.str()));
+  line(" * The object uses every feature of that CPU: it may not run on an "
+       "older one.");
   line(" *");
   line(fmt::format(
       " * Arguments of _mlir_ciface_{} and {}_run, in order:", name, name));

@@ -12,6 +12,7 @@
 #include "backends/cpu/Aot.h"
 #include "backends/cpu/CompileSession.h"
 #include "backends/cpu/Jit.h"
+#include "backends/cpu/Target.h"
 
 #include "ir/Diagnostic.h"
 
@@ -157,7 +158,13 @@ public:
 
   llvm::Expected<std::unique_ptr<Executable>>
   compile(const Graph &g, const CompileOptions &options) override {
-    cpu::CompileSession session(cpu::hostKernelOptions(options.threads));
+    if (llvm::Error err = cpu::checkRunsOnHost(options.target))
+      return err;
+    llvm::Expected<cpu::ResolvedTarget> target =
+        cpu::resolveTarget(options.target, options.threads);
+    if (!target)
+      return target.takeError();
+    cpu::CompileSession session(target->kernels);
     cpu::EntrySignature signature;
     llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
         session.lowerGraph(g, signature);
@@ -172,7 +179,7 @@ public:
     if (llvm::Error err = session.lowerToLLVMDialect(**module))
       return err;
     llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>> engine =
-        cpu::jitCompile(**module);
+        cpu::jitCompile(**module, std::move(target->builder));
     if (!engine)
       return makeError(
           "cpu backend: jit: " + llvm::toString(engine.takeError()) +
@@ -189,7 +196,9 @@ public:
 
   llvm::Error checkEmit(EmitArtifact,
                         const EmitOptions &options) const override {
-    return cpu::checkEntryName(options.entryName);
+    if (llvm::Error err = cpu::checkEntryName(options.entryName))
+      return err;
+    return cpu::targetBuilder(options.target).takeError();
   }
 
   llvm::Expected<EmitResult> emit(const Graph &g, EmitArtifact artifact,

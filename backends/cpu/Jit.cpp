@@ -56,9 +56,6 @@
 #include "mlir/Transforms/Passes.h"
 
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
-#include "llvm/Support/TargetSelect.h"
-
-#include <mutex>
 
 using namespace mlir;
 
@@ -161,30 +158,15 @@ LogicalResult lowerToLLVMDialect(ModuleOp module, unsigned threads) {
   return pm.run(module);
 }
 
-llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostTarget() {
-  static std::once_flag targetsReady;
-  std::call_once(targetsReady, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-  });
-  llvm::Expected<llvm::orc::JITTargetMachineBuilder> builder =
-      llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (builder)
-    builder->setCodeGenOptLevel(kCodeGenOptLevel);
-  return builder;
-}
-
 std::function<llvm::Error(llvm::Module *)>
 makeLLVMOptimizer(llvm::TargetMachine *tm) {
   return makeOptimizingTransformer(3, 0, tm);
 }
 
-llvm::Expected<std::unique_ptr<ExecutionEngine>> jitCompile(ModuleOp module) {
-  llvm::Expected<llvm::orc::JITTargetMachineBuilder> builder = hostTarget();
-  if (!builder)
-    return builder.takeError();
+llvm::Expected<std::unique_ptr<ExecutionEngine>>
+jitCompile(ModuleOp module, llvm::orc::JITTargetMachineBuilder target) {
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> tm =
-      builder->createTargetMachine();
+      target.createTargetMachine();
   if (!tm)
     return tm.takeError();
 

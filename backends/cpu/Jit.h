@@ -31,19 +31,15 @@ mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
 inline constexpr llvm::CodeGenOptLevel kCodeGenOptLevel =
     llvm::CodeGenOptLevel::Aggressive;
 
-/// The host's triple, CPU and features (AVX-512 where present) at
-/// kCodeGenOptLevel, with the native target initialized: what
-/// both the JIT and ahead-of-time compilation generate code for.
-llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostTarget();
-
 /// The LLVM IR optimization both the JIT and ahead-of-time compilation
 /// apply: O3 tuned for `tm`.
 std::function<llvm::Error(llvm::Module *)>
 makeLLVMOptimizer(llvm::TargetMachine *tm);
 
-/// JIT-compiles an LLVM-dialect module for the host at O3.
+/// JIT-compiles an LLVM-dialect module at O3 for `target`, a machine that
+/// runs on the host (Target.h).
 llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>
-jitCompile(mlir::ModuleOp module);
+jitCompile(mlir::ModuleOp module, llvm::orc::JITTargetMachineBuilder target);
 
 } // namespace einsum::cpu
 

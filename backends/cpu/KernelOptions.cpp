@@ -1,9 +1,6 @@
-//===- KernelOptions.cpp - Host vector shape and work loops ---------------===//
+//===- KernelOptions.cpp - Vector constants and work loops ----------------===//
 //
-// The vector width comes from the features of the CPU compiling (the JIT
-// runs where it compiles), never from a constant: AVX-512 machines get
-// 512-bit tiles, AVX2 ones 256, anything else 128 (which LLVM legalises to
-// whatever the target has, down to scalars).
+// The vector shape itself comes from the target (Target.h).
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Lowering.h"
@@ -12,43 +9,9 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
-#include "llvm/ADT/StringMap.h"
-#include "llvm/TargetParser/Host.h"
-
-#include <cstdlib>
-#include <string>
-
 using namespace mlir;
 
-// The OpenMP runtime the parallel loops call (libomp). Asking it for the
-// core count also keeps it linked: the JIT finds its entry points among the
-// process's symbols.
-extern "C" int omp_get_num_procs(void);
-
 namespace einsum::cpu {
-
-KernelOptions hostKernelOptions(unsigned threads) {
-  KernelOptions options;
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  if (features.lookup("avx512f")) {
-    options.vectorBits = 512;
-    options.vectorRegisters = 32;
-  } else if (features.lookup("avx2") && features.lookup("fma")) {
-    options.vectorBits = 256;
-  }
-  // For tests and tuning: the kernels shaped for a narrower machine (LLVM
-  // still emits the host's instructions for them).
-  if (const char *bits = std::getenv("EG_CPU_VECTOR_BITS")) {
-    llvm::StringRef text(bits);
-    if (text == "128" || text == "256" || text == "512") {
-      options.vectorBits = unsigned(std::stoi(bits));
-      options.vectorRegisters = options.vectorBits == 512 ? 32 : 16;
-    }
-  }
-  options.threads =
-      threads ? threads : unsigned(std::max(1, omp_get_num_procs()));
-  return options;
-}
 
 Value splatConstant(OpBuilder &b, Location loc, Type type, double value) {
   if (auto vt = dyn_cast<VectorType>(type))

@@ -45,10 +45,6 @@ struct KernelOptions {
   }
 };
 
-/// The host's vector width and register count, from its CPU features, with
-/// `threads` (0: one per core).
-KernelOptions hostKernelOptions(unsigned threads);
-
 /// How the entry function is called: every graph argument, then every
 /// graph output, then (if the graph gathers) a memref<Gx2xi64> where gather
 /// g records the position and value of its first out-of-range index.

@@ -38,3 +38,17 @@ if config.eg_aot_example.upper() in ("ON", "1", "TRUE", "YES"):
 if (config.eg_build_type in ("Release", "RelWithDebInfo", "MinSizeRel")
         and config.eg_sanitizers.upper() not in ("ON", "1", "TRUE", "YES")):
     config.available_features.add("optimized")
+
+# The host's architecture and vector extensions, for tests that run code
+# compiled for a narrower machine than the host (--mcpu, --mattr).
+import platform
+config.available_features.add("host-" + platform.machine())
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next((l.split(":", 1)[1].split() for l in cpuinfo
+                      if l.startswith("flags")), [])
+except OSError:
+    flags = []
+for flag in ("avx2", "fma", "avx512f"):
+    if flag in flags:
+        config.available_features.add("host-" + flag)

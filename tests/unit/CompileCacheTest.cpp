@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <set>
 #include <thread>
 
 using namespace einsum;
@@ -174,6 +175,25 @@ TEST(CompileCache, OptionsAndBackendArePartOfTheKey) {
   // Each one is found again under its own key.
   EXPECT_EQ(compileOrFail(cache, backend, g, limited).get(), c);
   EXPECT_EQ(cache.hits(), 1u);
+}
+
+TEST(CompileCache, TargetIsPartOfTheKey) {
+  CountingBackend backend;
+  CompileCache cache;
+  Graph g = scaledSoftmax();
+  CompileOptions host, cpu, features, cpuAndFeatures;
+  cpu.target.cpu = "x86-64-v3";
+  features.target.features = "-avx512f";
+  // The same text split differently between fields is another target.
+  cpuAndFeatures.target.cpu = "x86-64-v3-avx512f";
+  std::set<Executable *> seen;
+  for (const CompileOptions *o : {&host, &cpu, &features, &cpuAndFeatures})
+    seen.insert(compileOrFail(cache, backend, g, *o).get());
+  EXPECT_EQ(seen.size(), 4u);
+  EXPECT_EQ(backend.compiles, 4);
+  EXPECT_EQ(compileOrFail(cache, backend, g, features).get(),
+            compileOrFail(cache, backend, g, features).get());
+  EXPECT_EQ(cache.hits(), 2u);
 }
 
 TEST(CompileCache, EvictsTheLeastRecentlyUsed) {

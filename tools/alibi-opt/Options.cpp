@@ -59,8 +59,14 @@ std::string emitBackendName(const Options &opts) {
   return opts.backend.getNumOccurrences() ? opts.backend.getValue() : "cpu";
 }
 
+/// --mtriple, --mcpu and --mattr.
+static TargetOptions targetOptions(const Options &opts) {
+  return TargetOptions{opts.mtriple, opts.mcpu, opts.mattr};
+}
+
 EmitOptions emitOptions(const Options &opts) {
   EmitOptions emit;
+  emit.target = targetOptions(opts);
   emit.entryName = opts.entryName;
   emit.header = opts.headerFile.getNumOccurrences();
   // Single-threaded unless asked: such an object needs no OpenMP runtime.
@@ -137,6 +143,7 @@ RunOptions runOptions(const Options &opts) {
   run.outputDir = opts.outputDir;
   run.compile.threads = opts.threads;
   run.compile.maxMemoryBytes = llvm::cantFail(maxMemoryBytes(opts));
+  run.compile.target = targetOptions(opts);
   run.expectedDir = opts.expectedDir;
   run.rtol = opts.rtol;
   run.atol = opts.atol;
@@ -234,6 +241,17 @@ llvm::Error validate(const Options &opts) {
                      "--split-input-file");
   if (llvm::Error err = validateEmission(opts))
     return err;
+  if (!targetOptions(opts).isHost()) {
+    if (!opts.run && !aheadOfTimeArtifact(opts.emit))
+      return makeError("--mtriple, --mcpu and --mattr choose the machine code "
+                       "is generated for: they need --run or "
+                       "--emit=mlir|llvm|asm|obj|c-header");
+    if (opts.run && opts.backend != "cpu")
+      return makeError(fmt::format("--mtriple, --mcpu and --mattr choose the "
+                                   "code the cpu backend generates; the {} "
+                                   "backend does not take them",
+                                   opts.backend.getValue()));
+  }
   if (opts.build.getNumOccurrences() &&
       (opts.splitInputFile || opts.verifyDiagnostics))
     return makeError("--split-input-file and --verify-diagnostics read an "

@@ -154,6 +154,24 @@ struct Options {
                      "object emitted ahead of time (0: one per "
                      "core)"),
       llvm::cl::init(0), llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> mtriple{
+      "mtriple",
+      llvm::cl::desc("Generate code for this target triple, e.g. "
+                     "aarch64-linux-gnu (--emit=mlir|llvm|asm|obj|c-header; "
+                     "default: the host's)"),
+      llvm::cl::value_desc("triple"), llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> mcpu{
+      "mcpu",
+      llvm::cl::desc("Generate code for this CPU of the triple, e.g. "
+                     "x86-64-v3, znver3, neoverse-n1 (default: the host's "
+                     "CPU, or the generic one of another triple); --run "
+                     "takes one the host can run"),
+      llvm::cl::value_desc("cpu"), llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> mattr{
+      "mattr",
+      llvm::cl::desc("Comma-separated changes to the CPU's features, e.g. "
+                     "-avx512f or +avx2,+fma"),
+      llvm::cl::value_desc("+a,-b"), llvm::cl::cat(category)};
   llvm::cl::opt<std::string> maxMemory{
       "max-memory",
       llvm::cl::desc(
