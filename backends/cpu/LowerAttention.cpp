@@ -84,15 +84,24 @@ public:
     heads = qt.dim(1), dim = qt.dim(3);
     kvHeads = kt.dim(1), valueDim = vt.dim(3);
     const KernelOptions &o = *n.options;
-    // Three quarters of the registers hold the tile (6 rows x 4 vectors with
-    // AVX-512): per step of d, 4 loads and 6 broadcasts feed 24 FMAs, and
-    // with 64 value columns the value product is one pass over the keys.
-    // The rest hold the K^T vectors and the broadcast query element.
-    int64_t accumulators = std::max<int64_t>(4, o.vectorRegisters * 3 / 4);
-    rows = accumulators / 4;
-    if (std::optional<int64_t> q = known(queries))
-      rows = std::min(*q, rows);
-    cols = std::max<int64_t>(1, accumulators / rows);
+    // The register tile (KernelShapes.h): 6 rows x 4 vectors with
+    // AVX-512, 6 x 2 with AVX2; the value product uses as many
+    // accumulators, so with 64 value columns and AVX-512 it is one pass
+    // over the keys.
+    rows = o.flash.tile.rows;
+    cols = o.flash.tile.cols;
+    stepTiles = o.flash.stepTiles;
+    groupBlocks = o.flash.groupBlocks;
+    assert(rows > 0 && cols > 0 && stepTiles > 0 && groupBlocks > 0 &&
+           "kernel shapes not set");
+    // Fewer query rows than the tile (a decode step) widen it to as many
+    // accumulators: each key vector then feeds few FMAs, straight from
+    // memory.
+    int64_t accumulators = rows * cols;
+    if (std::optional<int64_t> q = known(queries); q && *q < rows) {
+      rows = *q;
+      cols = accumulators / rows;
+    }
     tileKeys = cols * lanes;
     paddedKeys = mul(ceilDivIdx(keys, tileKeys), idx(tileKeys));
     valueVecs = ceilDiv(valueDim, lanes);
@@ -534,9 +543,9 @@ private:
   int64_t headsPerItem, headItems;
   /// Keys per softmax step: stepTiles * tileKeys (the step's scores, 16 KiB
   /// for f32 on AVX-512, stay in L1).
-  static constexpr int64_t stepTiles = 16;
+  int64_t stepTiles;
   /// Row blocks sharing each key step.
-  static constexpr int64_t groupBlocks = 8;
+  int64_t groupBlocks;
 
   // Per item, head and block.
   Value bi, h, kvh, kt, scores, out, rowMax, rowSum, laneScratch, stateBase;

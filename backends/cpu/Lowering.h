@@ -30,6 +30,37 @@ namespace einsum::cpu {
 /// The name of the lowered function; the C interface adds _mlir_ciface_.
 inline constexpr const char *kEntryName = "eg_main";
 
+/// A register tile: rows x cols vectors of sums, fed per step by one
+/// broadcast element of each row and `cols` vectors of the other operand.
+struct TileShape {
+  int64_t rows = 0, cols = 0;
+  bool operator==(const TileShape &) const = default;
+};
+
+/// The flash kernel's shape (LowerAttention.cpp).
+struct FlashShape {
+  /// Query rows x key vectors of the score tile; the value product uses
+  /// as many accumulators.
+  TileShape tile;
+  /// Key tiles per online-softmax step.
+  int64_t stepTiles = 16;
+  /// Row blocks that share each step's keys while they are in cache.
+  int64_t groupBlocks = 8;
+  bool operator==(const FlashShape &) const = default;
+};
+
+/// The matrix product's shape (LowerMatmul.cpp).
+struct GemmShape {
+  TileShape tile;
+  /// Depth of the packed panels: the left micro-panel (depthBlock x rows)
+  /// stays in L1 while the tiles of the right panel stream past it.
+  int64_t depthBlock = 256;
+  /// The most bytes of the right panel (depthBlock x columns) a work item
+  /// packs at a time, to stay in L2.
+  int64_t panelBytes = 256 * 1024;
+  bool operator==(const GemmShape &) const = default;
+};
+
 /// What the generated kernels are shaped for.
 struct KernelOptions {
   /// Work loops run on this many OpenMP threads; 1 emits no parallel loop.
@@ -38,6 +69,10 @@ struct KernelOptions {
   /// register tiles (16 x 512 bits with AVX-512, 16 x 256 with AVX2).
   unsigned vectorBits = 128;
   unsigned vectorRegisters = 16;
+  /// The kernels' shapes: from a model of the registers (KernelShapes.h)
+  /// or measured on the host (Tuning.h).
+  FlashShape flash;
+  GemmShape gemm;
 
   /// Lanes of `elementBits`-wide elements in one vector register.
   int64_t lanes(unsigned elementBits) const {

@@ -1,6 +1,7 @@
 //===- Target.cpp - The machine the cpu backend generates code for --------===//
 #include "backends/cpu/Target.h"
 #include "backends/cpu/Jit.h"
+#include "backends/cpu/KernelShapes.h"
 
 #include "ir/Diagnostic.h"
 
@@ -259,6 +260,7 @@ KernelOptions kernelOptionsFor(const llvm::TargetMachine &tm,
   }
   options.threads =
       threads ? threads : unsigned(std::max(1, omp_get_num_procs()));
+  modelShapes(options);
   return options;
 }
 
