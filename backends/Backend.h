@@ -42,6 +42,21 @@ struct TargetOptions {
   }
 };
 
+/// Whether a backend that measures kernel shapes on the host (the cpu
+/// backend, at the first compile that needs them, cached on disk) does so.
+enum class KernelTuning {
+  /// As the EG_CPU_TUNING environment variable says (measure, off or
+  /// reset); measure when it is unset.
+  Default,
+  /// Use the shapes measured before, or measure them now.
+  Measure,
+  /// Use the shapes of the backend's model of the target, measure nothing.
+  Off,
+  /// Forget the shapes measured before and measure them again (once per
+  /// process).
+  Reset,
+};
+
 struct CompileOptions {
   /// Worker threads; 0 means one per core.
   unsigned threads = 0;
@@ -54,6 +69,7 @@ struct CompileOptions {
   /// A machine other than the host, narrower than it (code compiled for a
   /// machine the host is not runs nowhere here).
   TargetOptions target;
+  KernelTuning tuning = KernelTuning::Default;
 };
 
 /// Physical memory, sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGE_SIZE), or 0
@@ -105,6 +121,10 @@ public:
   llvm::Expected<std::vector<TensorData>>
   runNamed(const std::map<std::string, TensorData> &inputs);
 
+  /// How the backend compiled the graph, for benchmarks and run summaries:
+  /// the cpu backend's target and kernel shapes. Empty by default.
+  virtual std::string describe() const { return {}; }
+
 protected:
   explicit Executable(const Graph &g);
   /// Called with counts and types already checked; `sizes` holds the value
@@ -147,6 +167,8 @@ struct EmitOptions {
   unsigned threads = 1;
   /// The machine the artifact is for: any the backend supports.
   TargetOptions target;
+  /// For a target the host can run, shapes may be measured as for compile.
+  KernelTuning tuning = KernelTuning::Default;
 };
 
 struct EmitResult {

@@ -87,6 +87,7 @@ private:
     unsigned threads;
     uint64_t maxMemoryBytes;
     TargetOptions target;
+    KernelTuning tuning;
     /// The canonical text of the graph (see the file comment).
     std::string text;
     /// Of all the fields above, computed once.

@@ -51,7 +51,7 @@ median_ms() {
     cat "$OUT/bench.log" >&2
     exit 1
   fi
-  sed -n 's/^median_ms=\([0-9.]*\) .*gflops=\([0-9.]*\)$/\1 \2/p' <<<"$line"
+  sed -n 's/^median_ms=\([0-9.]*\) .*gflops=\([0-9.]*\) .*$/\1 \2/p' <<<"$line"
 }
 row() {
   printf '%-4s %14s %12s %12s %10s\n' "$@"

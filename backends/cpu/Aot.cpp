@@ -20,6 +20,7 @@
 #include "backends/cpu/CompileSession.h"
 #include "backends/cpu/Jit.h"
 #include "backends/cpu/Target.h"
+#include "backends/cpu/Tuning.h"
 
 #include "ir/Diagnostic.h"
 
@@ -80,6 +81,7 @@ llvm::Expected<AotResult> compileAheadOfTime(const Graph &g,
       resolveTarget(options.target, options.threads);
   if (!target)
     return target.takeError();
+  applyTuning(g, options.target, *target, options.tuning);
   CompileSession session(target->kernels);
   EntrySignature signature;
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =

@@ -13,6 +13,7 @@
 #include "backends/cpu/CompileSession.h"
 #include "backends/cpu/Jit.h"
 #include "backends/cpu/Target.h"
+#include "backends/cpu/Tuning.h"
 
 #include "ir/Diagnostic.h"
 
@@ -73,9 +74,13 @@ class CpuExecutable : public Executable {
 public:
   CpuExecutable(const Graph &g, cpu::EntrySignature signature,
                 std::unique_ptr<mlir::ExecutionEngine> engine,
-                void (*entry)(void **), const CompileOptions &options)
+                void (*entry)(void **), const CompileOptions &options,
+                std::string description)
       : Executable(g), graph(g), signature(std::move(signature)),
-        engine(std::move(engine)), entry(entry), options(options) {}
+        engine(std::move(engine)), entry(entry), options(options),
+        description(std::move(description)) {}
+
+  std::string describe() const override { return description; }
 
 protected:
   llvm::Error runImpl(llvm::ArrayRef<const TensorData *> inputs,
@@ -146,6 +151,7 @@ private:
   std::unique_ptr<mlir::ExecutionEngine> engine;
   void (*entry)(void **);
   CompileOptions options;
+  std::string description;
 };
 
 class CpuBackend : public Backend {
@@ -164,34 +170,10 @@ public:
         cpu::resolveTarget(options.target, options.threads);
     if (!target)
       return target.takeError();
-    cpu::CompileSession session(target->kernels);
-    cpu::EntrySignature signature;
-    llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
-        session.lowerGraph(g, signature);
-    if (!module)
-      return module.takeError();
-    // Refused before any machine code exists, as the reference does (with
-    // sizes known only at run time, each run checks its own peak).
-    if (graphSymbols(g).empty() && signature.peak.bytes > memoryLimit(options))
-      return memoryLimitError(signature.peak.bytes,
-                              signature.peak.largestHolder,
-                              signature.peak.largestBytes, options);
-    if (llvm::Error err = session.lowerToLLVMDialect(**module))
-      return err;
-    llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>> engine =
-        cpu::jitCompile(**module, std::move(target->builder));
-    if (!engine)
-      return makeError(
-          "cpu backend: jit: " + llvm::toString(engine.takeError()) +
-          (session.lastError().empty() ? "" : ": " + session.lastError()));
-    std::string name = std::string("_mlir_ciface_") + cpu::kEntryName;
-    llvm::Expected<void (*)(void **)> entry = (*engine)->lookupPacked(name);
-    if (!entry)
-      return makeError("cpu backend: jit: " +
-                       llvm::toString(entry.takeError()));
-    return std::make_unique<CpuExecutable>(g, std::move(signature),
-                                           std::move(*engine), *entry,
-                                           options);
+    cpu::applyTuning(g, options.target, *target, options.tuning);
+    std::string description = cpu::describeCompile(*target, options.target);
+    return cpu::compileWithShapes(g, options, std::move(*target),
+                                  std::move(description));
   }
 
   llvm::Error checkEmit(EmitArtifact,
@@ -208,6 +190,41 @@ public:
 };
 
 } // namespace
+
+namespace cpu {
+
+llvm::Expected<std::unique_ptr<Executable>>
+compileWithShapes(const Graph &g, const CompileOptions &options,
+                  ResolvedTarget target, std::string description) {
+  CompileSession session(target.kernels);
+  EntrySignature signature;
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
+      session.lowerGraph(g, signature);
+  if (!module)
+    return module.takeError();
+  // Refused before any machine code exists, as the reference does (with
+  // sizes known only at run time, each run checks its own peak).
+  if (graphSymbols(g).empty() && signature.peak.bytes > memoryLimit(options))
+    return memoryLimitError(signature.peak.bytes, signature.peak.largestHolder,
+                            signature.peak.largestBytes, options);
+  if (llvm::Error err = session.lowerToLLVMDialect(**module))
+    return err;
+  llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>> engine =
+      jitCompile(**module, std::move(target.builder));
+  if (!engine)
+    return makeError(
+        "cpu backend: jit: " + llvm::toString(engine.takeError()) +
+        (session.lastError().empty() ? "" : ": " + session.lastError()));
+  std::string name = std::string("_mlir_ciface_") + kEntryName;
+  llvm::Expected<void (*)(void **)> entry = (*engine)->lookupPacked(name);
+  if (!entry)
+    return makeError("cpu backend: jit: " + llvm::toString(entry.takeError()));
+  return std::make_unique<CpuExecutable>(g, std::move(signature),
+                                         std::move(*engine), *entry, options,
+                                         std::move(description));
+}
+
+} // namespace cpu
 
 std::unique_ptr<Backend> createCpuBackend() {
   return std::make_unique<CpuBackend>();

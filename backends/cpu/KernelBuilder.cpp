@@ -223,6 +223,28 @@ void KernelBuilder::ifThen(Value cond, llvm::function_ref<void()> body) {
   body();
 }
 
+void KernelBuilder::ifThenElse(Value cond, llvm::function_ref<void()> then,
+                               llvm::function_ref<void()> otherwise) {
+  auto op = b.create<scf::IfOp>(loc, cond, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&op.getThenRegion().front());
+  then();
+  b.setInsertionPointToStart(&op.getElseRegion().front());
+  otherwise();
+}
+
+ValueRange KernelBuilder::select(
+    Value cond, llvm::function_ref<llvm::SmallVector<Value>()> then,
+    llvm::function_ref<llvm::SmallVector<Value>()> otherwise) {
+  auto op = b.create<scf::IfOp>(
+      loc, cond,
+      [&](OpBuilder &, Location) { b.create<scf::YieldOp>(loc, then()); },
+      [&](OpBuilder &, Location) {
+        b.create<scf::YieldOp>(loc, otherwise());
+      });
+  return op.getResults();
+}
+
 void KernelBuilder::workItems(NodeLowering &n, Value items,
                               int64_t scratchElements,
                               llvm::function_ref<void(Value)> body) {
@@ -254,21 +276,26 @@ void KernelBuilder::packTiles(Value packed, Value begin, Value end,
 llvm::SmallVector<Value>
 KernelBuilder::tileSum(int64_t rows, int64_t cols, Value depth, Value packed,
                        Value tile,
-                       llvm::function_ref<Value(int64_t, Value)> left) {
+                       llvm::function_ref<Value(int64_t, Value)> left,
+                       ValueRange init) {
   return tileSum(
       rows, cols, depth,
       [&](Value k, int64_t c) {
         return load(packed, {tile, k, idx(c * lanes)});
       },
-      left);
+      left, init);
 }
 
 llvm::SmallVector<Value>
 KernelBuilder::tileSum(int64_t rows, int64_t cols, Value depth,
                        llvm::function_ref<Value(Value, int64_t)> right,
-                       llvm::function_ref<Value(int64_t, Value)> left) {
-  llvm::SmallVector<Value> zeros(rows * cols, splat(0));
-  ValueRange sums = loop(idx(0), depth, zeros, [&](Value k, ValueRange acc) {
+                       llvm::function_ref<Value(int64_t, Value)> left,
+                       ValueRange init) {
+  llvm::SmallVector<Value> start(init.begin(), init.end());
+  if (start.empty())
+    start.assign(rows * cols, splat(0));
+  assert(int64_t(start.size()) == rows * cols && "one init per accumulator");
+  ValueRange sums = loop(idx(0), depth, start, [&](Value k, ValueRange acc) {
     llvm::SmallVector<Value> next(acc.begin(), acc.end()), vectors;
     for (int64_t c = 0; c < cols; ++c)
       vectors.push_back(right(k, c));

@@ -95,6 +95,13 @@ public:
   void forEach(mlir::Value lo, mlir::Value hi,
                llvm::function_ref<void(mlir::Value)> body, int64_t step = 1);
   void ifThen(mlir::Value cond, llvm::function_ref<void()> body);
+  /// scf.if with both branches, each returning values of the same types.
+  void ifThenElse(mlir::Value cond, llvm::function_ref<void()> then,
+                  llvm::function_ref<void()> otherwise);
+  mlir::ValueRange
+  select(mlir::Value cond,
+         llvm::function_ref<llvm::SmallVector<mlir::Value>()> then,
+         llvm::function_ref<llvm::SmallVector<mlir::Value>()> otherwise);
 
   /// The node's work loop over `items` independent items (buildWorkLoop),
   /// each holding at most `scratchElements` elements of heap scratch while
@@ -112,16 +119,19 @@ public:
       mlir::Value depth, mlir::Value valid,
       llvm::function_ref<mlir::Value(mlir::Value j, mlir::Value k)> element);
   /// sum over k in [0, depth) of left(r, k) * packed[tile, k, c * lanes:]
-  /// for r < rows, c < cols: rows * cols vectors, row-major.
+  /// for r < rows, c < cols: rows * cols vectors, row-major, added to
+  /// `init` (empty: zeros).
   llvm::SmallVector<mlir::Value>
   tileSum(int64_t rows, int64_t cols, mlir::Value depth, mlir::Value packed,
           mlir::Value tile,
-          llvm::function_ref<mlir::Value(int64_t r, mlir::Value k)> left);
+          llvm::function_ref<mlir::Value(int64_t r, mlir::Value k)> left,
+          mlir::ValueRange init = {});
   /// The same with the vectors of the right operand from `right(k, c)`.
   llvm::SmallVector<mlir::Value>
   tileSum(int64_t rows, int64_t cols, mlir::Value depth,
           llvm::function_ref<mlir::Value(mlir::Value k, int64_t c)> right,
-          llvm::function_ref<mlir::Value(int64_t r, mlir::Value k)> left);
+          llvm::function_ref<mlir::Value(int64_t r, mlir::Value k)> left,
+          mlir::ValueRange init = {});
 };
 
 } // namespace einsum::cpu

@@ -73,6 +73,8 @@ struct KernelOptions {
   /// or measured on the host (Tuning.h).
   FlashShape flash;
   GemmShape gemm;
+  /// Whether they were measured on the host rather than modeled.
+  bool flashMeasured = false, gemmMeasured = false;
 
   /// Lanes of `elementBits`-wide elements in one vector register.
   int64_t lanes(unsigned elementBits) const {

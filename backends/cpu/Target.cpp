@@ -291,4 +291,14 @@ std::string describeTarget(const ResolvedTarget &target,
                             target.kernels.vectorRegisters);
 }
 
+std::string describeCompile(const ResolvedTarget &target,
+                            const TargetOptions &spec) {
+  const KernelOptions &k = target.kernels;
+  auto source = [](bool measured) { return measured ? "measured" : "model"; };
+  return fmt::format("{}; flash {} ({}); gemm {} ({})",
+                     describeTarget(target, spec), describe(k.flash),
+                     source(k.flashMeasured), describe(k.gemm),
+                     source(k.gemmMeasured));
+}
+
 } // namespace einsum::cpu

@@ -66,6 +66,12 @@ llvm::Expected<ResolvedTarget> resolveTarget(const TargetOptions &spec,
 std::string describeTarget(const ResolvedTarget &target,
                            const TargetOptions &spec);
 
+/// describeTarget, then the kernel shapes and whether they were measured:
+/// "...; flash 6x4 step 16 group 8 (measured); gemm 6x4 depth 256 panel
+/// 256K (model)". What Executable::describe says.
+std::string describeCompile(const ResolvedTarget &target,
+                            const TargetOptions &spec);
+
 } // namespace einsum::cpu
 
 #endif // EINSUM_BACKENDS_CPU_TARGET_H

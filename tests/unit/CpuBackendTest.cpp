@@ -9,9 +9,11 @@
 #include "backends/cpu/RankReduction.h"
 #endif
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <random>
 
 using namespace einsum;
 using namespace einsum::testing;
@@ -138,6 +140,14 @@ INSTANTIATE_TEST_SUITE_P(
         EinsumCase{"one_row", "bsD,DF->bsF", {{1, 1, 70}, {70, 333}}},
         EinsumCase{"one_row_tail", "ij,jk->ik", {{1, 300}, {300, 129}}},
         EinsumCase{"few_rows", "ij,jk->ik", {{5, 33}, {33, 1000}}},
+        // Depth in blocks (700: three of 234, the last tile's partial sums
+        // carried in the output), with each side's k not contiguous (a
+        // scalar pack), and columns in several panels per row chunk.
+        EinsumCase{"deep", "ij,jk->ik", {{13, 700}, {700, 45}}},
+        EinsumCase{"deep_right_rows", "ik,jk->ij", {{9, 600}, {70, 600}}},
+        EinsumCase{"deep_left_columns", "ki,kj->ij", {{600, 17}, {600, 40}}},
+        EinsumCase{"wide_panels", "ij,jk->ik", {{20, 300}, {300, 1500}}},
+        EinsumCase{"deep_one_row", "ij,jk->ik", {{1, 900}, {900, 77}}},
         EinsumCase{"three", "ij,jk,k->i", {{7, 13}, {13, 5}, {5}}},
         EinsumCase{"diagonal", "ii->i", {{13, 13}}},
         EinsumCase{"total", "ij->", {{7, 13}}},
@@ -175,6 +185,53 @@ Graph contraction(const std::string &epilogue, int64_t sq, int64_t sk,
                 "s"));
   EXPECT_FALSE(bool(b.takeError()));
   return g;
+}
+
+// One compile of a product over sizes known only at run time: the depth
+// blocks (fixed, with a short last one), the column parts and the row
+// chunks are worked out when it runs. Against the reference at each size.
+TEST(CpuEinsum, SymbolicProductAtEverySize) {
+  std::unique_ptr<Backend> cpu = cpuBackend();
+  if (!cpu)
+    GTEST_SKIP() << "cpu backend not built";
+  Graph g;
+  Builder b(g);
+  int64_t m = symbolSize("m"), k = symbolSize("k"), n = symbolSize("n");
+  TensorId x = b.input("x", TensorType::f32({m, k}));
+  TensorId w = b.input("w", TensorType::f32({k, n}));
+  b.output(b.einsum("ij,jk->ik", {x, w}, "y"));
+  ASSERT_FALSE(bool(b.takeError()));
+  llvm::Expected<std::unique_ptr<Executable>> exe = cpu->compile(g, {});
+  ASSERT_TRUE(bool(exe)) << firstMessage(exe.takeError());
+  std::unique_ptr<Backend> ref = createReferenceBackend();
+  llvm::Expected<std::unique_ptr<Executable>> oracle = ref->compile(g, {});
+  ASSERT_TRUE(bool(oracle));
+  struct Sizes {
+    int64_t m, k, n;
+  };
+  unsigned seed = 0;
+  for (Sizes s : {Sizes{1, 5, 3}, Sizes{7, 700, 45}, Sizes{20, 300, 1500},
+                  Sizes{3, 1, 1}, Sizes{13, 257, 64}, Sizes{1, 1000, 300}}) {
+    SCOPED_TRACE(fmt::format("m={} k={} n={}", s.m, s.k, s.n));
+    std::vector<TensorData> in;
+    for (auto shape : {std::vector<int64_t>{s.m, s.k},
+                       std::vector<int64_t>{s.k, s.n}}) {
+      TensorData t(TensorType::f32(shape));
+      std::mt19937 gen(++seed);
+      std::uniform_real_distribution<double> dist(-1, 1);
+      for (int64_t i = 0; i < t.numElements(); ++i)
+        t.set(i, dist(gen));
+      in.push_back(std::move(t));
+    }
+    std::vector<TensorData> actual = runExecutable(**exe, in);
+    std::vector<TensorData> expected = runExecutable(**oracle, in);
+    ASSERT_EQ(actual.size(), 1u);
+    ASSERT_EQ(expected.size(), 1u);
+    // Sums of up to 1000 products of O(1) terms in f32.
+    Comparison c = compareTensors(actual[0], expected[0], 1e-4, 1e-4);
+    EXPECT_TRUE(c.allClose) << "max |error| " << c.maxAbsError << " at "
+                            << c.worstIndex;
+  }
 }
 
 TEST(CpuContraction, Epilogues) {

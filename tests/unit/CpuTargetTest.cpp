@@ -113,3 +113,37 @@ TEST(CpuTarget, ObjectsForAnotherArchitecture) {
 
 } // namespace
 } // namespace einsum::testing
+
+namespace einsum::testing {
+namespace {
+
+// Executable::describe names the target and the kernel shapes, and says
+// whether they were measured; tuning off takes the model's.
+TEST(CpuTarget, ExecutableDescribesItsTargetAndShapes) {
+  std::unique_ptr<Backend> cpu = cpuBackend();
+  if (!cpu)
+    GTEST_SKIP() << "cpu backend not built";
+  Graph g = fusedAttention(buildAttentionCase(
+      {"alibi", 2, 2, 8, 8, 16, nn::PositionBias::Alibi,
+       nn::AlibiForm::Symmetric, false}));
+  CompileOptions options;
+  options.tuning = KernelTuning::Off;
+  llvm::Expected<std::unique_ptr<Executable>> exe = cpu->compile(g, options);
+  ASSERT_TRUE(bool(exe)) << firstMessage(exe.takeError());
+  std::string how = (*exe)->describe();
+  EXPECT_NE(how.find(llvm::sys::getProcessTriple().substr(0, 6)),
+            std::string::npos)
+      << how;
+  EXPECT_NE(how.find("-bit vectors x "), std::string::npos) << how;
+  EXPECT_NE(how.find("; flash "), std::string::npos) << how;
+  EXPECT_EQ(how.find("(measured)"), std::string::npos) << how;
+
+  std::unique_ptr<Backend> ref = createReferenceBackend();
+  llvm::Expected<std::unique_ptr<Executable>> interpreted =
+      ref->compile(g, options);
+  ASSERT_TRUE(bool(interpreted));
+  EXPECT_EQ((*interpreted)->describe(), "");
+}
+
+} // namespace
+} // namespace einsum::testing

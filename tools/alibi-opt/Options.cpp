@@ -67,6 +67,7 @@ static TargetOptions targetOptions(const Options &opts) {
 EmitOptions emitOptions(const Options &opts) {
   EmitOptions emit;
   emit.target = targetOptions(opts);
+  emit.tuning = opts.cpuTuning;
   emit.entryName = opts.entryName;
   emit.header = opts.headerFile.getNumOccurrences();
   // Single-threaded unless asked: such an object needs no OpenMP runtime.
@@ -144,6 +145,7 @@ RunOptions runOptions(const Options &opts) {
   run.compile.threads = opts.threads;
   run.compile.maxMemoryBytes = llvm::cantFail(maxMemoryBytes(opts));
   run.compile.target = targetOptions(opts);
+  run.compile.tuning = opts.cpuTuning;
   run.expectedDir = opts.expectedDir;
   run.rtol = opts.rtol;
   run.atol = opts.atol;
@@ -241,6 +243,11 @@ llvm::Error validate(const Options &opts) {
                      "--split-input-file");
   if (llvm::Error err = validateEmission(opts))
     return err;
+  if (opts.cpuTuning.getNumOccurrences() && !opts.run &&
+      !aheadOfTimeArtifact(opts.emit))
+    return makeError("--cpu-tuning chooses the kernel shapes of generated "
+                     "code: it needs --run or "
+                     "--emit=mlir|llvm|asm|obj|c-header");
   if (!targetOptions(opts).isHost()) {
     if (!opts.run && !aheadOfTimeArtifact(opts.emit))
       return makeError("--mtriple, --mcpu and --mattr choose the machine code "

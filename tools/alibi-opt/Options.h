@@ -92,8 +92,9 @@ struct Options {
       "bench",
       llvm::cl::desc(
           "With --run: after a warm-up run, time N more runs and print "
-          "'median_ms=<x> min_ms=<y> gflops=<z>' as the only line of "
-          "standard output (the run's summary goes to standard error)"),
+          "'median_ms=<x> min_ms=<y> gflops=<z> compile_ms=<c>' as the "
+          "only line of standard output (the run's summary, with how the "
+          "backend compiled, goes to standard error)"),
       llvm::cl::value_desc("N"), llvm::cl::cat(category)};
   llvm::cl::list<std::string> inputs{
       "input",
@@ -172,6 +173,19 @@ struct Options {
       llvm::cl::desc("Comma-separated changes to the CPU's features, e.g. "
                      "-avx512f or +avx2,+fma"),
       llvm::cl::value_desc("+a,-b"), llvm::cl::cat(category)};
+  llvm::cl::opt<KernelTuning> cpuTuning{
+      "cpu-tuning",
+      llvm::cl::desc("Kernel shapes of the cpu backend, measured on this "
+                     "machine at first use and cached (default: as "
+                     "EG_CPU_TUNING says, else measure)"),
+      llvm::cl::values(
+          clEnumValN(KernelTuning::Measure, "measure",
+                     "use the shapes measured before, or measure them now"),
+          clEnumValN(KernelTuning::Off, "off",
+                     "use the model's shapes, measure nothing"),
+          clEnumValN(KernelTuning::Reset, "reset",
+                     "measure again and replace the cached shapes")),
+      llvm::cl::init(KernelTuning::Default), llvm::cl::cat(category)};
   llvm::cl::opt<std::string> maxMemory{
       "max-memory",
       llvm::cl::desc(

@@ -381,8 +381,9 @@ std::string BenchResult::line() const {
     gflops = double(flops) / (medianMs * 1e6);
   else if (flops)
     gflops = INFINITY;
-  return fmt::format("median_ms={:.6f} min_ms={:.6f} gflops={:.3f}", medianMs,
-                     minMs, gflops);
+  return fmt::format("median_ms={:.6f} min_ms={:.6f} gflops={:.3f} "
+                     "compile_ms={:.3f}",
+                     medianMs, minMs, gflops, compileMs);
 }
 
 /// Times `runs` runs of `exe`, each on its own (no batching that would hide
@@ -456,10 +457,13 @@ llvm::Error runGraph(const Graph &g, const RunOptions &options,
       createBackend(options.backend);
   if (!backend)
     return backend.takeError();
+  auto compileStart = std::chrono::steady_clock::now();
   llvm::Expected<std::unique_ptr<Executable>> exe =
       (*backend)->compile(g, options.compile);
   if (!exe)
     return exe.takeError();
+  std::chrono::duration<double, std::milli> compileTime =
+      std::chrono::steady_clock::now() - compileStart;
   std::vector<std::string> names((*exe)->resultNames().begin(),
                                  (*exe)->resultNames().end());
   if (!options.outputDir.empty())
@@ -520,6 +524,9 @@ llvm::Error runGraph(const Graph &g, const RunOptions &options,
       return timed.takeError();
     *bench = *timed;
     bench->flops = flops;
+    bench->compileMs = compileTime.count();
+    if (std::string how = (*exe)->describe(); !how.empty())
+      os << "compiled: " << how << '\n';
   }
   if (!options.outputDir.empty())
     if (llvm::Error err = writeOutputs(names, outputs, options.outputDir))

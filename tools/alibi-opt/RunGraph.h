@@ -42,9 +42,12 @@ struct RunOptions {
 /// The timings of RunOptions::benchRuns runs.
 struct BenchResult {
   double medianMs = 0, minMs = 0;
+  /// The backend's compile, kernel tuning at first use included.
+  double compileMs = 0;
   /// contractionFlops (ir/FlopCount.h) of the graph run.
   uint64_t flops = 0;
-  /// `median_ms=<x> min_ms=<y> gflops=<z>`, gflops = flops / median time.
+  /// `median_ms=<x> min_ms=<y> gflops=<z> compile_ms=<c>`, gflops = flops /
+  /// median time.
   std::string line() const;
 };
 
@@ -55,7 +58,8 @@ struct BenchResult {
 /// runs, and outputs are written only when all of them were computed, so an
 /// error leaves no output files (a mismatch with --expected-dir keeps them).
 /// With `options.benchRuns`, `bench` (which must then be given) receives
-/// the timings; compiling is not timed.
+/// the timings and the compile time, and the summary starts with what
+/// Executable::describe says (the cpu backend's target and kernel shapes).
 llvm::Error runGraph(const Graph &g, const RunOptions &options,
                      llvm::raw_ostream &os, BenchResult *bench = nullptr);
 
