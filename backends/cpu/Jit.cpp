@@ -6,18 +6,19 @@
 // Pipeline, in stages:
 // 1. structured ops to loops: convert-linalg-to-loops (the hot kernels are
 //    emitted as vector loop nests already);
-// 2. exp on f32 vectors to MLIR's polynomial approximation (LLVM would
-//    scalarise it into libm calls); scalar exp and other functions keep
-//    libm's precision;
+// 2. exp, tanh, erf and logarithms of f32 vectors to MLIR's polynomial
+//    approximations, exp of f64 vectors to our own (VectorMath.h): LLVM
+//    would scalarise them into libm calls; scalars keep libm's precision;
 // 3. scf.parallel to OpenMP (parallel + worksharing loop);
 // 4. loops to a CFG: lower-affine, convert-scf-to-cf, canonicalize, cse;
 // 5. memref metadata: expand-strided-metadata, lower-affine;
-// 6. to the LLVM dialect: vector, math (intrinsics, then libm calls for
-//    what has no intrinsic: tanh, erf), arith, OpenMP, memref, cf, func
+// 6. to the LLVM dialect: math (intrinsics, then libm calls for what has
+//    no intrinsic: tanh, erf), vector, arith, OpenMP, memref, cf, func
 //    (with the C wrappers), reconcile-unrealized-casts.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Jit.h"
+#include "backends/cpu/VectorMath.h"
 
 #include "ir/Diagnostic.h"
 
@@ -99,24 +100,6 @@ static void dropEmptyAllocaScopes(ModuleOp module) {
   }
 }
 
-/// 2. Only exp on f32 vectors: the approximation is within a few ulp, and
-/// what runs once per row (scalar exp) or elsewhere keeps libm.
-static LogicalResult approximateVectorExp(ModuleOp module) {
-  llvm::SmallVector<Operation *> exps;
-  module.walk([&](math::ExpOp op) {
-    auto type = dyn_cast<VectorType>(op.getType());
-    if (type && type.getElementType().isF32())
-      exps.push_back(op);
-  });
-  if (exps.empty())
-    return success();
-  RewritePatternSet patterns(module.getContext());
-  populateMathPolynomialApproximationPatterns(patterns);
-  GreedyRewriteConfig config;
-  config.strictMode = GreedyRewriteStrictness::ExistingOps;
-  return applyOpPatternsAndFold(exps, std::move(patterns), config);
-}
-
 LogicalResult lowerToLLVMDialect(ModuleOp module, unsigned threads) {
   // 1.
   PassManager loops(module.getContext());
@@ -124,7 +107,7 @@ LogicalResult lowerToLLVMDialect(ModuleOp module, unsigned threads) {
   if (failed(loops.run(module)))
     return failure();
   // 2.
-  if (failed(approximateVectorExp(module)))
+  if (failed(approximateVectorMath(module)))
     return failure();
   // 3.
   PassManager parallel(module.getContext());
@@ -144,11 +127,14 @@ LogicalResult lowerToLLVMDialect(ModuleOp module, unsigned threads) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // 6.
+  // Math before vector: the libm conversion unrolls a vector of tanh or erf
+  // (f64 here; f32's are polynomials by now) into vector.extract, calls and
+  // vector.insert, which the vector conversion then lowers.
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
   ConvertVectorToLLVMPassOptions vectorOptions;
   vectorOptions.reassociateFPReductions = true;
   pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());

@@ -1,12 +1,17 @@
-//===- LowerElementwise.cpp - Unary and binary ops as linalg.generic ------===//
+//===- LowerElementwise.cpp - Unary and binary ops in vectors -------------===//
 //
-// One parallel linalg.generic per node. Broadcasting is in the indexing
-// maps: shapes align at the right, and an operand dimension of size 1 under
-// a larger result dimension reads index 0. Each op's scalar formula follows
-// ir/ElementwiseSemantics.cpp, evaluated in the element type.
+// Each node is a loop over its result in vectors along the last dimension,
+// threaded over runs of rows (RowVectors.h). Broadcasting: shapes align at
+// the right, an operand dimension of size 1 under a larger result dimension
+// reads index 0, and an operand whose last dimension is broadcast is
+// loaded as one element and splat. Each op's formula follows
+// ir/ElementwiseSemantics.cpp, evaluated in the element type, on vectors
+// (the pipeline turns exp, tanh, erf and log of f32 vectors into
+// polynomials, exp of f64 vectors too, Jit.cpp). A rank-0 result is one
+// linalg.generic.
 //
 //===----------------------------------------------------------------------===//
-#include "backends/cpu/Lowering.h"
+#include "backends/cpu/RowVectors.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -30,7 +35,7 @@ static AffineMap broadcastMap(MLIRContext *ctx, const TensorType &operand,
 
 static Value applyUnary(OpKind op, OpBuilder &b, Location loc, Value x) {
   Type t = x.getType();
-  auto one = [&] { return floatConstant(b, loc, t, 1.0); };
+  auto one = [&] { return splatConstant(b, loc, t, 1.0); };
   switch (op) {
   case OpKind::Neg:
     return b.create<arith::NegFOp>(loc, x);
@@ -55,16 +60,16 @@ static Value applyUnary(OpKind op, OpBuilder &b, Location loc, Value x) {
   }
   case OpKind::Relu: {
     // Unordered-or-greater keeps NaN, as numpy's maximum(x, 0) does.
-    Value zero = floatConstant(b, loc, t, 0.0);
+    Value zero = splatConstant(b, loc, t, 0.0);
     Value keep =
         b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UGT, x, zero);
     return b.create<arith::SelectOp>(loc, keep, x, zero);
   }
   case OpKind::Gelu: {
     Value scaled = b.create<arith::DivFOp>(
-        loc, x, floatConstant(b, loc, t, std::sqrt(2.0)));
+        loc, x, splatConstant(b, loc, t, std::sqrt(2.0)));
     Value erf = b.create<math::ErfOp>(loc, scaled);
-    Value half = b.create<arith::MulFOp>(loc, x, floatConstant(b, loc, t, 0.5));
+    Value half = b.create<arith::MulFOp>(loc, x, splatConstant(b, loc, t, 0.5));
     return b.create<arith::MulFOp>(loc, half,
                                    b.create<arith::AddFOp>(loc, one(), erf));
   }
@@ -112,13 +117,45 @@ static Value applyBinary(OpKind op, OpBuilder &b, Location loc, Value x,
   llvm_unreachable("not a binary op");
 }
 
+/// The node in vectors: `apply` on one vector per input.
+static void emitVectors(
+    NodeLowering &n,
+    llvm::function_ref<Value(OpBuilder &, Location, ValueRange)> apply) {
+  RowVectors loops(n);
+  const TensorType &result = n.resultType();
+  llvm::SmallVector<Value> shape;
+  for (unsigned d = 0; d < result.rank(); ++d)
+    shape.push_back(n.dim(result, d));
+  loops.emit(shape, loops.idx(1),
+             [&](llvm::ArrayRef<Value> outer, Value col, Value count) {
+               llvm::SmallVector<Value, 2> args;
+               for (unsigned k = 0; k < n.inputs.size(); ++k)
+                 args.push_back(loops.loadOperand(n.inputs[k],
+                                                  n.inputType(k), result,
+                                                  outer, col, count));
+               llvm::SmallVector<Value, 4> at(outer.begin(), outer.end());
+               at.push_back(col);
+               loops.storeFirst(count, apply(n.b, n.loc, args), n.dest, at);
+             });
+}
+
+static bool inVectors(NodeLowering &n) {
+  return n.options && n.resultType().rank() > 0;
+}
+
 LogicalResult lowerUnary(NodeLowering &n) {
   if (!isFloat(n.resultType().elementType()))
     return n.refuse("elementwise ops on " +
                     dtypeName(n.resultType().elementType()) +
                     " are not lowered");
-  AffineMap map = n.b.getMultiDimIdentityMap(n.resultType().rank());
   OpKind op = n.node().op;
+  if (inVectors(n)) {
+    emitVectors(n, [&](OpBuilder &b, Location loc, ValueRange args) {
+      return applyUnary(op, b, loc, args[0]);
+    });
+    return success();
+  }
+  AffineMap map = n.b.getMultiDimIdentityMap(n.resultType().rank());
   buildParallelGeneric(n.b, n.loc, n.inputs[0], map, n.dest,
                        [&](OpBuilder &b, Location loc, ValueRange args) {
                          b.create<linalg::YieldOp>(
@@ -132,10 +169,16 @@ LogicalResult lowerBinary(NodeLowering &n) {
     return n.refuse("elementwise ops on " +
                     dtypeName(n.resultType().elementType()) +
                     " are not lowered");
+  OpKind op = n.node().op;
+  if (inVectors(n)) {
+    emitVectors(n, [&](OpBuilder &b, Location loc, ValueRange args) {
+      return applyBinary(op, b, loc, args[0], args[1]);
+    });
+    return success();
+  }
   MLIRContext *ctx = n.b.getContext();
   AffineMap maps[] = {broadcastMap(ctx, n.inputType(0), n.resultType()),
                       broadcastMap(ctx, n.inputType(1), n.resultType())};
-  OpKind op = n.node().op;
   buildParallelGeneric(n.b, n.loc, n.inputs, maps, n.dest,
                        [&](OpBuilder &b, Location loc, ValueRange args) {
                          b.create<linalg::YieldOp>(

@@ -1,13 +1,15 @@
 //===- LowerReduce.cpp - reduce and softmax -------------------------------===//
 //
+// In vectors where the shapes allow (ReduceVectors.cpp, LowerSoftmax.cpp);
+// otherwise:
 // reduce: the destination is filled with the kind's identity, then one
 // linalg.generic iterates the input with reduction iterators on the reduced
 // axes (the output map drops them, or reads index 0 with keepdims); mean
 // divides in a second, parallel generic.
-// softmax: along the last axis, vectors (LowerSoftmax.cpp); along another,
-// a loop nest over every index but the axis, and in it the three
-// passes of the reference's softmaxRow along the axis: max, exp-sum into
-// the destination, divide (a row whose max is -inf becomes zeros).
+// softmax (rank 1): a loop nest over every index but the axis, and in it
+// the three passes of the reference's softmaxRow along the axis: max,
+// exp-sum into the destination, divide (a row whose max is -inf becomes
+// zeros).
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Lowering.h"
@@ -49,6 +51,8 @@ LogicalResult lowerReduce(NodeLowering &n) {
     init = kInf;
   else
     return n.refuse("unknown reduction kind '" + kind + "'");
+  if (lowerReduceVectors(n, reduced, keepDims, kind))
+    return success();
 
   MLIRContext *ctx = n.b.getContext();
   llvm::SmallVector<AffineExpr> outExprs;
@@ -103,7 +107,7 @@ LogicalResult lowerSoftmax(NodeLowering &n) {
   if (!axisOr)
     return n.refuse(firstMessage(axisOr.takeError()));
   unsigned axis = *axisOr;
-  if (lowerSoftmaxRows(n, axis))
+  if (lowerSoftmaxRows(n, axis) || lowerSoftmaxColumns(n, axis))
     return success();
   OpBuilder &b = n.b;
   Location loc = n.loc;

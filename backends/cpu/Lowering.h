@@ -186,6 +186,13 @@ mlir::LogicalResult lowerSoftmax(NodeLowering &n);
 /// Softmax along the last axis in vectors; false (nothing emitted) for
 /// another axis or a rank-1 input.
 bool lowerSoftmaxRows(NodeLowering &n, unsigned axis);
+/// Softmax along an axis that is not the last, in vectors along the last;
+/// false (nothing emitted) otherwise.
+bool lowerSoftmaxColumns(NodeLowering &n, unsigned axis);
+/// reduce in vectors when the last axis is the only one reduced, or is
+/// kept (ReduceVectors.cpp); false (nothing emitted) otherwise.
+bool lowerReduceVectors(NodeLowering &n, const std::vector<bool> &reduced,
+                        bool keepDims, llvm::StringRef kind);
 mlir::LogicalResult lowerTranspose(NodeLowering &n);
 mlir::LogicalResult lowerGather(NodeLowering &n);
 /// concat over reduced shapes: rows of its inputs side by side.

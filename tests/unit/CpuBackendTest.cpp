@@ -357,6 +357,66 @@ TEST(CpuReduce, KindsAxesKeepDims) {
       }
 }
 
+// The vector forms (ReduceVectors.cpp, RowVectors.h) at sizes that split
+// rows and row parts across threads and leave vector tails: the last axis
+// alone, kept last axes over one or two reduced axes, and a pattern left
+// to linalg (the last axis and another); NaN wins max and min. f32 and f64,
+// 1 and 3 threads.
+TEST(CpuReduce, VectorFormsAcrossThreads) {
+  struct Case {
+    std::vector<int64_t> shape, axes;
+    bool keep;
+  };
+  for (DType dt : {DType::F32, DType::F64})
+    for (const Case &c : {Case{{301, 37, 129}, {2}, false},
+                          Case{{301, 37, 129}, {1}, true},
+                          Case{{301, 37, 129}, {0}, false},
+                          Case{{5, 301, 3, 129}, {0, 2}, false},
+                          Case{{3, 40000}, {0}, true},
+                          Case{{40000, 3}, {1}, false},
+                          Case{{17, 300, 11}, {0, 2}, true}})
+      for (const char *kind : {"sum", "max", "mean"})
+        for (unsigned threads : {1u, 3u}) {
+          SCOPED_TRACE(fmt::format("{} {} axes {} threads {}", kind,
+                                   shapeStr(c.shape), shapeStr(c.axes),
+                                   threads));
+          Graph g;
+          Builder b(g);
+          TensorId x = b.input("x", TensorType(dt, c.shape));
+          b.output(b.reduce(kind, x, c.axes, c.keep, "y"));
+          ASSERT_FALSE(bool(b.takeError()));
+          std::vector<TensorData> in = randomInputs(g, 21);
+          // A NaN in the middle of one reduced run.
+          in[0].set(in[0].numElements() / 2 + 1, std::nan(""));
+          CompileOptions options;
+          options.threads = threads;
+          double tol = dt == DType::F32 ? 2e-4 : 1e-11;
+          expectCpuMatches(g, in, tol, tol, nullptr, options);
+        }
+}
+
+TEST(CpuElementwise, BroadcastsInVectorsAcrossThreads) {
+  struct Case {
+    std::vector<int64_t> a, b;
+  };
+  for (const Case &c : {Case{{33, 1, 129}, {7, 1}}, Case{{70001}, {1}},
+                        Case{{5, 1}, {1, 20000}}, Case{{}, {300, 17}},
+                        Case{{2, 3, 40, 77}, {77}}})
+    for (unsigned threads : {1u, 3u}) {
+      SCOPED_TRACE(shapeStr(c.a) + " " + shapeStr(c.b));
+      Graph g;
+      Builder b(g);
+      TensorId x = b.input("x", f32(c.a)), y = b.input("y", f32(c.b));
+      b.output(b.exp(b.sub(x, y)), "e");
+      b.output(b.div(y, b.add(x, x)), "d");
+      ASSERT_FALSE(bool(b.takeError()));
+      CompileOptions options;
+      options.threads = threads;
+      expectCpuMatches(g, randomInputs(g, 22, 0.5, 2), 1e-5, 1e-6, nullptr,
+                       options);
+    }
+}
+
 TEST(CpuSoftmax, AxesAndMaskedRows) {
   for (int64_t axis : {0, 1, -1}) {
     Graph g;
@@ -366,6 +426,19 @@ TEST(CpuSoftmax, AxesAndMaskedRows) {
     b.output(b.softmax(b.add(x, mask), axis, "p"));
     ASSERT_FALSE(bool(b.takeError()));
     expectCpuMatches(g, randomInputs(g, 11, -3, 3), 1e-6, 1e-6);
+  }
+  // Inner axes in vectors across threads, a column of -inf giving zeros.
+  for (int64_t axis : {0, 1}) {
+    Graph g;
+    Builder b(g);
+    TensorId x = b.input("x", f32({37, 300, 41}));
+    TensorId mask = b.causalMask(f32({300, 41}), 0, "mask");
+    b.output(b.softmax(b.add(x, mask), axis, "p"));
+    ASSERT_FALSE(bool(b.takeError()));
+    CompileOptions options;
+    options.threads = 3;
+    expectCpuMatches(g, randomInputs(g, 12, -3, 3), 1e-6, 1e-6, nullptr,
+                     options);
   }
 }
 
