@@ -12,11 +12,17 @@
 //                        time: what one compile for every length costs
 //   attention/openblas   sgemm + bias/softmax loops + sgemm (SgemmAttention.h)
 //   attention/onednn     the same with oneDNN's sgemm
+//   attention/O3_1thread, O3_avx2, O3_avx2_1thread   at S = 2048: the
+//                        kernels shaped for one thread, and for AVX2 (the
+//                        host's CPU without AVX-512), against the peak of
+//                        their threads and instruction set
 //   attention/fused-gqa  one fused causal ALiBi node with kv heads < heads
 //                        (kvN: N kv heads for the 16 query heads; causal:
 //                        S queries x S keys, decode: 1 query x S keys)
 //   fma_peak/ISA         the machine's measured FMA throughput
 //   compile/O3_alibi     -O3 passes + cpu compile (JIT) at S = 2048
+//   gemm/...             a 2048^3 f32 product, ours and the libraries'
+//                        (GemmBench.cpp)
 //   decode/..., block/...  a decode step over a long cache and a decoder
 //                        block (ModelBench.cpp), against the STREAM triad
 //                        bandwidth measured at start-up (StreamTriad.h)
@@ -24,7 +30,9 @@
 //                        each in a fresh process
 //
 // Counters: GFLOP/s = 4 b h Sq Sk d per run (halved when causal), peak_frac
-// = its share of the all-thread FMA peak measured once at start-up. Every
+// = its share of the all-thread FMA peak measured once at start-up; each
+// cpu row's label is how the backend compiled it (target, vector shape and
+// kernel shapes, measured or modeled: Executable::describe). Every
 // variant is first checked against the reference backend at S = 320; a
 // mismatch skips its benchmarks with the error. docs/benchmarks.md explains
 // the flags and the report (scripts/bench-report.py).
@@ -33,6 +41,7 @@
 #include "backends/Backend.h"
 #include "bench/FmaPeak.h"
 #include "bench/FusedGqaGraph.h"
+#include "bench/GemmBench.h"
 #include "bench/ModelBench.h"
 #include "bench/SgemmAttention.h"
 #include "bench/StreamTriad.h"
@@ -106,6 +115,14 @@ struct Variant {
   /// Graph variants: built over ?s, a length known only at run time, and
   /// compiled once for every length.
   bool dynamic = false;
+  /// Graph variants: feature changes of the target (--mattr), for the
+  /// kernels of a narrower machine than the host; the FMA peak of `isa`
+  /// is then the row's peak.
+  const char *features = nullptr;
+  const char *isa = nullptr;
+  /// Threads, if not the suite's; and rows at kCompileSeq only.
+  unsigned threads = 0;
+  bool oneLength = false;
 };
 
 // The unfused variant runs -O1, not -O0: -O1 is -O2 without the fusion, so
@@ -121,7 +138,26 @@ const Variant kVariants[] = {
     {"O3_dynamic", Kind::Graph, 3, true, {}, true},
     {"openblas", Kind::Sgemm, 0, true, GemmLibrary::OpenBlas},
     {"onednn", Kind::Sgemm, 0, true, GemmLibrary::OneDnn},
+    // The kernels shaped for one thread, and for AVX2 on an AVX-512 host
+    // (its 16 registers, measured against the AVX2 FMA peak).
+    {"O3_1thread", Kind::Graph, 3, true, {}, false, nullptr, nullptr, 1, true},
+    {"O3_avx2", Kind::Graph, 3, true, {}, false, "-avx512f", "avx2", 0, true},
+    {"O3_avx2_1thread", Kind::Graph, 3, true, {}, false, "-avx512f", "avx2", 1,
+     true},
 };
+
+/// Whether the host runs `v` as a row of its own: an AVX2 variant needs an
+/// AVX-512 host that has AVX2 too.
+bool hostRuns(const Variant &v) {
+  if (!v.isa)
+    return true;
+  bool avx512 = false, avx2 = false;
+  for (const FmaKernel &k : supportedFmaKernels()) {
+    avx512 |= llvm::StringRef(k.isa) == "avx512";
+    avx2 |= llvm::StringRef(k.isa) == "avx2";
+  }
+  return avx512 && avx2;
+}
 
 const Variant &variantNamed(llvm::StringRef name) {
   for (const Variant &v : kVariants)
@@ -208,12 +244,27 @@ CompileOptions compileOptions() {
   return options;
 }
 
+CompileOptions compileOptions(const Variant &v) {
+  CompileOptions options = compileOptions();
+  if (v.threads)
+    options.threads = v.threads;
+  if (v.features)
+    options.target.features = v.features;
+  return options;
+}
+
+unsigned threadsOf(const Variant &v) {
+  return v.threads ? v.threads : config().threads;
+}
+
 /// One way of computing attention: a compiled graph or a sgemm baseline.
 class Runner {
 public:
   virtual ~Runner() = default;
   virtual llvm::Error run(const TensorData &q, const TensorData &k,
                           const TensorData &v, TensorData &out) = 0;
+  /// How the backend compiled it (the row's label), or nothing.
+  virtual std::string describe() const { return {}; }
 };
 
 class GraphRunner : public Runner {
@@ -223,6 +274,7 @@ public:
                   TensorData &out) override {
     return exe->run({&q, &k, &v}, {&out});
   }
+  std::string describe() const override { return exe->describe(); }
 
 private:
   std::unique_ptr<Executable> exe;
@@ -262,7 +314,7 @@ createRunner(const Variant &variant, int64_t seq, bool causal,
   if (!backend)
     return backend.takeError();
   llvm::Expected<std::unique_ptr<Executable>> exe =
-      (*backend)->compile(*g, compileOptions());
+      (*backend)->compile(*g, compileOptions(variant));
   if (!exe)
     return exe.takeError();
   return std::make_unique<GraphRunner>(std::move(*exe));
@@ -410,6 +462,24 @@ double peakFlops() {
   return peak;
 }
 
+double avx2Peak() {
+  static double peak = measurePeakFlops(config().threads, "avx2");
+  return peak;
+}
+
+/// The peak a variant's row is a share of: its threads' and, for the
+/// kernels of a narrower machine, its instruction set's.
+double peakFlops(const Variant &v) {
+  static std::map<std::pair<unsigned, std::string>, double> peaks;
+  auto key = std::make_pair(threadsOf(v), std::string(v.isa ? v.isa : ""));
+  if (!v.isa && threadsOf(v) == config().threads)
+    return peakFlops();
+  auto it = peaks.find(key);
+  if (it == peaks.end())
+    it = peaks.emplace(key, measurePeakFlops(key.first, v.isa)).first;
+  return it->second;
+}
+
 double bandwidth() {
   static double bytes = measureTriadBandwidth(config().threads);
   return bytes;
@@ -439,11 +509,12 @@ void benchAttention(benchmark::State &state, const Variant *variant,
   state.counters["GFLOP/s"] =
       Counter(flops * 1e-9, Counter::kIsIterationInvariantRate);
   state.counters["peak_frac"] =
-      Counter(flops / peakFlops(), Counter::kIsIterationInvariantRate);
+      Counter(flops / peakFlops(*variant), Counter::kIsIterationInvariantRate);
   state.counters["S"] = double(seq);
   state.counters["causal"] = causal;
-  state.counters["threads"] = config().threads;
+  state.counters["threads"] = threadsOf(*variant);
   state.counters["check_max_abs_error"] = check.maxAbsError;
+  state.SetLabel((*f)->runner->describe());
 }
 
 //===--- Fused grouped-query attention ------------------------------------===//
@@ -913,7 +984,8 @@ void registerBenchmarks() {
       if (seq > c.maxSeq)
         continue;
       for (const Variant &v : kVariants) {
-        if (v.kind == Kind::Sgemm && !isAvailable(v.library))
+        if ((v.kind == Kind::Sgemm && !isAvailable(v.library)) ||
+            !hostRuns(v) || (v.oneLength && seq != kCompileSeq))
           continue;
         benchmark::RegisterBenchmark(
             fmt::format("attention/{}/{}", v.name,
@@ -949,7 +1021,7 @@ void registerBenchmarks() {
   // and minutes at S = 8192 with a slow variant.
   if (c.memorySeq > 0)
     for (const Variant &v : kVariants) {
-      if (v.kind == Kind::Sgemm && !isAvailable(v.library))
+      if ((v.kind == Kind::Sgemm && !isAvailable(v.library)) || v.oneLength)
         continue;
       benchmark::RegisterBenchmark(
           fmt::format("memory/{}/noncausal", v.name).c_str(), benchMemory, &v)
@@ -996,6 +1068,9 @@ int main(int argc, char **argv) {
   benchmark::AddCustomContext("cpu_family_model", cpuFamilyModel());
   registerBenchmarks();
   registerModelBenchmarks({compileOptions(), peakFlops, bandwidth});
+  registerGemmBenchmarks({compileOptions(), peakFlops, bandwidth},
+                         hostRuns(variantNamed("O3_avx2")) ? avx2Peak
+                                                            : nullptr);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
 namespace einsum::bench {
 
@@ -88,10 +89,12 @@ double runFmaKernel(const FmaKernel &kernel, unsigned threads, int64_t steps) {
   return kernel.flopsPerStep() * double(steps) * double(threads);
 }
 
-double measurePeakFlops(unsigned threads) {
+double measurePeakFlops(unsigned threads, const char *isa) {
   using Clock = std::chrono::steady_clock;
   double best = 0;
   for (const FmaKernel &kernel : supportedFmaKernels()) {
+    if (isa && std::strcmp(isa, kernel.isa) != 0)
+      continue;
     // Grow the run until it takes 50 ms, then keep the best of five.
     int64_t steps = 1 << 16;
     for (int run = 0; run < 5;) {

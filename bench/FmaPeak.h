@@ -32,9 +32,10 @@ std::vector<FmaKernel> supportedFmaKernels();
 /// once; returns the operations done in total.
 double runFmaKernel(const FmaKernel &kernel, unsigned threads, int64_t steps);
 
-/// The best flop/s of any supported kernel on `threads` threads, over a few
-/// runs of about 50 ms each.
-double measurePeakFlops(unsigned threads);
+/// The best flop/s of any supported kernel (or of the one of `isa`: 0 if
+/// this CPU lacks it) on `threads` threads, over a few runs of about 50 ms
+/// each.
+double measurePeakFlops(unsigned threads, const char *isa = nullptr);
 
 } // namespace einsum::bench
 
