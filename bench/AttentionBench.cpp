@@ -20,7 +20,9 @@
 //                        (kvN: N kv heads for the 16 query heads; causal:
 //                        S queries x S keys, decode: 1 query x S keys)
 //   fma_peak/ISA         the machine's measured FMA throughput
-//   compile/O3_alibi     -O3 passes + cpu compile (JIT) at S = 2048
+//   compile/O3_alibi     -O3 passes + cpu compile (JIT) at S = 2048, with
+//                        the kernel shapes cached; .._first_use measuring
+//                        them as on a new machine
 //   gemm/...             a 2048^3 f32 product, ours and the libraries'
 //                        (GemmBench.cpp)
 //   decode/..., block/...  a decode step over a long cache and a decoder
@@ -52,6 +54,8 @@
 #include "passes/PassManager.h"
 #include "passes/PassRegistry.h"
 #include "passes/Pipeline.h"
+
+#include "llvm/Support/FileSystem.h"
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -649,7 +653,10 @@ void benchFmaPeak(benchmark::State &state, const FmaKernel *kernel) {
   state.counters["lanes"] = kernel->lanes;
 }
 
-void benchCompile(benchmark::State &state) {
+/// `firstUse`: each iteration with a cache of kernel shapes of its own
+/// (EG_CPU_TUNING_CACHE, a new file), so that the cpu backend measures its
+/// shapes as at the first compile on a machine.
+void benchCompile(benchmark::State &state, bool firstUse) {
   int64_t seq = state.range(0);
   const Variant &variant = variantNamed("O3");
   llvm::Expected<Graph> built =
@@ -664,9 +671,23 @@ void benchCompile(benchmark::State &state) {
   }
   using Clock = std::chrono::steady_clock;
   double passSeconds = 0, compileSeconds = 0;
+  CompileOptions options = compileOptions();
+  if (firstUse)
+    options.tuning = KernelTuning::Measure;
+  llvm::SmallString<128> cacheDir;
+  if (firstUse &&
+      llvm::sys::fs::createUniqueDirectory("eg-bench-tuning", cacheDir)) {
+    state.SkipWithError("cannot create a directory for the kernel shapes");
+    return;
+  }
+  int iteration = 0;
   for (auto _ : state) {
     state.PauseTiming();
     Graph g = *built;
+    if (firstUse)
+      setenv("EG_CPU_TUNING_CACHE",
+             fmt::format("{}/{}.tsv", cacheDir.str(), iteration++).c_str(),
+             1);
     state.ResumeTiming();
     auto start = Clock::now();
     if (llvm::Error err = optimize(g, variant)) {
@@ -674,7 +695,7 @@ void benchCompile(benchmark::State &state) {
       break;
     }
     auto optimized = Clock::now();
-    auto exe = (*backend)->compile(g, compileOptions());
+    auto exe = (*backend)->compile(g, options);
     if (!exe) {
       state.SkipWithError(firstMessage(exe.takeError()).c_str());
       break;
@@ -683,6 +704,10 @@ void benchCompile(benchmark::State &state) {
     passSeconds += std::chrono::duration<double>(optimized - start).count();
     compileSeconds +=
         std::chrono::duration<double>(compiled - optimized).count();
+  }
+  if (firstUse) {
+    unsetenv("EG_CPU_TUNING_CACHE");
+    llvm::sys::fs::remove_directories(cacheDir);
   }
   using benchmark::Counter;
   state.counters["passes_ms"] =
@@ -1011,12 +1036,16 @@ void registerBenchmarks() {
         ->MinTime(0.5)
         ->Unit(benchmark::kMillisecond);
   }
-  benchmark::RegisterBenchmark("compile/O3_alibi/noncausal", benchCompile)
-      ->ArgName("S")
-      ->Arg(kCompileSeq)
-      ->UseRealTime()
-      ->MinTime(1.0)
-      ->Unit(benchmark::kMillisecond);
+  for (bool firstUse : {false, true})
+    benchmark::RegisterBenchmark(firstUse
+                                     ? "compile/O3_alibi_first_use/noncausal"
+                                     : "compile/O3_alibi/noncausal",
+                                 benchCompile, firstUse)
+        ->ArgName("S")
+        ->Arg(kCompileSeq)
+        ->UseRealTime()
+        ->MinTime(1.0)
+        ->Unit(benchmark::kMillisecond);
   // One run each, whatever --benchmark_repetitions says: a process per run
   // and minutes at S = 8192 with a slow variant.
   if (c.memorySeq > 0)
