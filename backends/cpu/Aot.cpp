@@ -114,7 +114,8 @@ llvm::Expected<AotResult> compileAheadOfTime(const Graph &g,
   }
 
   // 2.
-  if (llvm::Error err = session.lowerToLLVMDialect(**module))
+  if (llvm::Error err =
+          session.lowerToLLVMDialect(**module, Allocation::Libc))
     return err;
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =

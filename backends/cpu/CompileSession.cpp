@@ -58,9 +58,11 @@ CompileSession::lowerGraph(const Graph &g, EntrySignature &signature,
   return std::move(*module);
 }
 
-llvm::Error CompileSession::lowerToLLVMDialect(mlir::ModuleOp module) {
+llvm::Error CompileSession::lowerToLLVMDialect(mlir::ModuleOp module,
+                                               Allocation allocation) {
   firstError.clear();
-  if (mlir::failed(cpu::lowerToLLVMDialect(module, options.threads)))
+  if (mlir::failed(
+          cpu::lowerToLLVMDialect(module, options.threads, allocation)))
     return internalError("lowering to LLVM");
   return llvm::Error::success();
 }

@@ -9,6 +9,7 @@
 #ifndef EINSUM_BACKENDS_CPU_COMPILESESSION_H
 #define EINSUM_BACKENDS_CPU_COMPILESESSION_H
 
+#include "backends/cpu/Jit.h"
 #include "backends/cpu/Lowering.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -38,7 +39,8 @@ public:
 
   /// The pass pipeline down to the LLVM dialect (Jit.h); a failure is an
   /// internal error.
-  llvm::Error lowerToLLVMDialect(mlir::ModuleOp module);
+  llvm::Error lowerToLLVMDialect(mlir::ModuleOp module,
+                                 Allocation allocation);
 
   /// "cpu backend: internal error: <stage>", then the first error
   /// diagnostic since the last stage began, if any: for failures that are

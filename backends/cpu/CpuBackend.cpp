@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/CpuBackend.h"
 #include "backends/cpu/Aot.h"
+#include "backends/cpu/BufferCache.h"
 #include "backends/cpu/CompileSession.h"
 #include "backends/cpu/Jit.h"
 #include "backends/cpu/Target.h"
@@ -78,7 +79,10 @@ public:
                 std::string description)
       : Executable(g), graph(g), signature(std::move(signature)),
         engine(std::move(engine)), entry(entry), options(options),
-        description(std::move(description)) {}
+        description(std::move(description)) {
+    cpu::retainBufferCache();
+  }
+  ~CpuExecutable() override { cpu::releaseBufferCache(); }
 
   std::string describe() const override { return description; }
 
@@ -207,7 +211,8 @@ compileWithShapes(const Graph &g, const CompileOptions &options,
   if (graphSymbols(g).empty() && signature.peak.bytes > memoryLimit(options))
     return memoryLimitError(signature.peak.bytes, signature.peak.largestHolder,
                             signature.peak.largestBytes, options);
-  if (llvm::Error err = session.lowerToLLVMDialect(**module))
+  if (llvm::Error err =
+          session.lowerToLLVMDialect(**module, Allocation::Cached))
     return err;
   llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>> engine =
       jitCompile(**module, std::move(target.builder));

@@ -13,11 +13,13 @@
 // 4. loops to a CFG: lower-affine, convert-scf-to-cf, canonicalize, cse;
 // 5. memref metadata: expand-strided-metadata, lower-affine;
 // 6. to the LLVM dialect: math (intrinsics, then libm calls for what has
-//    no intrinsic: tanh, erf), vector, arith, OpenMP, memref, cf, func
-//    (with the C wrappers), reconcile-unrealized-casts.
+//    no intrinsic: tanh, erf), vector, arith, memref (through the buffer
+//    cache's functions in the JIT), OpenMP, cf, func (with the C wrappers),
+//    reconcile-unrealized-casts.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Jit.h"
+#include "backends/cpu/BufferCache.h"
 #include "backends/cpu/VectorMath.h"
 
 #include "ir/Diagnostic.h"
@@ -100,7 +102,8 @@ static void dropEmptyAllocaScopes(ModuleOp module) {
   }
 }
 
-LogicalResult lowerToLLVMDialect(ModuleOp module, unsigned threads) {
+LogicalResult lowerToLLVMDialect(ModuleOp module, unsigned threads,
+                                 Allocation allocation) {
   // 1.
   PassManager loops(module.getContext());
   loops.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
@@ -136,8 +139,12 @@ LogicalResult lowerToLLVMDialect(ModuleOp module, unsigned threads) {
   vectorOptions.reassociateFPReductions = true;
   pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
   pm.addPass(createArithToLLVMConversionPass());
+  // Memrefs before OpenMP: the OpenMP conversion lowers the memref ops it
+  // meets with the default options (malloc and free).
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useGenericFunctions = allocation == Allocation::Cached;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createConvertOpenMPToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
@@ -166,7 +173,11 @@ jitCompile(ModuleOp module, llvm::orc::JITTargetMachineBuilder target) {
   // No debugger or profiler registration: a process may compile many graphs.
   options.enableGDBNotificationListener = false;
   options.enablePerfNotificationListener = false;
-  return ExecutionEngine::create(module, options, std::move(*tm));
+  llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
+      ExecutionEngine::create(module, options, std::move(*tm));
+  if (engine)
+    (*engine)->registerSymbols(bufferCacheSymbols);
+  return engine;
 }
 
 } // namespace einsum::cpu

@@ -21,11 +21,20 @@ void registerCpuDialects(mlir::DialectRegistry &registry);
 /// Loads every dialect the lowering emits into the context.
 void loadCpuDialects(mlir::MLIRContext &ctx);
 
+/// What the lowered code allocates heap buffers with.
+enum class Allocation {
+  /// malloc and free: what an object compiled ahead of time links against.
+  Libc,
+  /// The memref lowering's generic functions, which the JIT binds to the
+  /// buffer cache (BufferCache.h).
+  Cached,
+};
+
 /// linalg/scf/vector/memref/arith/math on memrefs down to the LLVM dialect;
 /// parallel loops run on `threads` OpenMP threads (0: the OpenMP default,
 /// OMP_NUM_THREADS or one per core).
-mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
-                                       unsigned threads = 0);
+mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module, unsigned threads,
+                                       Allocation allocation);
 
 /// The code generator's optimization level, JIT and AOT alike.
 inline constexpr llvm::CodeGenOptLevel kCodeGenOptLevel =
@@ -37,7 +46,8 @@ std::function<llvm::Error(llvm::Module *)>
 makeLLVMOptimizer(llvm::TargetMachine *tm);
 
 /// JIT-compiles an LLVM-dialect module at O3 for `target`, a machine that
-/// runs on the host (Target.h).
+/// runs on the host (Target.h), its allocation functions bound to the
+/// buffer cache.
 llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>
 jitCompile(mlir::ModuleOp module, llvm::orc::JITTargetMachineBuilder target);
 
