@@ -19,7 +19,8 @@ namespace {
 Graph chain() {
   Graph g;
   Builder b(g);
-  TensorId x = b.input("x", f32({512, 1024})), y = b.input("y", f32({1024}));
+  TensorId x = b.input("x", TensorType::f32({512, 1024}));
+  TensorId y = b.input("y", TensorType::f32({1024}));
   TensorId d = b.sub(x, y, "d");
   TensorId e = b.exp(d, "e");
   b.output(b.mul(e, x, "out"));
