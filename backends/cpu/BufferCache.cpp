@@ -4,6 +4,7 @@
 #include "backends/Backend.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -94,12 +95,10 @@ public:
 
   static size_t capacity() {
     static const size_t cap = [] {
-      if (const char *env = std::getenv("EG_CPU_BUFFER_CACHE")) {
-        char *end = nullptr;
-        unsigned long long v = std::strtoull(env, &end, 10);
-        if (end != env && *end == '\0')
-          return size_t(v);
-      }
+      // Digits only; anything else is ignored.
+      if (const char *env = std::getenv("EG_CPU_BUFFER_CACHE");
+          env && *env && std::strspn(env, "0123456789") == std::strlen(env))
+        return size_t(std::strtoull(env, nullptr, 10));
       size_t physical = size_t(physicalMemoryBytes());
       size_t limit = size_t(2) << 30;
       return physical ? std::min(limit, physical / 8) : limit;

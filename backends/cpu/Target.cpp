@@ -196,9 +196,12 @@ llvm::Error checkRunsOnHost(const TargetOptions &spec) {
   llvm::Triple host(llvm::sys::getProcessTriple());
   const llvm::Triple &target = builder->getTargetTriple();
   if (target.getArch() != host.getArch() || target.getOS() != host.getOS())
-    return makeError(fmt::format("code for {} does not run on this host ({}); "
-                                 "compile it ahead of time with --emit",
-                                 target.str(), host.str()));
+    return makeError(fmt::format(
+        "code for {} does not run on this host ({}): another {}; compile it "
+        "ahead of time with --emit",
+        target.str(), host.str(),
+        target.getArch() != host.getArch() ? "architecture"
+                                           : "operating system"));
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> tm =
       createTargetMachine(*builder);
   if (!tm)

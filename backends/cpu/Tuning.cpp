@@ -203,18 +203,30 @@ private:
     read(records);
   }
 
-  static void read(std::map<std::string, std::pair<std::string, std::string>>
+  /// Reads the records of the file into `into`; false if the path is not
+  /// ours to write: something other than a regular file (a FIFO would
+  /// block, a device is not a cache), or a file that does not start with
+  /// our header (someone else's, which is left alone).
+  static bool read(std::map<std::string, std::pair<std::string, std::string>>
                        &into) {
     std::string path = tuningCachePath();
     if (path.empty())
-      return;
+      return false;
+    llvm::sys::fs::file_status status;
+    if (llvm::sys::fs::status(path, status))
+      return !llvm::sys::fs::exists(path);
+    if (status.type() != llvm::sys::fs::file_type::regular_file ||
+        status.getSize() > (1 << 20))
+      return false;
     llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
         llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-    // A cache file larger than any real one is not ours.
-    if (!file || (*file)->getBufferSize() > (1 << 20))
-      return;
+    if (!file)
+      return false;
+    llvm::StringRef text = (*file)->getBuffer();
+    if (!text.empty() && !text.starts_with(kHeader.take_front(24)))
+      return false;
     llvm::SmallVector<llvm::StringRef> lines;
-    (*file)->getBuffer().split(lines, '\n', -1, false);
+    text.split(lines, '\n', -1, false);
     for (llvm::StringRef line : lines) {
       if (line.starts_with("#"))
         continue;
@@ -228,6 +240,7 @@ private:
                                        fields.size() > 4 ? fields[4].str()
                                                          : std::string()));
     }
+    return true;
   }
 
   void save() {
@@ -236,15 +249,16 @@ private:
       return;
     // Another process may have measured other targets meanwhile.
     std::map<std::string, std::pair<std::string, std::string>> onDisk;
-    read(onDisk);
+    if (!read(onDisk))
+      return;
     for (auto &[key, value] : onDisk)
       records.emplace(key, value);
     std::string text = kHeader.str();
     for (const auto &[key, value] : records)
       text += key + "\t" + value.first + "\t" + value.second + "\n";
     llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path));
-    // Caching is an optimization: a file that cannot be written is passed
-    // over.
+    // Caching is an optimization: a file that cannot be written (a
+    // directory in the way, no permission) is passed over.
     llvm::consumeError(writeOutputFile(path, text));
   }
 
