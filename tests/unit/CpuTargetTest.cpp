@@ -33,6 +33,13 @@ Graph fusedAttention(Graph g) {
   return g;
 }
 
+/// A small fused ALiBi attention (2 heads of 8, d = 16).
+Graph smallAttention(bool causal) {
+  return fusedAttention(buildAttentionCase(
+      {"alibi", 2, 2, 8, 8, 16, nn::PositionBias::Alibi,
+       nn::AlibiForm::Symmetric, causal}));
+}
+
 bool hostIsX86() {
   return llvm::Triple(llvm::sys::getProcessTriple()).isX86();
 }
@@ -63,9 +70,7 @@ TEST(CpuTarget, CodeTheHostCannotRunIsRefused) {
   std::unique_ptr<Backend> cpu = cpuBackend();
   if (!cpu)
     GTEST_SKIP() << "cpu backend not built";
-  Graph g = fusedAttention(buildAttentionCase(
-      {"alibi", 2, 2, 8, 8, 16, nn::PositionBias::Alibi,
-       nn::AlibiForm::Symmetric, false}));
+  Graph g = smallAttention(/*causal=*/false);
   CompileOptions foreign;
   foreign.target.triple =
       hostIsX86() ? "aarch64-linux-gnu" : "x86_64-linux-gnu";
@@ -88,9 +93,7 @@ TEST(CpuTarget, ObjectsForAnotherArchitecture) {
   std::unique_ptr<Backend> cpu = cpuBackend();
   if (!cpu)
     GTEST_SKIP() << "cpu backend not built";
-  Graph g = fusedAttention(buildAttentionCase(
-      {"alibi", 2, 2, 8, 8, 16, nn::PositionBias::Alibi,
-       nn::AlibiForm::Symmetric, true}));
+  Graph g = smallAttention(/*causal=*/true);
   struct Expected {
     const char *triple;
     uint16_t machine; // ELF e_machine
@@ -111,21 +114,13 @@ TEST(CpuTarget, ObjectsForAnotherArchitecture) {
   }
 }
 
-} // namespace
-} // namespace einsum::testing
-
-namespace einsum::testing {
-namespace {
-
 // Executable::describe names the target and the kernel shapes, and says
 // whether they were measured; tuning off takes the model's.
 TEST(CpuTarget, ExecutableDescribesItsTargetAndShapes) {
   std::unique_ptr<Backend> cpu = cpuBackend();
   if (!cpu)
     GTEST_SKIP() << "cpu backend not built";
-  Graph g = fusedAttention(buildAttentionCase(
-      {"alibi", 2, 2, 8, 8, 16, nn::PositionBias::Alibi,
-       nn::AlibiForm::Symmetric, false}));
+  Graph g = smallAttention(/*causal=*/false);
   CompileOptions options;
   options.tuning = KernelTuning::Off;
   llvm::Expected<std::unique_ptr<Executable>> exe = cpu->compile(g, options);
