@@ -84,6 +84,17 @@ TensorId Builder::sqrt(TensorId x, std::string name) {
   return unary(OpKind::Sqrt, x, std::move(name));
 }
 
+TensorId Builder::cast(TensorId x, DType to, std::string name) {
+  if (!x.isValid())
+    return TensorId::invalid();
+  if (!g.isValid(x) || !g.tensor(x).type) {
+    fail(fmt::format("cast: input {} has no type", x.index()));
+    return TensorId::invalid();
+  }
+  return op(OpKind::Cast, {x}, {}, std::move(name),
+            g.type(x).withElementType(to));
+}
+
 TensorId Builder::binary(OpKind kind, TensorId a, TensorId b,
                          std::string name) {
   assert(opInfo(kind).category == OpCategory::Binary && "not a binary op");

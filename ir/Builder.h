@@ -46,6 +46,9 @@ public:
   TensorId exp(TensorId x, std::string name = {});
   TensorId sqrt(TensorId x, std::string name = {});
 
+  /// `x` converted to element type `to` (round to nearest even).
+  TensorId cast(TensorId x, DType to, std::string name = {});
+
   TensorId binary(OpKind kind, TensorId a, TensorId b, std::string name = {});
   TensorId add(TensorId a, TensorId b, std::string name = {});
   TensorId sub(TensorId a, TensorId b, std::string name = {});

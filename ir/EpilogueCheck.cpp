@@ -194,7 +194,7 @@ private:
                          e.operand, n, n == 1 ? "" : "s");
     const TensorType &t = operandTypes[e.operand];
     if (!isFloat(t.elementType()))
-      return fmt::format("operand ${} has type {}; expected f32 or f64",
+      return fmt::format("operand ${} has type {}; expected a float type",
                          e.operand, t.str());
     size_t count = e.children.size();
     if (count != t.rank()) {

@@ -27,7 +27,7 @@ namespace einsum {
 
 static constexpr llvm::StringLiteral kMagic("\x93NUMPY");
 static constexpr llvm::StringLiteral kExpectedDTypes =
-    "expected '<f4', '<f8' or '<i8'";
+    "expected '<f4', '<f8', '<i8', '<f2' (f16) or '<u2' (bf16 bit patterns)";
 
 namespace {
 
@@ -225,6 +225,11 @@ static llvm::Expected<DType> parseDescr(llvm::StringRef descr,
     return DType::F64;
   if (descr == "<i8")
     return DType::I64;
+  if (descr == "<f2")
+    return DType::F16;
+  // numpy has no bfloat16: such tensors travel as their bit patterns.
+  if (descr == "<u2")
+    return DType::BF16;
   if (descr.starts_with(">"))
     return makeError(fmt::format("big-endian dtype '{}' in {} is not "
                                  "supported; {}",
@@ -459,8 +464,17 @@ static llvm::StringRef descrOf(DType t) {
     return "<f8";
   case DType::I64:
     return "<i8";
+  case DType::F16:
+    return "<f2";
+  case DType::BF16:
+    return "<u2";
   }
   return "";
+}
+
+std::string npyDescrText(DType t) {
+  std::string d = "'" + descrOf(t).str() + "'";
+  return t == DType::BF16 ? d + ", bf16 bit patterns" : d;
 }
 
 std::string serializeNpy(const TensorData &t) {

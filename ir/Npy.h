@@ -1,9 +1,11 @@
 //===- Npy.h - NumPy .npy files ---------------------------------*- C++ -*-===//
 //
-// Version 1.0-3.0 files holding little-endian f32 ('<f4'), f64 ('<f8') or
-// i64 ('<i8') data in C order. Anything else (big-endian, Fortran order,
-// other dtypes, a header that disagrees with the file size) is an error that
-// says which.
+// Version 1.0-3.0 files holding little-endian f32 ('<f4'), f64 ('<f8'),
+// i64 ('<i8'), f16 ('<f2') or bf16 data in C order. numpy has no bfloat16,
+// so bf16 tensors are written and read as their bit patterns, '<u2'
+// (`a.view(numpy.uint16)`; docs/mixed-precision.md). Anything else
+// (big-endian, Fortran order, other dtypes, a header that disagrees with the
+// file size) is an error that says which.
 //
 // Reading is bounded by what the header declares: the magic string and the
 // header come first (at most kMaxNpyHeaderBytes), then exactly the data the
@@ -43,6 +45,10 @@ llvm::Expected<TensorData> parseNpy(llvm::StringRef bytes, llvm::StringRef name,
 /// allocated, devices and FIFOs as their bytes arrive.
 llvm::Expected<TensorData> readNpy(llvm::StringRef path,
                                    NpyTypeCheck check = {});
+
+/// How a .npy file spells `t`, for messages: `'<f4'`, `'<u2', bf16 bit
+/// patterns`.
+std::string npyDescrText(DType t);
 
 /// The bytes of a version 1.0 .npy file.
 std::string serializeNpy(const TensorData &t);

@@ -24,6 +24,7 @@ enum class OpCategory : uint8_t {
   Binary,
   Reduction,
   Shape,
+  Conversion,
   Generator
 };
 

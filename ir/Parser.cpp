@@ -246,7 +246,7 @@ llvm::Expected<TensorType> Parser::parseType(llvm::StringRef what) {
   std::optional<DType> dtype = parseDType(tok.spelling);
   if (!dtype)
     return errorAt(tok, fmt::format("unknown element type '{}'; expected "
-                                    "f32, f64 or i64",
+                                    "f32, f64, f16, bf16 or i64",
                                     tok.spelling.str()));
   consume();
   if (llvm::Error err =

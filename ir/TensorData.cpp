@@ -3,6 +3,7 @@
 
 #include "ir/ByteSize.h"
 #include "ir/Diagnostic.h"
+#include "ir/HalfFloat.h"
 
 #include "llvm/Support/ErrorHandling.h"
 
@@ -95,6 +96,10 @@ double TensorData::get(int64_t i) const {
     return static_cast<const double *>(raw())[i];
   case DType::I64:
     return double(static_cast<const int64_t *>(raw())[i]);
+  case DType::F16:
+    return fromHalfBits(static_cast<const uint16_t *>(raw())[i]);
+  case DType::BF16:
+    return fromBFloat16Bits(static_cast<const uint16_t *>(raw())[i]);
   }
   return 0;
 }
@@ -124,6 +129,12 @@ void TensorData::set(int64_t i, double v) {
     return;
   case DType::I64:
     static_cast<int64_t *>(raw())[i] = toInt64(v);
+    return;
+  case DType::F16:
+    static_cast<uint16_t *>(raw())[i] = toHalfBits(v);
+    return;
+  case DType::BF16:
+    static_cast<uint16_t *>(raw())[i] = toBFloat16Bits(v);
     return;
   }
 }

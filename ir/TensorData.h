@@ -49,9 +49,12 @@ public:
     return static_cast<const T *>(raw());
   }
 
-  /// Element i converted to double (exact for f32, f64 and |i64| <= 2^53).
+  /// Element i converted to double (exact for every float type and for
+  /// |i64| <= 2^53).
   double get(int64_t i) const;
-  /// Stores `v` at i, rounded to the element type (i64: toward zero).
+  /// Stores `v` at i, rounded to the element type once, to nearest with
+  /// ties to even (i64: toward zero). f16 and bf16 elements are their bit
+  /// patterns, `data<uint16_t>()`.
   void set(int64_t i, double v);
 
 private:

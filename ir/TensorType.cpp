@@ -17,6 +17,10 @@ llvm::StringRef dtypeName(DType t) {
     return "f64";
   case DType::I64:
     return "i64";
+  case DType::F16:
+    return "f16";
+  case DType::BF16:
+    return "bf16";
   }
   return "?";
 }
@@ -28,12 +32,30 @@ std::optional<DType> parseDType(llvm::StringRef name) {
     return DType::F64;
   if (name == "i64")
     return DType::I64;
+  if (name == "f16")
+    return DType::F16;
+  if (name == "bf16")
+    return DType::BF16;
   return std::nullopt;
 }
 
-unsigned dtypeSize(DType t) { return t == DType::F32 ? 4 : 8; }
+unsigned dtypeSize(DType t) {
+  switch (t) {
+  case DType::F16:
+  case DType::BF16:
+    return 2;
+  case DType::F32:
+    return 4;
+  case DType::F64:
+  case DType::I64:
+    return 8;
+  }
+  return 8;
+}
 
 bool isFloat(DType t) { return t != DType::I64; }
+
+bool isHalfFloat(DType t) { return t == DType::F16 || t == DType::BF16; }
 
 bool TensorType::isStatic() const {
   return llvm::none_of(dims, isSymbolicSize);

@@ -3,7 +3,9 @@
 // A tensor type is an element type and a shape. Rank 0 is a scalar. A
 // dimension is a size (ir/Size.h): a number, or a symbolic size known only
 // when the graph runs. i64 exists for index tensors (gather indices,
-// positions); arithmetic ops accept only floating-point types.
+// positions); arithmetic ops accept only floating-point types. f16 and bf16
+// are storage types: arithmetic on them is done in f32 and rounded once to
+// the result type (docs/mixed-precision.md).
 //
 //===----------------------------------------------------------------------===//
 #ifndef EINSUM_IR_TENSORTYPE_H
@@ -21,13 +23,15 @@
 
 namespace einsum {
 
-enum class DType : uint8_t { F32, F64, I64 };
+enum class DType : uint8_t { F32, F64, I64, F16, BF16 };
 
 llvm::StringRef dtypeName(DType t);
 std::optional<DType> parseDType(llvm::StringRef name);
 /// Storage size of one element in bytes.
 unsigned dtypeSize(DType t);
 bool isFloat(DType t);
+/// f16 or bf16.
+bool isHalfFloat(DType t);
 
 /// The largest element count a tensor may have: keeps byte sizes and index
 /// arithmetic (element count times 8) far from 64-bit overflow.
@@ -48,8 +52,16 @@ public:
   static TensorType i64(std::vector<int64_t> shape) {
     return {DType::I64, std::move(shape)};
   }
+  static TensorType f16(std::vector<int64_t> shape) {
+    return {DType::F16, std::move(shape)};
+  }
+  static TensorType bf16(std::vector<int64_t> shape) {
+    return {DType::BF16, std::move(shape)};
+  }
 
   DType elementType() const { return dtype; }
+  /// The same shape with another element type.
+  TensorType withElementType(DType t) const { return {t, dims}; }
   llvm::ArrayRef<int64_t> shape() const { return dims; }
   int64_t dim(unsigned i) const { return dims[i]; }
   unsigned rank() const { return dims.size(); }

@@ -171,15 +171,17 @@ normalizeAxes(llvm::ArrayRef<int64_t> axes, unsigned rank) {
 static llvm::Error requireFloat(const TensorType &t, llvm::StringRef what) {
   if (isFloat(t.elementType()))
     return llvm::Error::success();
-  return makeError(
-      fmt::format("{} has type {}; expected f32 or f64", what.str(), t.str()));
+  return makeError(fmt::format("{} has type {}; expected a float type (f32, "
+                               "f64, f16 or bf16)",
+                               what.str(), t.str()));
 }
 
 static llvm::Error requireSameDType(llvm::ArrayRef<TensorType> ins) {
   for (size_t i = 1; i < ins.size(); ++i)
     if (ins[i].elementType() != ins[0].elementType())
       return makeError(fmt::format("input {} is {} but input 0 is {}; "
-                                   "element types must match",
+                                   "element types must match (a 'cast' "
+                                   "converts)",
                                    i, ins[i].str(), ins[0].str()));
   return llvm::Error::success();
 }
@@ -192,14 +194,69 @@ static llvm::Error requireFloatOfOneType(llvm::ArrayRef<TensorType> ins) {
   return requireSameDType(ins);
 }
 
+DType accumulatorType(DType operands) {
+  return isHalfFloat(operands) ? DType::F32 : operands;
+}
+
+/// The element type of a contraction (einsum, contraction, attention) of
+/// `terms`, with `operands` more inputs read by its epilogue: the terms share
+/// one float type; 16-bit terms accumulate in f32 and return f32 unless the
+/// declared result is f16 or bf16; the epilogue's operands have the
+/// accumulator's type.
+static llvm::Expected<DType>
+contractionElementType(llvm::ArrayRef<TensorType> terms,
+                       llvm::ArrayRef<TensorType> operands,
+                       const std::optional<TensorType> &declared) {
+  if (llvm::Error e = requireFloatOfOneType(terms))
+    return std::move(e);
+  DType acc = accumulatorType(terms[0].elementType());
+  for (size_t i = 0; i < operands.size(); ++i)
+    if (operands[i].elementType() != acc)
+      return makeError(fmt::format(
+          "epilogue operand ${} is {}; the epilogue computes in {}{}, so its "
+          "operands must be {} (a 'cast' converts)",
+          i, operands[i].str(), dtypeName(acc).str(),
+          acc != terms[0].elementType()
+              ? " (the accumulator of " + dtypeName(terms[0].elementType()).str() +
+                    " operands)"
+              : "",
+          dtypeName(acc).str()));
+  if (!declared || declared->elementType() == acc ||
+      !isHalfFloat(terms[0].elementType()))
+    return acc;
+  if (isHalfFloat(declared->elementType()))
+    return declared->elementType();
+  return makeError(fmt::format("result type {} is not allowed: a contraction "
+                               "of {} operands accumulates in f32 and returns "
+                               "f32, f16 or bf16",
+                               declared->str(),
+                               dtypeName(terms[0].elementType()).str()));
+}
+
+static llvm::Expected<TensorType>
+inferCast(const TensorType &in, const std::optional<TensorType> &declared) {
+  if (llvm::Error e = requireFloat(in, "the input"))
+    return std::move(e);
+  if (!declared)
+    return makeError("the result type of 'cast' must be given: it names the "
+                     "element type to convert to");
+  if (!isFloat(declared->elementType()))
+    return makeError(fmt::format("result type {} is not a float type; 'cast' "
+                                 "converts between f32, f64, f16 and bf16",
+                                 declared->str()));
+  return in.withElementType(declared->elementType());
+}
+
 //===----------------------------------------------------------------------===//
 // Per-category inference
 //===----------------------------------------------------------------------===//
 
-static llvm::Expected<TensorType> inferEinsum(llvm::ArrayRef<TensorType> ins,
-                                              llvm::StringRef specText) {
-  if (llvm::Error e = requireFloatOfOneType(ins))
-    return std::move(e);
+static llvm::Expected<TensorType>
+inferEinsum(llvm::ArrayRef<TensorType> ins, llvm::StringRef specText,
+            const std::optional<TensorType> &declared) {
+  llvm::Expected<DType> dtype = contractionElementType(ins, {}, declared);
+  if (!dtype)
+    return dtype.takeError();
   llvm::Expected<EinsumSpec> spec = EinsumSpec::parse(specText, ins.size());
   if (!spec)
     return spec.takeError();
@@ -209,22 +266,25 @@ static llvm::Expected<TensorType> inferEinsum(llvm::ArrayRef<TensorType> ins,
   std::vector<int64_t> shape;
   for (char c : spec->output)
     shape.push_back(sizes->at(c));
-  return TensorType(ins[0].elementType(), shape);
+  return TensorType(*dtype, shape);
 }
 
 /// An einsum over the first inputs, one per term of the spec, followed by
 /// the epilogue's operands.
 static llvm::Expected<TensorType>
 inferContraction(llvm::ArrayRef<TensorType> ins, llvm::StringRef specText,
-                 const Epilogue &epilogue) {
-  if (llvm::Error e = requireFloatOfOneType(ins))
-    return std::move(e);
+                 const Epilogue &epilogue,
+                 const std::optional<TensorType> &declared) {
   size_t terms = EinsumSpec::countInputTerms(specText);
   if (terms > ins.size())
     return makeError(fmt::format("spec '{}' has {} terms but the node has {} "
                                  "input{}",
                                  specText.str(), terms, ins.size(),
                                  ins.size() == 1 ? "" : "s"));
+  llvm::Expected<DType> dtype = contractionElementType(
+      ins.take_front(terms), ins.drop_front(terms), declared);
+  if (!dtype)
+    return dtype.takeError();
   llvm::Expected<EinsumSpec> spec = EinsumSpec::parse(specText, terms);
   if (!spec)
     return spec.takeError();
@@ -238,14 +298,17 @@ inferContraction(llvm::ArrayRef<TensorType> ins, llvm::StringRef specText,
   std::vector<int64_t> shape;
   for (char c : spec->output)
     shape.push_back(sizes->at(c));
-  return TensorType(ins[0].elementType(), shape);
+  return TensorType(*dtype, shape);
 }
 
 /// q [b,H,Sq,d], k [b,Hkv,Sk,d], v [b,Hkv,Sk,dv], then epilogue operands.
-static llvm::Expected<TensorType> inferAttention(llvm::ArrayRef<TensorType> ins,
-                                                 const Epilogue &epilogue) {
-  if (llvm::Error e = requireFloatOfOneType(ins))
-    return std::move(e);
+static llvm::Expected<TensorType>
+inferAttention(llvm::ArrayRef<TensorType> ins, const Epilogue &epilogue,
+               const std::optional<TensorType> &declared) {
+  llvm::Expected<DType> dtype =
+      contractionElementType(ins.take_front(3), ins.drop_front(3), declared);
+  if (!dtype)
+    return dtype.takeError();
   const TensorType &q = ins[0], &k = ins[1], &v = ins[2];
   const char *names[] = {"q", "k", "v"};
   const char *layouts[] = {"[batch, heads, queries, head_dim]",
@@ -280,7 +343,7 @@ static llvm::Expected<TensorType> inferAttention(llvm::ArrayRef<TensorType> ins,
   if (llvm::Error e =
           epilogue.check(kAttentionLabels, ins.drop_front(3), sizes))
     return std::move(e);
-  return TensorType(q.elementType(), {q.dim(0), q.dim(1), q.dim(2), v.dim(3)});
+  return TensorType(*dtype, {q.dim(0), q.dim(1), q.dim(2), v.dim(3)});
 }
 
 static llvm::Expected<TensorType>
@@ -655,12 +718,15 @@ inferResultType(OpKind op, llvm::ArrayRef<TensorType> ins,
   llvm::Expected<TensorType> inferred = [&]() -> llvm::Expected<TensorType> {
     switch (op) {
     case OpKind::Einsum:
-      return inferEinsum(ins, attr("spec").getString());
+      return inferEinsum(ins, attr("spec").getString(), declared);
     case OpKind::Contraction:
       return inferContraction(ins, attr("spec").getString(),
-                              attr("epilogue").getEpilogue());
+                              attr("epilogue").getEpilogue(), declared);
     case OpKind::Attention:
-      return inferAttention(ins, attr("score_epilogue").getEpilogue());
+      return inferAttention(ins, attr("score_epilogue").getEpilogue(),
+                            declared);
+    case OpKind::Cast:
+      return inferCast(ins[0], declared);
 #define OP(...)
 #define UNARY_OP(Id, ...) case OpKind::Id:
 #include "ir/Ops.def"

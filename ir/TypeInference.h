@@ -26,12 +26,19 @@ llvm::Expected<Attribute> checkAttribute(const AttrSpec &spec, Attribute value);
 
 /// The result type of `op` applied to `inputs` with complete `attrs`.
 /// Generators have no inputs to infer from: their result is `declared`,
-/// which must then be given; for other ops a `declared` type must equal the
+/// which must then be given, and so is a cast's, whose element type it
+/// names. A contraction of f16 or bf16 operands returns f32 unless
+/// `declared` is f16 or bf16 (the mixed-precision rule:
+/// docs/mixed-precision.md); for other ops a `declared` type must equal the
 /// inferred one. Messages do not name the node: callers prefix them.
 llvm::Expected<TensorType>
 inferResultType(OpKind op, llvm::ArrayRef<TensorType> inputs,
                 llvm::ArrayRef<Attribute> attrs,
                 const std::optional<TensorType> &declared);
+
+/// The type arithmetic on `operands` is done in: f32 for f16 and bf16, the
+/// type itself otherwise.
+DType accumulatorType(DType operands);
 
 /// numpy broadcasting of two shapes, or an error naming the first pair of
 /// dimensions that do not match.

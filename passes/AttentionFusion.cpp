@@ -5,7 +5,9 @@
 //    not a graph output and is read once, by an einsum with v.
 // 2. Its input is an einsum or contraction "bhid,bhjd->bhij" (any letters,
 //    that structure), read only by the softmax and not a graph output.
-// 3. The value einsum is "bhij,bhje->bhie" with the probabilities first.
+// 3. The value einsum is "bhij,bhje->bhie" with the probabilities first;
+//    with f16 or bf16 q and k, its v is a cast of a tensor of their type
+//    to f32, and the attention node reads that tensor.
 // The scores' epilogue moves into the attention node with its labels
 // renamed to the attention's b, h, i, j.
 //
@@ -142,13 +144,36 @@ llvm::Expected<AttentionMatch> matchAttention(const Graph &g, NodeId softmax) {
   m.q = s.inputs[0];
   m.k = s.inputs[1];
   m.v = vn.inputs[1];
+  // With f16 or bf16 q and k, the f32 probabilities meet v widened by a
+  // cast: the attention node reads v as stored, in q's type.
+  DType stored = g.type(m.q).elementType();
+  auto unwidened = [&](TensorId t) {
+    NodeId c = g.producer(t);
+    if (c && g.node(c).op == OpKind::Cast &&
+        g.type(g.node(c).inputs[0]).elementType() == stored)
+      return g.node(c).inputs[0];
+    return t;
+  };
+  TensorId storedV = unwidened(m.v);
   // The attention node groups kv heads itself: k and v repeated per query
-  // head (expand-kv-heads, or a user's repeat_kv) are read unrepeated.
-  TensorId k = repeatedHeadsSource(g, m.k), v = repeatedHeadsSource(g, m.v);
+  // head (expand-kv-heads, or a user's repeat_kv) are read unrepeated,
+  // whether v was repeated before or after the cast.
+  TensorId k = repeatedHeadsSource(g, m.k), v = repeatedHeadsSource(g, storedV);
+  if (v)
+    v = unwidened(v);
   if (k && v && g.type(k).dim(1) == g.type(v).dim(1)) {
     m.k = k;
     m.v = v;
+  } else {
+    m.v = storedV;
   }
+  if (g.type(m.v).elementType() != stored)
+    return notMatched(fmt::format("q and k are {} but v {} is not, nor a cast "
+                                  "of a {} tensor: the attention node reads "
+                                  "q, k and v in one element type",
+                                  dtypeName(stored).str(),
+                                  g.describeTensor(m.v),
+                                  dtypeName(stored).str()));
   m.valueSpec = vspec->output;
   m.valueEpilogue = nodeEpilogue(vn);
   llvm::ArrayRef<TensorId> valueOperands = epilogueOperands(vn);

@@ -16,6 +16,7 @@
 #include "passes/RewriteUtils.h"
 
 #include "ir/EpilogueOps.h"
+#include "ir/HalfFloat.h"
 
 #include <fmt/format.h>
 
@@ -244,9 +245,7 @@ llvm::Expected<Epilogue> BiasExpressionBuilder::express(TensorId t,
     return makeError("the bias expression is nested too deeply");
   if (std::optional<double> v = splatValue(g, t)) {
     // The value the unfused graph would have used: rounded to the type.
-    double value =
-        g.type(t).elementType() == DType::F32 ? double(float(*v)) : *v;
-    return Epilogue::constant(value);
+    return Epilogue::constant(roundToElementType(g.type(t).elementType(), *v));
   }
   NodeId p = g.producer(t);
   if (!p)

@@ -7,7 +7,9 @@
 //
 // Each rule is exact in IEEE arithmetic for every input (x * 1, -(-x), ...)
 // or folds constants the way the graph would have computed them, so the
-// rewritten graph gives the same results.
+// rewritten graph gives the same results. Casts have typed rules of their
+// own (foldCast): a cast to the type its input has is that input, and a
+// cast of an exact widening is one cast from the source.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -42,6 +44,37 @@ const char *const kRules[] = {
     "div(c1, c2) => [c1 / c2]",
 };
 
+/// Whether every value of type `from` is a value of type `to`.
+bool holdsEveryValue(DType to, DType from) {
+  if (to == from)
+    return true;
+  if (to == DType::F64)
+    return from == DType::F32 || isHalfFloat(from);
+  return to == DType::F32 && isHalfFloat(from);
+}
+
+/// cast(x) to x's own type is x; cast(cast(x)) is one cast of x when the
+/// inner one widens exactly (then the outer one is the only rounding).
+bool foldCast(Graph &g, TensorId result) {
+  NodeId p = g.producer(result);
+  if (!p || g.node(p).op != OpKind::Cast)
+    return false;
+  TensorId x = g.node(p).inputs[0];
+  if (g.type(x) == g.type(result))
+    return replaceIfInternal(g, result, x);
+  NodeId inner = g.producer(x);
+  if (!inner || g.node(inner).op != OpKind::Cast)
+    return false;
+  TensorId source = g.node(inner).inputs[0];
+  if (!holdsEveryValue(g.type(x).elementType(),
+                       g.type(source).elementType()))
+    return false;
+  if (g.type(source) == g.type(result) &&
+      replaceIfInternal(g, result, source))
+    return true;
+  return !llvm::errorToBool(redefine(g, result, OpKind::Cast, {source}));
+}
+
 class Canonicalize : public Pass {
 public:
   llvm::StringRef name() const override { return "canonicalize"; }
@@ -67,6 +100,11 @@ public:
         if (g.node(id).erased)
           continue;
         TensorId result = g.node(id).result();
+        if (foldCast(g, result)) {
+          ++numRewrites;
+          walkChanged = true;
+          continue;
+        }
         for (const RewriteRule &rule : rules)
           if (rule.apply(g, result)) {
             ++numRewrites;

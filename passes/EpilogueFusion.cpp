@@ -47,6 +47,11 @@ EpilogueFusionCheck checkEpilogueFusion(const Graph &g, NodeId producer,
     return refuse(
         fmt::format("its reader '{}' is not elementwise", opName(c.op).str()));
   const TensorType &type = g.type(scores);
+  if (isHalfFloat(type.elementType()))
+    return refuse(fmt::format("its result {} is rounded to {} before the "
+                              "reader; an epilogue would skip that rounding",
+                              g.describeTensor(scores),
+                              dtypeName(type.elementType()).str()));
   if (g.type(c.result()) != type)
     return refuse(fmt::format("its reader '{}' broadcasts the result "
                               "from {} to {}",

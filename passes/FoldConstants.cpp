@@ -36,6 +36,7 @@
 #include "passes/RewriteUtils.h"
 
 #include "ir/ElementwiseSemantics.h"
+#include "ir/HalfFloat.h"
 #include "ir/TensorSemantics.h"
 #include "ir/TypeInference.h"
 
@@ -55,19 +56,6 @@ struct ConstantValue {
   bool isSplat() const { return values.size() == 1; }
   double at(int64_t i) const { return isSplat() ? values[0] : values[i]; }
 };
-
-/// `v` as a tensor of element type `t` holds it (i64 data is integral).
-double roundTo(DType t, double v) {
-  switch (t) {
-  case DType::F32:
-    return double(float(v));
-  case DType::F64:
-    return v;
-  case DType::I64:
-    return std::trunc(v);
-  }
-  return v;
-}
 
 /// Flat index into `in` of the element that broadcasts to flat index `i`
 /// of `out` (numpy rules: shapes aligned right, size-1 dimensions repeat).
@@ -186,7 +174,7 @@ private:
       return std::nullopt;
     }
     for (double &v : c.values)
-      v = roundTo(type.elementType(), v);
+      v = roundToElementType(type.elementType(), v);
     return c;
   }
 
@@ -237,7 +225,7 @@ private:
     if (!values)
       return false;
     for (double &v : *values)
-      v = roundTo(type.elementType(), v);
+      v = roundToElementType(type.elementType(), v);
     // A one-element result is a splat too.
     NamedAttribute attr =
         values->size() == 1

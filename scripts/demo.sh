@@ -35,10 +35,10 @@ echo "== 4. -O3: scores, softmax and values fused into one attention node"
 echo
 echo "== 5. Every -O level run on the reference backend, checked against -O0"
 rm -rf "$OUT" && mkdir -p "$OUT/O0"
-"$BIN/alibi-opt" "$EXAMPLE" -O0 --run --random-inputs --seed=1 --output-dir "$OUT/O0"
+"$BIN/alibi-opt" "$EXAMPLE" -O0 --run --backend=reference --random-inputs --seed=1 --output-dir "$OUT/O0"
 for level in O1 O2 O3; do
   echo "-$level:"
-  "$BIN/alibi-opt" "$EXAMPLE" "-$level" --run --random-inputs --seed=1 \
+  "$BIN/alibi-opt" "$EXAMPLE" "-$level" --run --backend=reference --random-inputs --seed=1 \
     --expected-dir "$OUT/O0"
 done
 
@@ -61,7 +61,7 @@ echo "== 6. Every -O level compiled by the cpu backend (MLIR -> LLVM JIT), check
 echo "(medians of 20 runs after a warm-up, compilation excluded; outputs checked against -O0 on the reference)"
 row level reference_ms cpu_ms cpu_GFLOP/s speedup
 for level in O0 O1 O2 O3; do
-  result=$(median_ms "$EXAMPLE" "-$level" --run --random-inputs --seed=1 \
+  result=$(median_ms "$EXAMPLE" "-$level" --run --backend=reference --random-inputs --seed=1 \
     --bench=20 --expected-dir "$OUT/O0")
   read -r ref _ <<<"$result"
   result=$(median_ms "$EXAMPLE" "-$level" --run --backend=cpu --random-inputs \
@@ -75,7 +75,7 @@ SHAPE=(--build=attention --position=alibi --causal --heads=16 --seq=1024 --head-
 echo "== 7. Causal ALiBi attention at 16 heads, 1024 positions, head dimension 64, on the cpu backend"
 echo "(-O3 checked against the unfused graph on the reference backend; GFLOP/s count 4*h*S*S*d, halved for causal)"
 mkdir -p "$OUT/long"
-"$BIN/alibi-opt" "${SHAPE[@]}" -O0 --run --random-inputs --seed=2 --output-dir "$OUT/long" >/dev/null
+"$BIN/alibi-opt" "${SHAPE[@]}" -O0 --run --backend=reference --random-inputs --seed=2 --output-dir "$OUT/long" >/dev/null
 row level "" cpu_ms GFLOP/s vs_-O0
 base=
 for level in O0 O2 O3; do

@@ -29,6 +29,8 @@ npy() { python3 tests/lit/hostile/Inputs/npy.py "$npy_seeds/$1" "$2" "${@:3}"; }
 npy f4.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }" 24
 npy f8.npy "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }" 32
 npy i8.npy "{'descr': '<i8', 'fortran_order': False, 'shape': (2, 1, 2), }" 32
+npy f2.npy "{'descr': '<f2', 'fortran_order': False, 'shape': (3,), }" 6
+npy u2.npy "{'descr': '<u2', 'fortran_order': False, 'shape': (2, 2), }" 8
 npy scalar.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (), }" 4
 npy short.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }" 20
 npy huge.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (140737488355328,), }" 8

@@ -21,6 +21,7 @@
 #include "backends/cpu/Jit.h"
 #include "backends/cpu/Target.h"
 #include "backends/cpu/Tuning.h"
+#include "backends/cpu/WidenHalfFloats.h"
 
 #include "ir/Diagnostic.h"
 
@@ -71,11 +72,15 @@ objectTargetMachine(const llvm::orc::JITTargetMachineBuilder &spec) {
   return tm;
 }
 
-llvm::Expected<AotResult> compileAheadOfTime(const Graph &g,
+llvm::Expected<AotResult> compileAheadOfTime(const Graph &source,
                                              AotArtifact artifact,
                                              const AotOptions &options) {
   if (llvm::Error err = checkEntryName(options.entryName))
     return err;
+  llvm::Expected<Graph> widened = widenHalfFloats(source);
+  if (!widened)
+    return widened.takeError();
+  const Graph &g = *widened;
   // 1.
   llvm::Expected<ResolvedTarget> target =
       resolveTarget(options.target, options.threads);

@@ -157,6 +157,12 @@ std::optional<CElement> cElement(mlir::Type t) {
     return CElement{"float", "f32"};
   if (t.isF64())
     return CElement{"double", "f64"};
+  // 16-bit floats are passed as their bit patterns: _Float16 is not in
+  // every C compiler a caller may use, and C has no bfloat16 type at all.
+  if (t.isF16())
+    return CElement{"uint16_t", "f16"};
+  if (t.isBF16())
+    return CElement{"uint16_t", "bf16"};
   // index is 64 bits wide on every host the backend targets.
   if (t.isIndex())
     return CElement{"int64_t", "index"};

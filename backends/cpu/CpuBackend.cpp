@@ -15,6 +15,7 @@
 #include "backends/cpu/Jit.h"
 #include "backends/cpu/Target.h"
 #include "backends/cpu/Tuning.h"
+#include "backends/cpu/WidenHalfFloats.h"
 
 #include "ir/Diagnostic.h"
 
@@ -198,8 +199,12 @@ public:
 namespace cpu {
 
 llvm::Expected<std::unique_ptr<Executable>>
-compileWithShapes(const Graph &g, const CompileOptions &options,
+compileWithShapes(const Graph &source, const CompileOptions &options,
                   ResolvedTarget target, std::string description) {
+  llvm::Expected<Graph> widened = widenHalfFloats(source);
+  if (!widened)
+    return widened.takeError();
+  const Graph &g = *widened;
   CompileSession session(target.kernels);
   EntrySignature signature;
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =

@@ -9,6 +9,7 @@
 // 2. exp, tanh, erf and logarithms of f32 vectors to MLIR's polynomial
 //    approximations, exp of f64 vectors to our own (VectorMath.h): LLVM
 //    would scalarise them into libm calls; scalars keep libm's precision;
+//    bf16 conversions to integer code (arith's bf16 expansion);
 // 3. scf.parallel to OpenMP (parallel + worksharing loop);
 // 4. loops to a CFG: lower-affine, convert-scf-to-cf, canonicalize, cse;
 // 5. memref metadata: expand-strided-metadata, lower-affine;
@@ -38,6 +39,7 @@
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -81,6 +83,16 @@ void loadCpuDialects(MLIRContext &ctx) {
                   scf::SCFDialect, vector::VectorDialect>();
 }
 
+/// 2. bf16 conversions as integer code (a shift to widen, round to nearest
+/// even by adding a bias to narrow): LLVM would call a runtime function,
+/// __truncsfbf2, which no library here provides, for a truncation to
+/// bfloat on a host without AVX512-BF16.
+static LogicalResult expandBFloat16(ModuleOp module) {
+  RewritePatternSet patterns(module.getContext());
+  arith::populateExpandBFloat16Patterns(patterns);
+  return applyPatternsAndFoldGreedily(module, std::move(patterns));
+}
+
 /// 3. convert-scf-to-openmp wraps each parallel body in an alloca_scope,
 /// which must stay one block, and so breaks convert-scf-to-cf on a body
 /// with loops. The kernels allocate on the heap: a scope with no alloca in
@@ -111,6 +123,8 @@ LogicalResult lowerToLLVMDialect(ModuleOp module, unsigned threads,
     return failure();
   // 2.
   if (failed(approximateVectorMath(module)))
+    return failure();
+  if (failed(expandBFloat16(module)))
     return failure();
   // 3.
   PassManager parallel(module.getContext());

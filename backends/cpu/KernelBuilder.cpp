@@ -1,6 +1,8 @@
 //===- KernelBuilder.cpp - Vector loop nests for the hot kernels ----------===//
 #include "backends/cpu/KernelBuilder.h"
 
+#include "mlir/IR/TypeUtilities.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -97,11 +99,39 @@ Value KernelBuilder::splat(double v) { return splatConstant(b, loc, vec, v); }
 Value KernelBuilder::broadcast(Value s) {
   return b.create<vector::BroadcastOp>(loc, vec, s);
 }
+/// The element type of a memref.
+static Type elementOf(Value memref) {
+  return cast<MemRefType>(memref.getType()).getElementType();
+}
+
+/// Between the kernel's type and a memref's: f16 and bf16 buffers are
+/// read widened (exact) and written rounded to nearest even.
+Value KernelBuilder::convert(Value x, Type to) {
+  Type from = getElementTypeOrSelf(x.getType());
+  if (from == to)
+    return x;
+  Type type = to;
+  if (auto v = dyn_cast<VectorType>(x.getType()))
+    type = VectorType::get(v.getShape(), to);
+  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+    return b.create<arith::ExtFOp>(loc, type, x);
+  return b.create<arith::TruncFOp>(loc, type, x);
+}
+
+Value KernelBuilder::loadScalar(Value memref, ValueRange at) {
+  return convert(b.create<memref::LoadOp>(loc, memref, at), t);
+}
+
+VectorType KernelBuilder::vectorOf(Value memref) const {
+  return VectorType::get({lanes}, elementOf(memref));
+}
+
 Value KernelBuilder::load(Value memref, ValueRange at) {
-  return b.create<vector::LoadOp>(loc, vec, memref, at);
+  return convert(b.create<vector::LoadOp>(loc, vectorOf(memref), memref, at),
+                 t);
 }
 void KernelBuilder::store(Value v, Value memref, ValueRange at) {
-  b.create<vector::StoreOp>(loc, v, memref, at);
+  b.create<vector::StoreOp>(loc, convert(v, elementOf(memref)), memref, at);
 }
 
 Value KernelBuilder::firstLanes(int64_t count) {
@@ -119,31 +149,39 @@ Value KernelBuilder::firstLanes(Value count) {
       loc, VectorType::get({lanes}, b.getI1Type()), ValueRange{count});
 }
 
+Value KernelBuilder::maskedLoad(Value mask, Value memref, ValueRange at) {
+  VectorType type = vectorOf(memref);
+  return convert(b.create<vector::MaskedLoadOp>(
+                     loc, type, memref, at, mask,
+                     splatConstant(b, loc, type, 0.0)),
+                 t);
+}
+
 Value KernelBuilder::loadFirst(Value count, Value memref, ValueRange at) {
   if (std::optional<int64_t> c = known(count))
     return loadFirst(*c, memref, at);
-  return b.create<vector::MaskedLoadOp>(loc, vec, memref, at, firstLanes(count),
-                                        splat(0));
+  return maskedLoad(firstLanes(count), memref, at);
 }
 
 void KernelBuilder::storeFirst(Value count, Value v, Value memref,
                                ValueRange at) {
   if (std::optional<int64_t> c = known(count))
     return storeFirst(*c, v, memref, at);
-  b.create<vector::MaskedStoreOp>(loc, memref, at, firstLanes(count), v);
+  b.create<vector::MaskedStoreOp>(loc, memref, at, firstLanes(count),
+                                  convert(v, elementOf(memref)));
 }
 
 Value KernelBuilder::loadFirst(int64_t count, Value memref, ValueRange at) {
   if (count >= lanes)
     return load(memref, at);
-  return b.create<vector::MaskedLoadOp>(loc, vec, memref, at, firstLanes(count),
-                                        splat(0));
+  return maskedLoad(firstLanes(count), memref, at);
 }
 void KernelBuilder::storeFirst(int64_t count, Value v, Value memref,
                                ValueRange at) {
   if (count >= lanes)
     return store(v, memref, at);
-  b.create<vector::MaskedStoreOp>(loc, memref, at, firstLanes(count), v);
+  b.create<vector::MaskedStoreOp>(loc, memref, at, firstLanes(count),
+                                  convert(v, elementOf(memref)));
 }
 
 Value KernelBuilder::alloc(llvm::ArrayRef<int64_t> shape) {
@@ -151,7 +189,7 @@ Value KernelBuilder::alloc(llvm::ArrayRef<int64_t> shape) {
                                    b.getI64IntegerAttr(64));
 }
 
-Value KernelBuilder::alloc(llvm::ArrayRef<Value> shape) {
+Value KernelBuilder::alloc(llvm::ArrayRef<Value> shape, Type element) {
   llvm::SmallVector<int64_t> dims;
   llvm::SmallVector<Value> dynamic;
   for (Value size : shape) {
@@ -160,8 +198,9 @@ Value KernelBuilder::alloc(llvm::ArrayRef<Value> shape) {
     if (!c)
       dynamic.push_back(size);
   }
-  return b.create<memref::AllocOp>(loc, MemRefType::get(dims, t), dynamic,
-                                   b.getI64IntegerAttr(64));
+  return b.create<memref::AllocOp>(
+      loc, MemRefType::get(dims, element ? element : t), dynamic,
+      b.getI64IntegerAttr(64));
 }
 
 Value KernelBuilder::softmaxExp(Value x) {

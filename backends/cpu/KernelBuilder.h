@@ -55,8 +55,16 @@ public:
   mlir::Value scalar(double v);
   mlir::Value splat(double v);
   mlir::Value broadcast(mlir::Value s);
+  /// Vector loads and stores, and scalar loads, convert between the
+  /// kernel's type and the memref's: f16 and bf16 buffers are read widened
+  /// (exactly) and written rounded to nearest even.
   mlir::Value load(mlir::Value memref, mlir::ValueRange at);
   void store(mlir::Value v, mlir::Value memref, mlir::ValueRange at);
+  mlir::Value loadScalar(mlir::Value memref, mlir::ValueRange at);
+  /// `x` (a scalar or vector of floats) with element type `to`.
+  mlir::Value convert(mlir::Value x, mlir::Type to);
+  /// A vector of `lanes` of the memref's element type.
+  mlir::VectorType vectorOf(mlir::Value memref) const;
   /// A vector<lanes x i1> true in its first `count` lanes.
   mlir::Value firstLanes(int64_t count);
   mlir::Value firstLanes(mlir::Value count);
@@ -70,10 +78,14 @@ public:
                         mlir::ValueRange at);
   void storeFirst(mlir::Value count, mlir::Value v, mlir::Value memref,
                   mlir::ValueRange at);
+  mlir::Value maskedLoad(mlir::Value mask, mlir::Value memref,
+                         mlir::ValueRange at);
   /// A 64-byte aligned heap buffer of the element type.
   mlir::Value alloc(llvm::ArrayRef<int64_t> shape);
-  /// The same with sizes that may be known only at run time.
-  mlir::Value alloc(llvm::ArrayRef<mlir::Value> shape);
+  /// The same with sizes that may be known only at run time, and of
+  /// another element type if given.
+  mlir::Value alloc(llvm::ArrayRef<mlir::Value> shape,
+                    mlir::Type element = {});
 
   /// exp(x) of a softmax weight, x = score - running max <= 0 (or NaN):
   /// for f32, range reduction to [-ln 2 / 2, ln 2 / 2], a degree-6

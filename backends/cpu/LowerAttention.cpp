@@ -28,6 +28,17 @@
 // if they are not: the operands' producers are not the backend's business.
 // No [b, h, Sq, Sk] buffer exists.
 //
+// A block of one row (a decode step) reads K in place instead of packing
+// it: a dot product per key over d, reduced to the key's lane.
+//
+// f16 and bf16 q, k and v are widened as they are loaded and packed. With
+// bf16 inputs on a host with AVX512-BF16 (BFloat16Dot.h), both products
+// run on vdpbf16ps instead: K^T is packed in bf16 d pairs, V (packed per
+// item too) in bf16 key pairs, and the softmax weights of a step are
+// stored rounded to bf16 for the value product while their sum stays f32:
+// the one rounding this path adds moves an output by at most 2^-9 max|v|
+// (docs/mixed-precision.md).
+//
 // Batch, query and key counts may be known only at run time: they are
 // index values throughout, constants when known, so a static graph gets the
 // kernel it always had. Without a known query count the row block is the
@@ -43,12 +54,14 @@
 // contiguous load, at (rows + keys) scalar evaluations per item and head.
 //
 //===----------------------------------------------------------------------===//
+#include "backends/cpu/BFloat16Dot.h"
 #include "backends/cpu/KernelBuilder.h"
 #include "backends/cpu/LowerEpilogue.h"
 
 #include "backends/cpu/EpilogueMask.h"
 #include "backends/cpu/EpilogueOffsetTerms.h"
 #include "ir/FusedNode.h"
+#include "ir/TypeInference.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -72,7 +85,11 @@ public:
   FlashKernel(NodeLowering &n, const Epilogue &epilogue,
               std::optional<int64_t> diagonal,
               llvm::SmallVector<std::pair<unsigned, OperandFact>> required)
-      : KernelBuilder(n.b, n.loc, n.elementType(), *n.options), n(n),
+      : KernelBuilder(n.b, n.loc,
+                      toMlirType(n.b.getContext(),
+                                 accumulatorType(n.inputType(0).elementType())),
+                      *n.options),
+        n(n),
         epilogue(epilogue), diagonal(diagonal), required(std::move(required)) {
     const TensorType &qt = n.inputType(0), &kt = n.inputType(1),
                      &vt = n.inputType(2);
@@ -102,7 +119,16 @@ public:
       rows = *q;
       cols = accumulators / rows;
     }
+    // One query row (a decode step) reads K where it is: packing K^T would
+    // cost a pass over the whole cache per step, scalar, where a row's dot
+    // products read it once. Four vectors of keys per tile keep the
+    // unrolled tile small.
+    inPlaceKeys = rows == 1;
+    if (inPlaceKeys)
+      cols = std::min<int64_t>(cols, 4);
     tileKeys = cols * lanes;
+    pairDot = !inPlaceKeys && o.bf16Dot && lanes == 16 && qt.elementType() == DType::BF16 &&
+              dim % 2 == 0;
     paddedKeys = mul(ceilDivIdx(keys, tileKeys), idx(tileKeys));
     valueVecs = ceilDiv(valueDim, lanes);
     valueCols = std::max<int64_t>(1, std::min(valueVecs, accumulators / rows));
@@ -160,9 +186,16 @@ private:
   int64_t scratchElements() {
     int64_t fixed = rows * stepTiles * tileKeys +
                     groupRows * (valueVecs * lanes + 2) + lanes;
+    // With bf16 products: the bf16 weights of a step, and V packed in
+    // pairs (half an f32 element each, like the K^T pack, which then
+    // counts twice what it holds).
+    if (pairDot)
+      fixed += rows * stepTiles * tileKeys / 2;
     int64_t terms = int64_t(offsetTerms.size());
     std::optional<int64_t> padded = addSizes(keysSize, tileKeys - 1);
-    std::optional<int64_t> pack = padded ? scaleSize(*padded, dim) : padded;
+    std::optional<int64_t> pack =
+        padded ? scaleSize(*padded, pairDot ? dim + valueVecs * lanes : dim)
+               : padded;
     std::optional<int64_t> table =
         padded ? addSizes(*padded, queriesSize) : padded;
     if (table)
@@ -239,9 +272,19 @@ private:
     Value rowEnd = minIdx(add(rowBegin, chunkRows), queries);
     Value itemKeys = keyLimit(b.create<arith::SubIOp>(loc, rowEnd, idx(1)));
 
-    kt = alloc(llvm::ArrayRef<Value>{div(paddedKeys, tileKeys), idx(dim),
-                                     idx(tileKeys)});
-    packKeys(itemKeys);
+    if (pairDot) {
+      Type bf16 = b.getBF16Type();
+      kt = alloc({div(paddedKeys, tileKeys), idx(dim / 2), idx(2 * tileKeys)},
+                 bf16);
+      packKeyPairs(itemKeys);
+      vPairs = alloc({div(paddedKeys, 2), idx(2 * valueVecs * lanes)}, bf16);
+      packValuePairs(itemKeys);
+      weights = alloc({idx(rows), idx(stepTiles * tileKeys)}, bf16);
+    } else if (!inPlaceKeys) {
+      kt = alloc(llvm::ArrayRef<Value>{div(paddedKeys, tileKeys), idx(dim),
+                                       idx(tileKeys)});
+      packKeys(itemKeys);
+    }
     scores = alloc({rows, stepTiles * tileKeys});
     out = alloc({groupRows, valueVecs * lanes});
     rowMax = alloc({groupRows});
@@ -264,7 +307,8 @@ private:
       emitHead(firstHead);
     else
       forEach(firstHead, add(firstHead, idx(headsPerItem)), emitHead);
-    for (Value buffer : {kt, scores, out, rowMax, rowSum, laneScratch})
+    for (Value buffer :
+         {kt, scores, out, rowMax, rowSum, laneScratch, vPairs, weights})
       if (buffer)
         b.create<memref::DeallocOp>(loc, buffer);
     for (Value table : tables)
@@ -306,9 +350,109 @@ private:
   void packKeys(Value itemKeys) {
     Value end = mul(ceilDivIdx(itemKeys, tileKeys), idx(tileKeys));
     packTiles(kt, idx(0), end, tileKeys, idx(dim), keys, [&](Value j, Value d) {
-      return b.create<memref::LoadOp>(loc, n.inputs[1],
-                                      ValueRange{bi, kvh, j, d});
+      return loadScalar(n.inputs[1], ValueRange{bi, kvh, j, d});
     });
+  }
+
+  /// The keys of whole tiles below `itemKeys`, each at or past the last
+  /// key replaced by zero: `element(key, clampedKey, d)` for d < `depth`.
+  void forEachPackedKey(Value itemKeys, int64_t depth,
+                        llvm::function_ref<void(Value, Value, Value)> at) {
+    Value end = mul(ceilDivIdx(itemKeys, tileKeys), idx(tileKeys));
+    forEach(idx(0), end, [&](Value j) {
+      Value clamped = minIdx(j, sub(keys, idx(1)));
+      forEach(idx(0), idx(depth), [&](Value d) { at(j, clamped, d); });
+    });
+  }
+
+  /// `memref[at]` (bf16) where `inside`, else 0.
+  Value bf16OrZero(Value inside, Value memref, ValueRange at) {
+    Value zero = b.create<arith::ConstantOp>(
+        loc, b.getFloatAttr(b.getBF16Type(), 0.0));
+    return b.create<arith::SelectOp>(
+        loc, inside, b.create<memref::LoadOp>(loc, memref, at), zero);
+  }
+
+  /// K^T in d pairs: [tile, d / 2, 2 * tile keys], key l of the tile's pair
+  /// p at 2 l and 2 l + 1.
+  void packKeyPairs(Value itemKeys) {
+    forEachPackedKey(itemKeys, dim, [&](Value j, Value clamped, Value d) {
+      Value x = bf16OrZero(lessThan(j, keys), n.inputs[1],
+                           ValueRange{bi, kvh, clamped, d});
+      Value at[] = {div(j, tileKeys), div(d, 2),
+                    add(mul(rem(j, tileKeys), idx(2)), rem(d, 2))};
+      b.create<memref::StoreOp>(loc, x, kt, at);
+    });
+  }
+
+  /// V in key pairs: [keys / 2, 2 * value columns], column e of keys 2 p
+  /// and 2 p + 1 at 2 e and 2 e + 1; columns past the value dimension are
+  /// zero.
+  void packValuePairs(Value itemKeys) {
+    forEachPackedKey(
+        itemKeys, valueVecs * lanes, [&](Value j, Value clamped, Value e) {
+          Value inside = b.create<arith::AndIOp>(loc, lessThan(j, keys),
+                                                 lessThan(e, idx(valueDim)));
+          Value x = bf16OrZero(inside, n.inputs[2],
+                               ValueRange{bi, kvh, clamped,
+                                          minIdx(e, idx(valueDim - 1))});
+          Value at[] = {div(j, 2), add(mul(e, idx(2)), rem(j, 2))};
+          b.create<memref::StoreOp>(loc, x, vPairs, at);
+        });
+  }
+
+  /// One row's q . k for the tile's keys, read in place: per key, a
+  /// vector of partial sums over d (16-bit keys widened as they load),
+  /// reduced to the key's lane. Keys past the last read the last (their
+  /// scores are masked).
+  llvm::SmallVector<Value> inPlaceTileSum(Value tile) {
+    int64_t dVecs = ceilDiv(dim, lanes);
+    auto dLanes = [&](int64_t e) { return std::min(lanes, dim - e * lanes); };
+    llvm::SmallVector<Value> qv;
+    for (int64_t e = 0; e < dVecs; ++e)
+      qv.push_back(loadFirst(dLanes(e), n.inputs[0],
+                             ValueRange{bi, h, rowIndex[0], idx(e * lanes)}));
+    Value lastKey = sub(keys, idx(1)), keyBase = mul(tile, idx(tileKeys));
+    llvm::SmallVector<Value> sums;
+    for (int64_t c = 0; c < cols; ++c) {
+      Value s = splat(0);
+      for (int64_t l = 0; l < lanes; ++l) {
+        Value key = minIdx(add(keyBase, idx(c * lanes + l)), lastKey);
+        Value acc;
+        for (int64_t e = 0; e < dVecs; ++e) {
+          Value kv = loadFirst(dLanes(e), n.inputs[1],
+                               ValueRange{bi, kvh, key, idx(e * lanes)});
+          acc = acc ? b.create<vector::FMAOp>(loc, qv[e], kv, acc).getResult()
+                    : b.create<arith::MulFOp>(loc, qv[e], kv).getResult();
+        }
+        Value dot = b.create<vector::ReductionOp>(
+            loc, vector::CombiningKind::ADD, acc);
+        s = b.create<vector::InsertOp>(loc, dot, s,
+                                       llvm::ArrayRef<int64_t>{l});
+      }
+      sums.push_back(s);
+    }
+    return sums;
+  }
+
+  /// The rows x cols tile of q k^T sums with vdpbf16ps over d pairs.
+  llvm::SmallVector<Value> pairTileSum(Value tile) {
+    llvm::SmallVector<Value> start(rows * cols, splat(0));
+    ValueRange sums =
+        loop(idx(0), idx(dim / 2), start, [&](Value p, ValueRange acc) {
+          llvm::SmallVector<Value> next(acc.begin(), acc.end()), right;
+          for (int64_t c = 0; c < cols; ++c)
+            right.push_back(loadPairs(*this, kt, {tile, p, idx(c * 32)}));
+          for (int64_t r = 0; r < rows; ++r) {
+            Value pair = broadcastPair(
+                *this, n.inputs[0], {bi, h, rowIndex[r], mul(p, idx(2))});
+            for (int64_t c = 0; c < cols; ++c)
+              next[r * cols + c] =
+                  dotBF16(*this, next[r * cols + c], pair, right[c]);
+          }
+          return next;
+        });
+    return {sums.begin(), sums.end()};
   }
 
   /// The blocks of a group share each key step: the step's K^T and V stay
@@ -369,10 +513,13 @@ private:
     Value keyBase = mul(tile, idx(tileKeys));
     Value q = n.inputs[0];
     llvm::SmallVector<Value> sums =
-        tileSum(rows, cols, idx(dim), kt, tile, [&](int64_t r, Value d) {
-          return b.create<memref::LoadOp>(loc, q,
-                                          ValueRange{bi, h, rowIndex[r], d});
-        });
+        inPlaceKeys ? inPlaceTileSum(tile)
+        : pairDot   ? pairTileSum(tile)
+                    : tileSum(rows, cols, idx(dim), kt, tile,
+                              [&](int64_t r, Value d) {
+                                return loadScalar(
+                                    q, ValueRange{bi, h, rowIndex[r], d});
+                              });
     for (int64_t c = 0; c < cols; ++c) {
       Value j = add(keyBase, idx(c * lanes));
       Value outside;
@@ -443,7 +590,9 @@ private:
         loop(idx(0), stepVecs, {splat(0)}, [&](Value v, ValueRange s) {
           Value x = load(scores, {rIdx, column(v)});
           Value p = softmaxExp(b.create<arith::SubFOp>(loc, x, shiftVec));
-          store(p, scores, {rIdx, column(v)});
+          // The bf16 value product reads the weights rounded to bf16; the
+          // sum below keeps them in f32.
+          store(p, pairDot ? weights : scores, {rIdx, column(v)});
           return llvm::SmallVector<Value>{
               b.create<arith::AddFOp>(loc, s[0], p)};
         })[0];
@@ -464,6 +613,8 @@ private:
 
   /// out[r, :] += sum over the step's keys of p[r, j] v[j, :].
   void emitValueProduct(Value keyBase, Value stepKeys) {
+    if (pairDot)
+      return emitPairValueProduct(keyBase, stepKeys);
     Value v = n.inputs[2];
     for (int64_t e0 = 0; e0 < valueVecs; e0 += valueCols) {
       int64_t width = std::min(valueCols, valueVecs - e0);
@@ -488,6 +639,41 @@ private:
               for (int64_t c = 0; c < width; ++c)
                 next[r * width + c] = b.create<vector::FMAOp>(
                     loc, p, row[c], next[r * width + c]);
+            }
+            return next;
+          });
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < width; ++c)
+          store(acc[r * width + c], out,
+                {add(stateBase, idx(r)), idx((e0 + c) * lanes)});
+    }
+  }
+
+  /// The same with vdpbf16ps over key pairs: the packed V and the step's
+  /// bf16 weights (zero past the last key, as their scores are -inf; an
+  /// odd step's last pair reads one such key).
+  void emitPairValueProduct(Value keyBase, Value stepKeys) {
+    Value firstPair = div(keyBase, 2);
+    for (int64_t e0 = 0; e0 < valueVecs; e0 += valueCols) {
+      int64_t width = std::min(valueCols, valueVecs - e0);
+      llvm::SmallVector<Value> init;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < width; ++c)
+          init.push_back(
+              load(out, {add(stateBase, idx(r)), idx((e0 + c) * lanes)}));
+      ValueRange acc = loop(
+          idx(0), ceilDivIdx(stepKeys, 2), init, [&](Value p, ValueRange acc) {
+            llvm::SmallVector<Value> next(acc.begin(), acc.end()), right;
+            for (int64_t c = 0; c < width; ++c)
+              right.push_back(loadPairs(*this, vPairs,
+                                        {add(firstPair, p),
+                                         idx((e0 + c) * 2 * lanes)}));
+            for (int64_t r = 0; r < rows; ++r) {
+              Value pair =
+                  broadcastPair(*this, weights, {idx(r), mul(p, idx(2))});
+              for (int64_t c = 0; c < width; ++c)
+                next[r * width + c] =
+                    dotBF16(*this, next[r * width + c], pair, right[c]);
             }
             return next;
           });
@@ -549,6 +735,12 @@ private:
 
   // Per item, head and block.
   Value bi, h, kvh, kt, scores, out, rowMax, rowSum, laneScratch, stateBase;
+  /// With bf16 products (pairDot): V packed in key pairs and a step's
+  /// weights in bf16.
+  bool pairDot = false;
+  Value vPairs, weights;
+  /// One query row: K read in place, not packed.
+  bool inPlaceKeys = false;
   llvm::SmallVector<Value> rowIndex;
 
   /// The epilogue's parts tabulated over j - i, their trees, and per item

@@ -8,7 +8,9 @@
 // ir/ElementwiseSemantics.cpp, evaluated in the element type, on vectors
 // (the pipeline turns exp, tanh, erf and log of f32 vectors into
 // polynomials, exp of f64 vectors too, Jit.cpp). A rank-0 result is one
-// linalg.generic.
+// linalg.generic. A cast converts each vector to the result's element
+// type; the other ops see f16 and bf16 only through casts around them
+// (WidenHalfFloats.h).
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/RowVectors.h"
@@ -16,6 +18,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 
@@ -183,6 +186,43 @@ LogicalResult lowerBinary(NodeLowering &n) {
                        [&](OpBuilder &b, Location loc, ValueRange args) {
                          b.create<linalg::YieldOp>(
                              loc, applyBinary(op, b, loc, args[0], args[1]));
+                       });
+  return success();
+}
+
+/// `x` (a scalar or a vector of floats) converted to `to` elements:
+/// extf widens exactly, truncf rounds to nearest even.
+static Value convertFloat(OpBuilder &b, Location loc, Value x, Type to) {
+  Type from = x.getType();
+  Type toType = to;
+  if (auto vec = dyn_cast<VectorType>(from))
+    toType = VectorType::get(vec.getShape(), to);
+  unsigned fromWidth = getElementTypeOrSelf(from).getIntOrFloatBitWidth();
+  if (from == toType)
+    return x;
+  // f16 and bf16 have equal widths but neither holds the other: through
+  // f32, which holds both, so the one rounding is the last.
+  if (fromWidth == to.getIntOrFloatBitWidth())
+    return convertFloat(
+        b, loc, convertFloat(b, loc, x, b.getF32Type()), to);
+  if (fromWidth < to.getIntOrFloatBitWidth())
+    return b.create<arith::ExtFOp>(loc, toType, x);
+  return b.create<arith::TruncFOp>(loc, toType, x);
+}
+
+LogicalResult lowerCast(NodeLowering &n) {
+  Type to = n.elementType();
+  if (inVectors(n)) {
+    emitVectors(n, [&](OpBuilder &b, Location loc, ValueRange args) {
+      return convertFloat(b, loc, args[0], to);
+    });
+    return success();
+  }
+  AffineMap map = n.b.getMultiDimIdentityMap(n.resultType().rank());
+  buildParallelGeneric(n.b, n.loc, n.inputs[0], map, n.dest,
+                       [&](OpBuilder &b, Location loc, ValueRange args) {
+                         b.create<linalg::YieldOp>(
+                             loc, convertFloat(b, loc, args[0], to));
                        });
   return success();
 }

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/LowerEpilogue.h"
 #include "backends/cpu/Lowering.h"
+#include "ir/HalfFloat.h"
 
 #include "ir/Diagnostic.h"
 #include "ir/TensorSemantics.h"
@@ -49,6 +50,18 @@ static LogicalResult emitData(NodeLowering &n, llvm::ArrayRef<double> values) {
     for (double x : values)
       v.push_back(int64_t(x));
     data = DenseElementsAttr::get(tensorType, llvm::ArrayRef<int64_t>(v));
+    break;
+  }
+  case DType::F16:
+  case DType::BF16: {
+    // Rounded here once, from double, as the reference rounds.
+    bool half = type.elementType() == DType::F16;
+    llvm::SmallVector<llvm::APFloat> v;
+    for (double x : values)
+      v.emplace_back(half ? llvm::APFloat::IEEEhalf()
+                          : llvm::APFloat::BFloat(),
+                     llvm::APInt(16, half ? toHalfBits(x) : toBFloat16Bits(x)));
+    data = DenseElementsAttr::get(tensorType, v);
     break;
   }
   }

@@ -74,6 +74,8 @@ static LogicalResult lowerNode(NodeLowering &n) {
     return lowerGather(n);
   case OpKind::Concat:
     return lowerConcat(n);
+  case OpKind::Cast:
+    return lowerCast(n);
   case OpKind::Constant:
   case OpKind::Iota:
   case OpKind::Distance:

@@ -75,6 +75,10 @@ struct KernelOptions {
   GemmShape gemm;
   /// Whether they were measured on the host rather than modeled.
   bool flashMeasured = false, gemmMeasured = false;
+  /// AVX512-BF16's vdpbf16ps (two bf16 products summed into each f32 lane)
+  /// is available with 512-bit vectors: the flash kernel's products over
+  /// bf16 q, k and v use it.
+  bool bf16Dot = false;
 
   /// Lanes of `elementBits`-wide elements in one vector register.
   int64_t lanes(unsigned elementBits) const {
@@ -178,6 +182,7 @@ mlir::MemRefType toMemRefType(mlir::MLIRContext *ctx, const TensorType &t);
 
 mlir::LogicalResult lowerUnary(NodeLowering &n);
 mlir::LogicalResult lowerBinary(NodeLowering &n);
+mlir::LogicalResult lowerCast(NodeLowering &n);
 mlir::LogicalResult lowerEinsum(NodeLowering &n);
 mlir::LogicalResult lowerContraction(NodeLowering &n);
 mlir::LogicalResult lowerAttention(NodeLowering &n);

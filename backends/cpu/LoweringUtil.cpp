@@ -19,6 +19,10 @@ Type toMlirType(MLIRContext *ctx, DType t) {
     return Float64Type::get(ctx);
   case DType::I64:
     return IntegerType::get(ctx, 64);
+  case DType::F16:
+    return Float16Type::get(ctx);
+  case DType::BF16:
+    return BFloat16Type::get(ctx);
   }
   llvm_unreachable("every dtype is handled above");
 }

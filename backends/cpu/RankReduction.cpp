@@ -269,6 +269,7 @@ std::optional<ReducedNode> reduceRank(const Graph &g, NodeId id) {
 #define UNARY_OP(Id, ...) case OpKind::Id:
 #define BINARY_OP(Id, ...) case OpKind::Id:
 #include "ir/Ops.def"
+  case OpKind::Cast:
     return reduceElementwise(g, node);
   case OpKind::Reduce:
     return reduceReduce(g, node);

@@ -261,6 +261,8 @@ KernelOptions kernelOptionsFor(const llvm::TargetMachine &tm,
       options.vectorRegisters = options.vectorBits == 512 ? 32 : 16;
     }
   }
+  options.bf16Dot = triple.isX86() && options.vectorBits == 512 &&
+                    hasFeature(sti, "avx512bf16");
   options.threads =
       threads ? threads : unsigned(std::max(1, omp_get_num_procs()));
   modelShapes(options);
@@ -289,9 +291,10 @@ std::string describeTarget(const ResolvedTarget &target,
                   tm.getTargetCPU().str());
   if (!spec.features.empty())
     text += ", features " + spec.features;
-  return text + fmt::format(", {}-bit vectors x {}",
+  return text + fmt::format(", {}-bit vectors x {}{}",
                             target.kernels.vectorBits,
-                            target.kernels.vectorRegisters);
+                            target.kernels.vectorRegisters,
+                            target.kernels.bf16Dot ? ", vdpbf16ps" : "");
 }
 
 std::string describeCompile(const ResolvedTarget &target,

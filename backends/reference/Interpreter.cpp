@@ -198,6 +198,10 @@ llvm::Error evalNode(const Graph &g, NodeId id,
   case OpKind::Concat:
     return evalConcat(node, what, inputs, result);
 
+  case OpKind::Cast:
+    // The value, exact in double, rounded once by the store.
+    return unary([](double x) { return x; });
+
   case OpKind::Constant:
     return evalConstant(node, what, result);
   case OpKind::Iota:

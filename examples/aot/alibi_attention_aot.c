@@ -5,6 +5,8 @@
  * and a causal ALiBi attention whose length is known only at run time,
  *   alibi-opt --build=attention --causal --dynamic ... --entry-name=
  *   alibi_causal
+ * and the same attention over bf16 q, k and v (--dtype=bf16, entry
+ * alibi_bf16, whose header takes them as uint16_t bit patterns),
  * and links this program with those objects, libm and the OpenMP runtime
  * only: no MLIR or LLVM library at run time. It fills q, k and v with
  * deterministic values, calls the kernels through the generated headers'
@@ -18,12 +20,14 @@
  *
  *===----------------------------------------------------------------------===*/
 #include "alibi_attention.h"
+#include "alibi_bf16.h"
 #include "alibi_causal.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The longest length run; the static kernel's. */
 enum { B = 1, H = 12, S = 64, D = 32, N = B * H * S * D };
@@ -32,6 +36,11 @@ enum { B = 1, H = 12, S = 64, D = 32, N = B * H * S * D };
  * 64 terms of size <= 1 keep the difference near 1e-7 (f32 rounding),
  * far below this bound and far above what a wrong slope or index gives. */
 #define TOLERANCE 1e-5
+
+/* The bf16 kernel rounds the softmax weights to bf16 inside its value
+ * product on hosts with AVX512-BF16, which moves an output by at most
+ * 2^-9 max|v| = 2^-9 here; its inputs are exact in both computations. */
+#define TOLERANCE_BF16 0x1p-8
 
 /* ALiBi slope of head h out of n (Press et al.; max_bias 8): with p the
  * largest power of two <= n, 2^(-8 (h+1) / p) for the first p heads and
@@ -96,12 +105,34 @@ static double maxError(const float *out, const double *expected, int n) {
   return worst;
 }
 
-static int report(const char *kernel, int len, double error) {
-  int ok = error <= TOLERANCE;
-  printf("%s (AOT, f32[%d,%d,%d,%d]): max |error| vs the reference = %.3g, "
+static int reportWith(const char *kernel, const char *type, int len,
+                      double error, double tolerance) {
+  int ok = error <= tolerance;
+  printf("%s (AOT, %s[%d,%d,%d,%d]): max |error| vs the reference = %.3g, "
          "tolerance %.0e: %s\n",
-         kernel, B, H, len, D, error, TOLERANCE, ok ? "ok" : "FAILED");
+         kernel, type, B, H, len, D, error, tolerance, ok ? "ok" : "FAILED");
   return ok;
+}
+
+static int report(const char *kernel, int len, double error) {
+  return reportWith(kernel, "f32", len, error, TOLERANCE);
+}
+
+/* x rounded to bfloat16 (to nearest, ties to even), as its bits: the upper
+ * half of the f32 bits after adding 0x7fff and the lowest kept bit. The
+ * inputs here are finite. */
+static uint16_t toBFloat16(float x) {
+  uint32_t u;
+  memcpy(&u, &x, sizeof u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return (uint16_t)(u >> 16);
+}
+
+static float fromBFloat16(uint16_t bits) {
+  uint32_t u = (uint32_t)bits << 16;
+  float x;
+  memcpy(&x, &u, sizeof x);
+  return x;
 }
 
 int main(void) {
@@ -140,6 +171,34 @@ int main(void) {
     referenceAttention(q, k, v, len, 1, expected);
     ok &= report("alibi_causal", len, maxError(out, expected, B * H * len * D));
   }
+  /* bf16 inputs: rounded here, and the reference reads the same rounded
+   * values (widening bf16 to float is exact). */
+  uint16_t *q16 = malloc(N * sizeof *q16), *k16 = malloc(N * sizeof *k16),
+           *v16 = malloc(N * sizeof *v16);
+  if (!q16 || !k16 || !v16) {
+    fprintf(stderr, "out of memory\n");
+    return 1;
+  }
+  for (int i = 0; i < N; ++i) {
+    q16[i] = toBFloat16(q[i]);
+    k16[i] = toBFloat16(k[i]);
+    v16[i] = toBFloat16(v[i]);
+    q[i] = fromBFloat16(q16[i]);
+    k[i] = fromBFloat16(k16[i]);
+    v[i] = fromBFloat16(v16[i]);
+  }
+  status = alibi_bf16_run(q16, k16, v16, out);
+  if (status != 0) {
+    fprintf(stderr, "alibi_bf16_run returned %d\n", status);
+    return 1;
+  }
+  referenceAttention(q, k, v, S, 0, expected);
+  ok &= reportWith("alibi_bf16", "bf16", S, maxError(out, expected, N),
+                   TOLERANCE_BF16);
+  free(q16);
+  free(k16);
+  free(v16);
+
   status = alibi_causal_run(q, k, v, out, 0);
   printf("alibi_causal with length 0: returns %d\n", status);
   ok &= status == -1;

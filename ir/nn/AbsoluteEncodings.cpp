@@ -26,7 +26,7 @@ static llvm::Expected<TensorType> activationType(const Graph &g, TensorId x,
   if (!t)
     return t.takeError();
   if (t->rank() < 2 || !isFloat(t->elementType()))
-    return makeError(fmt::format("{}: x is {}; expected f32 or f64 of rank 2 "
+    return makeError(fmt::format("{}: x is {}; expected a float type of rank 2 "
                                  "or more ([..., seq, d_model])",
                                  context.str(), t->str()));
   if (t->shape().back() != dModel)

@@ -13,6 +13,7 @@
 #include "ir/nn/Attention.h"
 
 #include "ir/Builder.h"
+#include "ir/TypeInference.h"
 #include "ir/nn/NnSupport.h"
 #include "ir/nn/OtherEncodings.h"
 
@@ -235,7 +236,10 @@ llvm::Expected<TensorId> buildAttention(Graph &g, TensorId q, TensorId k,
     scores = b.reshape(perGroup, {s.batch, s.heads, s.queries, s.keys},
                        uniqueName(g, "scores"));
   }
-  TensorId scaleT = b.scalar(scale, s.dtype, uniqueName(g, "scale"));
+  // With f16 or bf16 q and k the scores are f32 (the einsum accumulates
+  // there), and so is everything up to the value product.
+  DType acc = accumulatorType(s.dtype);
+  TensorId scaleT = b.scalar(scale, acc, uniqueName(g, "scale"));
   if (b.hasError())
     return detail::finish(b, scores, kCtx);
 
@@ -257,13 +261,17 @@ llvm::Expected<TensorId> buildAttention(Graph &g, TensorId q, TensorId k,
   bool alibiMasks =
       enc->alibi && enc->alibi->options().form == AlibiForm::Causal;
   if (options.causal && !alibiMasks) {
-    TensorId mask = b.causalMask(TensorType(s.dtype, {s.queries, s.keys}),
+    TensorId mask = b.causalMask(TensorType(acc, {s.queries, s.keys}),
                                  decodeOffset, uniqueName(g, "causal_mask"));
     logits = b.add(logits, mask);
   }
   nameTensor(g, logits, "logits");
   nameTensor(g, scaled, "scaled");
   TensorId probs = b.softmax(logits, -1, uniqueName(g, "probs"));
+  // The probabilities stay f32: v is widened to meet them, exactly
+  // (fuse-attention reads v as it is stored).
+  if (acc != s.dtype)
+    v = b.cast(v, acc, uniqueName(g, "v_wide"));
 
   TensorId out;
   if (groups == 1) {

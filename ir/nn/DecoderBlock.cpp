@@ -12,11 +12,16 @@
 //    keys minus queries, is the past length.
 // 4. y = x + einsum("bhsd,hdD->bsD", attention(q, k, v), wo) + bo.
 // 5. out = y + einsum("bsF,FD->bsD", gelu_tanh(LN2(y) w1 + b1), w2) + b2.
+// With f16 or bf16 storage, everything between x and out is f32: x, the
+// LayerNorm and bias weights are widened where they are read, and each
+// product's activation operand is rounded to the storage type (its
+// weights' type) before the product, which sums in f32.
 //
 //===----------------------------------------------------------------------===//
 #include "ir/nn/DecoderBlock.h"
 
 #include "ir/Builder.h"
+#include "ir/TypeInference.h"
 #include "ir/nn/NnSupport.h"
 
 #include <fmt/format.h>
@@ -58,8 +63,9 @@ llvm::Error DecoderBlockOptions::validate() const {
     return makeError(fmt::format("{}: layer norm epsilon is {}; expected a "
                                  "finite number at least 0",
                                  kCtx.str(), layerNormEpsilon));
-  if (dtype != DType::F32 && dtype != DType::F64)
-    return makeError(fmt::format("{}: dtype is {}; expected f32 or f64",
+  if (!isFloat(dtype))
+    return makeError(fmt::format("{}: dtype is {}; expected f32, f64, f16 "
+                                 "or bf16",
                                  kCtx.str(), dtypeName(dtype).str()));
   return llvm::Error::success();
 }
@@ -254,18 +260,31 @@ llvm::Expected<DecoderBlock> buildDecoderBlock(Graph &graph, TensorId x,
 
   Graph g = graph;
   Builder b(g);
-  TensorId eps = b.scalar(o.layerNormEpsilon, dtype, uniqueName(g, "ln_eps"));
-  TensorId h1 = layerNorm(b, x, w.ln1Gamma, w.ln1Beta, eps, "ln1");
-  TensorId proj = b.einsum("bsD,Dnd->bnsd", {h1, w.wqkv});
+  // f16 and bf16 are storage: x, the weights and the cache. Arithmetic is
+  // f32 (`acc`); a product's operands are rounded to storage first, as a
+  // 16-bit model's matmuls read them, and its sums are f32.
+  DType acc = accumulatorType(dtype);
+  auto wide = [&](TensorId t) {
+    return acc == dtype ? t : b.cast(t, acc);
+  };
+  auto narrow = [&](TensorId t, std::string name = {}) {
+    return acc == dtype ? t : b.cast(t, dtype, std::move(name));
+  };
+  TensorId eps = b.scalar(o.layerNormEpsilon, acc, uniqueName(g, "ln_eps"));
+  TensorId x0 = wide(x);
+  TensorId h1 =
+      layerNorm(b, x0, wide(w.ln1Gamma), wide(w.ln1Beta), eps, "ln1");
+  TensorId proj = b.einsum("bsD,Dnd->bnsd", {narrow(h1), w.wqkv});
   // [N, head_dim] -> [N, 1, head_dim] to broadcast over positions.
-  TensorId bias = b.expandDims(w.bqkv, {1});
+  TensorId bias = b.expandDims(wide(w.bqkv), {1});
   TensorId qkv = b.add(proj, bias, uniqueName(g, "qkv"));
-  TensorId q =
-      b.gather(qkv, headRange(b, 0, heads, "q_heads"), 1, uniqueName(g, "q"));
-  TensorId k = b.gather(qkv, headRange(b, heads, kvHeads, "k_heads"), 1,
-                        uniqueName(g, "k"));
-  TensorId v = b.gather(qkv, headRange(b, heads + kvHeads, kvHeads, "v_heads"),
-                        1, uniqueName(g, "v"));
+  TensorId q = narrow(
+      b.gather(qkv, headRange(b, 0, heads, "q_heads"), 1, uniqueName(g, "q")));
+  TensorId k = narrow(b.gather(qkv, headRange(b, heads, kvHeads, "k_heads"), 1,
+                               uniqueName(g, "k")));
+  TensorId v =
+      narrow(b.gather(qkv, headRange(b, heads + kvHeads, kvHeads, "v_heads"),
+                      1, uniqueName(g, "v")));
   if (past) {
     k = b.concat({past->keys, k}, 2, uniqueName(g, "keys"));
     v = b.concat({past->values, v}, 2, uniqueName(g, "values"));
@@ -276,16 +295,20 @@ llvm::Expected<DecoderBlock> buildDecoderBlock(Graph &graph, TensorId x,
   llvm::Expected<TensorId> attn = buildAttention(g, q, k, v, o.attention);
   if (!attn)
     return attn.takeError();
-  TensorId attnProj =
-      b.einsum("bhsd,hdD->bsD", {*attn, w.wo}, uniqueName(g, "attn_proj"));
-  TensorId y = b.add(x, b.add(attnProj, w.bo), uniqueName(g, "attn_residual"));
+  TensorId attnProj = b.einsum("bhsd,hdD->bsD", {narrow(*attn), w.wo},
+                               uniqueName(g, "attn_proj"));
+  TensorId y =
+      b.add(x0, b.add(attnProj, wide(w.bo)), uniqueName(g, "attn_residual"));
 
-  TensorId h2 = layerNorm(b, y, w.ln2Gamma, w.ln2Beta, eps, "ln2");
-  TensorId up =
-      b.add(b.einsum("bsD,DF->bsF", {h2, w.w1}), w.b1, uniqueName(g, "ffn_up"));
-  TensorId down = b.einsum("bsF,FD->bsD", {geluTanh(b, up, dtype), w.w2},
+  TensorId h2 = layerNorm(b, y, wide(w.ln2Gamma), wide(w.ln2Beta), eps, "ln2");
+  TensorId up = b.add(b.einsum("bsD,DF->bsF", {narrow(h2), w.w1}), wide(w.b1),
+                      uniqueName(g, "ffn_up"));
+  TensorId down = b.einsum("bsF,FD->bsD", {narrow(geluTanh(b, up, acc)), w.w2},
                            uniqueName(g, "ffn_down"));
-  TensorId out = b.add(y, b.add(down, w.b2), uniqueName(g, "block_out"));
+  std::string outName = uniqueName(g, "block_out");
+  TensorId out = acc == dtype
+                     ? b.add(y, b.add(down, wide(w.b2)), outName)
+                     : narrow(b.add(y, b.add(down, wide(w.b2))), outName);
   llvm::Expected<TensorId> done = detail::finish(b, out, kCtx);
   if (!done)
     return done.takeError();

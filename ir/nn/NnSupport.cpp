@@ -47,7 +47,7 @@ llvm::Error expectFloatRank(const TensorType &t, unsigned rank,
                                  context.str(), what.str(), t.str(), rank,
                                  layout.str()));
   if (!isFloat(t.elementType()))
-    return makeError(fmt::format("{}: {} is {}; expected f32 or f64",
+    return makeError(fmt::format("{}: {} is {}; expected a float type",
                                  context.str(), what.str(), t.str()));
   return llvm::Error::success();
 }

@@ -456,8 +456,8 @@ TEST(EpilogueCheck, Diagnostics) {
             "epilogue '$0[h,j]': dimension 1 of operand $0 (f32[4,5]) is 5 "
             "but label 'j' has size 6; expected 6 or 1");
   EXPECT_EQ(checkError(parseOk("$0[h]"), "bhij", {TensorType::i64({4})}),
-            "epilogue '$0[h]': operand $0 has type i64[4]; expected f32 or "
-            "f64");
+            "epilogue '$0[h]': operand $0 has type i64[4]; expected a float "
+            "type");
   // Trees built by hand get the checks the parser makes.
   EXPECT_EQ(checkError(Epilogue::binary(EpilogueOp::Lt, acc(), num(0)) + num(1),
                        "bhij", {}),

@@ -380,11 +380,13 @@ TEST(FusedTypes, ContractionResultAndErrors) {
             "of operand $0 (f32[2]) is 2 but label 'j' has size 3; expected 3 "
             "or 1");
   EXPECT_EQ(err("ij->ij", "acc + $0[j]", {t, TensorType::f64({3})}),
-            "'contraction': input 1 is f64[3] but input 0 is "
-            "f32[2,3]; element types must match");
+            "'contraction': epilogue operand $0 is f64[3]; the epilogue "
+            "computes in f32, so its operands must be f32 (a 'cast' "
+            "converts)");
   EXPECT_EQ(err("ij->ij", "acc + $0[j]", {t, TensorType::i64({3})}),
-            "'contraction': input 1 has type i64[3]; expected "
-            "f32 or f64");
+            "'contraction': epilogue operand $0 is i64[3]; the epilogue "
+            "computes in f32, so its operands must be f32 (a 'cast' "
+            "converts)");
   // Text is parsed where it is read, before any node exists.
   EXPECT_EQ(firstMessage(parseEpilogue("acc +").takeError()),
             "epilogue 'acc +': unexpected end of expression at column 6");
@@ -454,7 +456,8 @@ TEST(FusedTypes, AttentionResultAndErrors) {
   EXPECT_EQ(err({f32({2, 8, 5, 7}), f32({2, 2, 13, 7}),
                  TensorType::f64({2, 2, 13, 3})}),
             "'attention': input 2 is f64[2,2,13,3] but input 0 "
-            "is f32[2,8,5,7]; element types must match");
+            "is f32[2,8,5,7]; element types must match (a 'cast' "
+            "converts)");
 }
 
 } // namespace

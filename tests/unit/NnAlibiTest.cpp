@@ -450,7 +450,7 @@ INSTANTIATE_TEST_SUITE_P(
                                 TensorType::f32({4}), TensorType::f32({2, 2}));
                        },
                        "alibi bias graph: scores is i64[1,4,2,2]; expected "
-                       "f32 or f64"},
+                       "a float type"},
         BiasGraphError{"heads",
                        [](Graph &g) {
                          inputs(g, TensorType::f32({1, 3, 2, 2}),

@@ -376,7 +376,7 @@ INSTANTIATE_TEST_SUITE_P(NnCases, NnAttentionErrors,
                                        f32({1, 2, 4, 8}),
                                        TensorType::i64({1, 2, 4, 8}), nullptr,
                                        "attention: v is i64[1,2,4,8]; expected "
-                                       "f32 or f64"},
+                                       "a float type"},
                              ErrorCase{"dtypes", f32({1, 2, 4, 8}),
                                        TensorType::f64({1, 2, 4, 8}),
                                        f32({1, 2, 4, 8}), nullptr,

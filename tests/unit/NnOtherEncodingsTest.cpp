@@ -123,7 +123,7 @@ TEST(NnSinusoidal, Errors) {
             "to be d_model 8");
   TensorId vec = b.input("v", TensorType::f32({8}));
   EXPECT_EQ(errorOf(enc->apply(g, vec)),
-            "sinusoidal encoding: x is f32[8]; expected f32 or f64 of rank 2 "
+            "sinusoidal encoding: x is f32[8]; expected a float type of rank 2 "
             "or more ([..., seq, d_model])");
   EXPECT_EQ(g.numNodes(), 0u);
 }

@@ -61,7 +61,8 @@ void expectSame(const TensorData &a, const TensorData &b) {
 TEST(NpyTest, RoundTripEachDType) {
   for (TensorType type : {TensorType::f32({2, 3}), TensorType::f64({4}),
                           TensorType::i64({2, 2, 2}), TensorType::f32({}),
-                          TensorType::f64({1, 1, 5})}) {
+                          TensorType::f64({1, 1, 5}), TensorType::f16({3, 5}),
+                          TensorType::bf16({7})}) {
     SCOPED_TRACE(type.str());
     TensorData t = sample(type);
     std::string bytes = serializeNpy(t);
@@ -69,6 +70,30 @@ TEST(NpyTest, RoundTripEachDType) {
     ASSERT_TRUE(bool(back)) << firstMessage(back.takeError());
     expectSame(*back, t);
   }
+}
+
+/// f16 is numpy's float16; bf16 travels as the uint16 bit patterns
+/// (`a.view(numpy.uint16)`), read back as bf16.
+TEST(NpyTest, SixteenBitForms) {
+  TensorData h(TensorType::f16({2})), b(TensorType::bf16({2}));
+  h.set(0, 1.0);
+  h.set(1, -2.5);
+  b.set(0, 1.0);
+  b.set(1, 3.0e38);
+  std::string hb = serializeNpy(h), bb = serializeNpy(b);
+  EXPECT_NE(hb.find("'descr': '<f2'"), std::string::npos);
+  EXPECT_NE(bb.find("'descr': '<u2'"), std::string::npos);
+  EXPECT_EQ(hb.substr(hb.size() - 4), std::string("\x00\x3c\x00\xc1", 4));
+  EXPECT_EQ(bb.substr(bb.size() - 4), std::string("\x80\x3f\x62\x7f", 4));
+  std::string u2 = makeNpy("{'descr': '<u2', 'fortran_order': False, "
+                           "'shape': (1,), }",
+                           std::string("\xc0\x40", 2));
+  llvm::Expected<TensorData> t = parseNpy(u2, "b.npy");
+  ASSERT_TRUE(bool(t)) << firstMessage(t.takeError());
+  EXPECT_EQ(t->type(), TensorType::bf16({1}));
+  EXPECT_EQ(t->get(0), 6.0);
+  EXPECT_EQ(npyDescrText(DType::BF16), "'<u2', bf16 bit patterns");
+  EXPECT_EQ(npyDescrText(DType::F16), "'<f2'");
 }
 
 TEST(NpyTest, SerializedHeaderIsWhatNumpyWrites) {
@@ -136,20 +161,22 @@ TEST(NpyTest, RejectsUnsupportedDTypes) {
                        "', 'fortran_order': False, 'shape': (2,), }",
                    std::string(16, '\0'));
   };
+  const std::string expected = "expected '<f4', '<f8', '<i8', '<f2' (f16) "
+                               "or '<u2' (bf16 bit patterns)";
   EXPECT_EQ(parseError(withDescr("<i4")),
-            "unsupported dtype '<i4' in x.npy; expected '<f4', '<f8' or '<i8'");
-  EXPECT_EQ(parseError(withDescr("<f2")),
-            "unsupported dtype '<f2' in x.npy; expected '<f4', '<f8' or '<i8'");
+            "unsupported dtype '<i4' in x.npy; " + expected);
+  EXPECT_EQ(parseError(withDescr("<i2")),
+            "unsupported dtype '<i2' in x.npy; " + expected);
   EXPECT_EQ(parseError(withDescr("|b1")),
-            "unsupported dtype '|b1' in x.npy; expected '<f4', '<f8' or '<i8'");
+            "unsupported dtype '|b1' in x.npy; " + expected);
   EXPECT_EQ(parseError(withDescr(">f4")),
-            "big-endian dtype '>f4' in x.npy is not supported; expected "
-            "'<f4', '<f8' or '<i8'");
+            "big-endian dtype '>f4' in x.npy is not supported; " + expected);
+  EXPECT_EQ(parseError(withDescr(">f2")),
+            "big-endian dtype '>f2' in x.npy is not supported; " + expected);
   EXPECT_EQ(parseError(makeNpy("{'descr': [('a', '<f4')], 'fortran_order': "
                                "False, 'shape': (2,), }",
                                std::string(8, '\0'))),
-            "x.npy: structured dtypes are not supported; expected '<f4', "
-            "'<f8' or '<i8'");
+            "x.npy: structured dtypes are not supported; " + expected);
 }
 
 TEST(NpyTest, RejectsFortranOrder) {

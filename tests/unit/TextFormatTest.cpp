@@ -425,8 +425,8 @@ TEST(TextFormatErrors, Lexical) {
 
 TEST(TextFormatErrors, Types) {
   expectErrors({
-      {"graph @g(%x: f16[2]) {}", 1, 14,
-       "unknown element type 'f16'; expected f32, f64 or i64"},
+      {"graph @g(%x: f8[2]) {}", 1, 14,
+       "unknown element type 'f8'; expected f32, f64, f16, bf16 or i64"},
       {"graph @g(%x: [2]) {}", 1, 14,
        "expected an argument type such as f32[4], found '['"},
       {"graph @g(%x: f32) {}", 1, 17,
@@ -444,7 +444,7 @@ TEST(TextFormatErrors, Types) {
       {"graph @g(%x: f32[9223372036854775808]) {}", 1, 18,
        "integer 9223372036854775808 does not fit in 64 bits"},
       {inGraph("  %a = neg %x : x32[2,4]").c_str(), 2, 17,
-       "unknown element type 'x32'; expected f32, f64 or i64"},
+       "unknown element type 'x32'; expected f32, f64, f16, bf16 or i64"},
       {inGraph("  %a = neg %x f32[2,4]").c_str(), 2, 15,
        "expected ':' before the result type, found 'f32'"},
       {inGraph("  %a = neg %x : %x").c_str(), 2, 17,

@@ -18,6 +18,8 @@ static const char *categoryTitle(OpCategory c) {
     return "Reductions";
   case OpCategory::Shape:
     return "Shape ops";
+  case OpCategory::Conversion:
+    return "Element type conversion";
   case OpCategory::Generator:
     return "Constants and generators";
   }

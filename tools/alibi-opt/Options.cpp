@@ -59,6 +59,12 @@ std::string emitBackendName(const Options &opts) {
   return opts.backend.getNumOccurrences() ? opts.backend.getValue() : "cpu";
 }
 
+std::string runBackendName(const Options &opts) {
+  if (opts.backend.getNumOccurrences())
+    return opts.backend.getValue();
+  return omittedBuiltinBackendOption("cpu").empty() ? "cpu" : "reference";
+}
+
 /// --mtriple, --mcpu and --mattr.
 static TargetOptions targetOptions(const Options &opts) {
   return TargetOptions{opts.mtriple, opts.mcpu, opts.mattr};
@@ -136,7 +142,7 @@ static llvm::Expected<SizeBindings> dimValues(const Options &opts) {
 
 RunOptions runOptions(const Options &opts) {
   RunOptions run;
-  run.backend = opts.backend;
+  run.backend = runBackendName(opts);
   run.inputs.assign(opts.inputs.begin(), opts.inputs.end());
   if (opts.randomInputs)
     run.randomSeed = opts.seed;
@@ -253,11 +259,11 @@ llvm::Error validate(const Options &opts) {
       return makeError("--mtriple, --mcpu and --mattr choose the machine code "
                        "is generated for: they need --run or "
                        "--emit=mlir|llvm|asm|obj|c-header");
-    if (opts.run && opts.backend != "cpu")
+    if (opts.run && runBackendName(opts) != "cpu")
       return makeError(fmt::format("--mtriple, --mcpu and --mattr choose the "
                                    "code the cpu backend generates; the {} "
                                    "backend does not take them",
-                                   opts.backend.getValue()));
+                                   runBackendName(opts)));
   }
   if (opts.build.getNumOccurrences() &&
       (opts.splitInputFile || opts.verifyDiagnostics))

@@ -73,10 +73,11 @@ struct Options {
       llvm::cl::cat(category)};
   llvm::cl::opt<std::string> backend{
       "backend",
-      llvm::cl::desc("Backend for --run (default: reference) and for "
-                     "--emit=mlir|llvm|asm|obj|c-header (default: cpu); see "
+      llvm::cl::desc("Backend for --run and for "
+                     "--emit=mlir|llvm|asm|obj|c-header (default: cpu, or "
+                     "reference for --run in a build without cpu); see "
                      "--list-backends"),
-      llvm::cl::value_desc("name"), llvm::cl::init("reference"),
+      llvm::cl::value_desc("name"), llvm::cl::init("cpu"),
       llvm::cl::cat(category)};
   llvm::cl::list<std::string> loadBackends{
       "load-backend",
@@ -92,7 +93,8 @@ struct Options {
       "bench",
       llvm::cl::desc(
           "With --run: after a warm-up run, time N more runs and print "
-          "'median_ms=<x> min_ms=<y> gflops=<z> compile_ms=<c>' as the "
+          "'median_ms=<x> min_ms=<y> gflops=<z> compile_ms=<c> "
+          "backend=<name>' as the "
           "only line of standard output (the run's summary, with how the "
           "backend compiled, goes to standard error)"),
       llvm::cl::value_desc("N"), llvm::cl::cat(category)};
@@ -287,9 +289,14 @@ struct Options {
                      "queries")),
       llvm::cl::cat(category)};
   llvm::cl::opt<DType> dtype{
-      "dtype", llvm::cl::desc("--build: element type (f32)"),
+      "dtype",
+      llvm::cl::desc("--build: storage type of the inputs and weights "
+                     "(f32); with f16 or bf16, contractions and the "
+                     "attention accumulate and return f32"),
       llvm::cl::values(clEnumValN(DType::F32, "f32", "f32"),
-                       clEnumValN(DType::F64, "f64", "f64")),
+                       clEnumValN(DType::F64, "f64", "f64"),
+                       clEnumValN(DType::F16, "f16", "IEEE half precision"),
+                       clEnumValN(DType::BF16, "bf16", "bfloat16")),
       llvm::cl::cat(category)};
 };
 
@@ -305,6 +312,9 @@ uint64_t maxInputBytes(const Options &opts);
 
 /// --emit as an artifact of Backend::emit; none for ir and dot.
 std::optional<EmitArtifact> aheadOfTimeArtifact(EmitKind kind);
+/// The backend that runs the graph: --backend if given, else cpu when this
+/// build has it, else reference.
+std::string runBackendName(const Options &opts);
 /// The backend that emits ahead of time: --backend if given, else cpu.
 std::string emitBackendName(const Options &opts);
 EmitOptions emitOptions(const Options &opts);

@@ -118,6 +118,13 @@ bindInputs(const Executable &exe, const RunOptions &options) {
         readNpy(path, [&](const TensorType &holds) -> llvm::Error {
           if (fits(holds, want))
             return llvm::Error::success();
+          if (holds.elementType() != want.elementType())
+            return makeError(fmt::format(
+                "--input '{}': {} holds {} ({}) but argument '{}' is {} "
+                "({})",
+                spec, path.str(), holds.str(),
+                npyDescrText(holds.elementType()), name.str(), want.str(),
+                npyDescrText(want.elementType())));
           return makeError(fmt::format("--input '{}': {} holds {} but "
                                        "argument '{}' is {}",
                                        spec, path.str(), holds.str(),
@@ -382,8 +389,8 @@ std::string BenchResult::line() const {
   else if (flops)
     gflops = INFINITY;
   return fmt::format("median_ms={:.6f} min_ms={:.6f} gflops={:.3f} "
-                     "compile_ms={:.3f}",
-                     medianMs, minMs, gflops, compileMs);
+                     "compile_ms={:.3f} backend={}",
+                     medianMs, minMs, gflops, compileMs, backend);
 }
 
 /// Times `runs` runs of `exe`, each on its own (no batching that would hide
@@ -525,12 +532,14 @@ llvm::Error runGraph(const Graph &g, const RunOptions &options,
     *bench = *timed;
     bench->flops = flops;
     bench->compileMs = compileTime.count();
+    bench->backend = options.backend;
     if (std::string how = (*exe)->describe(); !how.empty())
       os << "compiled: " << how << '\n';
   }
   if (!options.outputDir.empty())
     if (llvm::Error err = writeOutputs(names, outputs, options.outputDir))
       return err;
+  os << "backend=" << options.backend << '\n';
   if (!sizes->empty()) {
     std::string line = "sizes:";
     for (const auto &[symbol, value] : *sizes)

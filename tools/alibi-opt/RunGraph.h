@@ -46,14 +46,17 @@ struct BenchResult {
   double compileMs = 0;
   /// contractionFlops (ir/FlopCount.h) of the graph run.
   uint64_t flops = 0;
-  /// `median_ms=<x> min_ms=<y> gflops=<z> compile_ms=<c>`, gflops = flops /
-  /// median time.
+  /// The backend that ran.
+  std::string backend;
+  /// `median_ms=<x> min_ms=<y> gflops=<z> compile_ms=<c> backend=<name>`,
+  /// gflops = flops / median time.
   std::string line() const;
 };
 
 /// Binds inputs, compiles and runs `g` on the chosen backend, writes the
 /// outputs and prints one summary line per output to `os` (after a line
-/// `sizes: ?s=N ...` when the graph has sizes known only at run time). Every input, the
+/// `backend=<name>`, and a line `sizes: ?s=N ...` when the graph has sizes
+/// known only at run time). Every input, the
 /// output directory and the expected outputs are checked before anything
 /// runs, and outputs are written only when all of them were computed, so an
 /// error leaves no output files (a mismatch with --expected-dir keeps them).

@@ -6,7 +6,7 @@ import sys
 path, flops = sys.argv[1], int(sys.argv[2])
 text = open(path).read()
 match = re.fullmatch(r"median_ms=(\d+\.\d{6}) min_ms=(\d+\.\d{6}) "
-                     r"gflops=(\d+\.\d{3}) compile_ms=\d+\.\d{3}\n", text)
+                     r"gflops=(\d+\.\d{3}) compile_ms=\d+\.\d{3} backend=[a-z0-9_-]+\n", text)
 if not match:
     sys.exit(f"not one bench line: {text!r}")
 median, minimum, gflops = map(float, match.groups())
