@@ -73,6 +73,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <thread>
+#include <tuple>
 #include <unistd.h>
 
 extern char **environ;
@@ -127,6 +128,8 @@ struct Variant {
   /// Threads, if not the suite's; and rows at kCompileSeq only.
   unsigned threads = 0;
   bool oneLength = false;
+  /// Graph variants: the storage type of q, k and v (the result is f32).
+  DType dtype = DType::F32;
 };
 
 // The unfused variant runs -O1, not -O0: -O1 is -O2 without the fusion, so
@@ -148,6 +151,12 @@ const Variant kVariants[] = {
     {"O3_avx2", Kind::Graph, 3, true, {}, false, "-avx512f", "avx2", 0, true},
     {"O3_avx2_1thread", Kind::Graph, 3, true, {}, false, "-avx512f", "avx2", 1,
      true},
+    // 16-bit q, k and v: bf16 runs on vdpbf16ps where the host has
+    // AVX512-BF16, and is then a share of that instruction's peak.
+    {"O3_bf16", Kind::Graph, 3, true, {}, false, nullptr, nullptr, 0, true,
+     DType::BF16},
+    {"O3_f16", Kind::Graph, 3, true, {}, false, nullptr, nullptr, 0, true,
+     DType::F16},
 };
 
 /// Whether the host runs `v` as a row of its own: an AVX2 variant needs an
@@ -176,8 +185,8 @@ double attentionFlops(int64_t seq, bool causal) {
   return causal ? flops / 2 : flops;
 }
 
-TensorType qkvType(int64_t seq) {
-  return TensorType::f32({kBatch, kHeads, seq, kHeadDim});
+TensorType qkvType(int64_t seq, DType dtype = DType::F32) {
+  return TensorType(dtype, {kBatch, kHeads, seq, kHeadDim});
 }
 
 llvm::Error errorOf(std::string message) {
@@ -194,10 +203,10 @@ size_t countOps(const Graph &g, OpKind op) {
 /// The attention graph as nn::buildAttention writes it, before any pass;
 /// over ?s when `dynamic`.
 llvm::Expected<Graph> buildGraph(int64_t seq, bool causal, bool alibi,
-                                 bool dynamic) {
+                                 bool dynamic, DType dtype = DType::F32) {
   Graph g("attention");
   Builder b(g);
-  TensorType type = qkvType(dynamic ? symbolSize("s") : seq);
+  TensorType type = qkvType(dynamic ? symbolSize("s") : seq, dtype);
   TensorId q = b.input("q", type), k = b.input("k", type),
            v = b.input("v", type);
   if (llvm::Error err = b.takeError())
@@ -309,7 +318,7 @@ createRunner(const Variant &variant, int64_t seq, bool causal,
     return std::make_unique<SgemmRunner>(std::move(*a));
   }
   llvm::Expected<Graph> g =
-      buildGraph(seq, causal, variant.alibi, variant.dynamic);
+      buildGraph(seq, causal, variant.alibi, variant.dynamic, variant.dtype);
   if (!g)
     return g.takeError();
   if (llvm::Error err = optimize(*g, variant))
@@ -328,35 +337,39 @@ struct Inputs {
   TensorData q, k, v;
 };
 
-/// Uniform in [-1, 1), the same for every variant at a given length.
-Inputs makeInputs(int64_t seq) {
+/// Uniform in [-1, 1), the same for every variant at a given length; a
+/// 16-bit variant's are those values rounded once to its type.
+Inputs makeInputs(int64_t seq, DType dtype = DType::F32) {
   std::mt19937 rng(20240501);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  Inputs in{TensorData(qkvType(seq)), TensorData(qkvType(seq)),
-            TensorData(qkvType(seq))};
+  Inputs in{TensorData(qkvType(seq, dtype)), TensorData(qkvType(seq, dtype)),
+            TensorData(qkvType(seq, dtype))};
   for (TensorData *t : {&in.q, &in.k, &in.v})
-    std::generate_n(t->data<float>(), t->numElements(),
-                    [&] { return uniform(rng); });
+    for (int64_t i = 0, n = t->numElements(); i < n; ++i)
+      t->set(i, uniform(rng));
   return in;
 }
 
 /// Every variant's outputs against the reference backend (which sums in
 /// double) on the unoptimized graph, at kCheckSeq; tolerances as in
-/// docs/cpu-backend.md for attention in f32.
-constexpr double kRtol = 1e-4, kAtol = 1e-4;
+/// docs/cpu-backend.md for attention in f32, and for bf16 inputs the
+/// 2^-9 max|v| (here 2^-9) that bf16 softmax weights in the value product
+/// add, doubled (docs/mixed-precision.md).
+constexpr double kRtol = 1e-4, kAtol = 1e-4, kBf16Atol = 0x1p-8;
 
 /// The largest difference, or an error if it is beyond the tolerance.
 llvm::Expected<double> compareOutputs(const TensorData &actual,
                                       const TensorData &expected,
-                                      llvm::StringRef what) {
-  Comparison c = compareTensors(actual, expected, kRtol, kAtol);
+                                      llvm::StringRef what,
+                                      double atol = kAtol) {
+  Comparison c = compareTensors(actual, expected, kRtol, atol);
   if (c.allClose)
     return c.maxAbsError;
   return errorOf(fmt::format(
       "{}: max |error| {:.3g} at element {} (got {}, expected {}); "
       "tolerance {} + {} |expected|",
       what.str(), c.maxAbsError, c.worstIndex, actual.get(c.worstIndex),
-      expected.get(c.worstIndex), kAtol, kRtol));
+      expected.get(c.worstIndex), atol, kRtol));
 }
 
 struct CheckResult {
@@ -368,16 +381,17 @@ struct CheckResult {
 /// `variant` against the reference at kCheckSeq; computed once.
 const CheckResult &checkAgainstReference(const Variant &variant, bool causal) {
   static std::map<std::pair<std::string, bool>, CheckResult> results;
-  static std::map<std::pair<bool, bool>, TensorData> expected;
+  static std::map<std::tuple<bool, bool, DType>, TensorData> expected;
   auto key = std::make_pair(std::string(variant.name), causal);
   auto it = results.find(key);
   if (it != results.end())
     return it->second;
-  static const Inputs in = makeInputs(kCheckSeq);
+  const Inputs in = makeInputs(kCheckSeq, variant.dtype);
   auto check = [&]() -> llvm::Expected<double> {
-    auto refKey = std::make_pair(variant.alibi, causal);
+    auto refKey = std::make_tuple(variant.alibi, causal, variant.dtype);
     if (!expected.count(refKey)) {
       Variant plain = {"reference", Kind::Graph, 0, variant.alibi, {}};
+      plain.dtype = variant.dtype;
       auto ref = createRunner(plain, kCheckSeq, causal, "reference");
       if (!ref)
         return ref.takeError();
@@ -395,7 +409,8 @@ const CheckResult &checkAgainstReference(const Variant &variant, bool causal) {
     return compareOutputs(
         out, expected.at(refKey),
         fmt::format("{} differs from the reference backend at S={}",
-                    variant.name, kCheckSeq));
+                    variant.name, kCheckSeq),
+        variant.dtype == DType::BF16 ? kBf16Atol : kAtol);
   };
   CheckResult result;
   llvm::Expected<double> maxError = check();
@@ -416,11 +431,12 @@ struct Fixture {
   TensorData out;
 };
 
-const Inputs &inputsFor(int64_t seq) {
-  static std::optional<std::pair<int64_t, Inputs>> cache;
-  if (!cache || cache->first != seq) {
+const Inputs &inputsFor(int64_t seq, DType dtype = DType::F32) {
+  static std::optional<std::pair<std::pair<int64_t, DType>, Inputs>> cache;
+  auto key = std::make_pair(seq, dtype);
+  if (!cache || cache->first != key) {
     cache.reset();
-    cache.emplace(seq, makeInputs(seq));
+    cache.emplace(key, makeInputs(seq, dtype));
   }
   return cache->second;
 }
@@ -432,7 +448,7 @@ llvm::Expected<Fixture *> fixtureFor(const Variant &variant, int64_t seq,
       current->causal == causal)
     return current.get();
   current.reset();
-  const Inputs &in = inputsFor(seq);
+  const Inputs &in = inputsFor(seq, variant.dtype);
   auto runner = createRunner(variant, seq, causal);
   if (!runner)
     return runner.takeError();
@@ -471,16 +487,28 @@ double avx2Peak() {
   return peak;
 }
 
+/// Whether the host has the instruction set `isa` (FmaPeak.h's names).
+bool hostHas(llvm::StringRef isa) {
+  for (const FmaKernel &k : supportedFmaKernels())
+    if (isa == k.isa)
+      return true;
+  return false;
+}
+
 /// The peak a variant's row is a share of: its threads' and, for the
-/// kernels of a narrower machine, its instruction set's.
+/// kernels of a narrower machine, its instruction set's; for bf16 inputs on
+/// a host with AVX512-BF16, vdpbf16ps's.
 double peakFlops(const Variant &v) {
   static std::map<std::pair<unsigned, std::string>, double> peaks;
-  auto key = std::make_pair(threadsOf(v), std::string(v.isa ? v.isa : ""));
-  if (!v.isa && threadsOf(v) == config().threads)
+  const char *isa = v.isa;
+  if (v.dtype == DType::BF16 && hostHas("avx512bf16"))
+    isa = "avx512bf16";
+  auto key = std::make_pair(threadsOf(v), std::string(isa ? isa : ""));
+  if (!isa && threadsOf(v) == config().threads)
     return peakFlops();
   auto it = peaks.find(key);
   if (it == peaks.end())
-    it = peaks.emplace(key, measurePeakFlops(key.first, v.isa)).first;
+    it = peaks.emplace(key, measurePeakFlops(key.first, isa)).first;
   return it->second;
 }
 
@@ -502,7 +530,7 @@ void benchAttention(benchmark::State &state, const Variant *variant,
     state.SkipWithError(firstMessage(f.takeError()).c_str());
     return;
   }
-  const Inputs &in = inputsFor(seq);
+  const Inputs &in = inputsFor(seq, variant->dtype);
   for (auto _ : state)
     if (llvm::Error err = (*f)->runner->run(in.q, in.k, in.v, (*f)->out)) {
       state.SkipWithError(firstMessage(std::move(err)).c_str());

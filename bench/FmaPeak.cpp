@@ -53,6 +53,27 @@ __attribute__((target("avx2,fma"))) static float fmaAvx2(int64_t steps) {
   return lanes[0] + lanes[7];
 }
 
+/// vdpbf16ps: 32 bf16 multiply-adds into 16 f32 lanes per instruction.
+__attribute__((target("avx512f,avx512bf16"))) static float
+dotBf16Avx512(int64_t steps) {
+  __m512 acc[kChains];
+  for (int c = 0; c < kChains; ++c)
+    acc[c] = _mm512_set1_ps(float(c));
+  const __m512bh a = _mm512_cvtne2ps_pbh(_mm512_set1_ps(0.5f),
+                                         _mm512_set1_ps(0.25f));
+  const __m512bh b = _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-3f),
+                                         _mm512_set1_ps(-1e-3f));
+  for (int64_t i = 0; i < steps; ++i)
+    for (int c = 0; c < kChains; ++c)
+      acc[c] = _mm512_dpbf16_ps(acc[c], a, b);
+  __m512 sum = acc[0];
+  for (int c = 1; c < kChains; ++c)
+    sum = _mm512_add_ps(sum, acc[c]);
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sum);
+  return lanes[0] + lanes[15];
+}
+
 static float mulAddSse2(int64_t steps) {
   __m128 acc[kChains];
   for (int c = 0; c < kChains; ++c)
@@ -74,6 +95,9 @@ std::vector<FmaKernel> supportedFmaKernels() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f"))
     kernels.push_back({"avx512", 16, fmaAvx512});
+  if (__builtin_cpu_supports("avx512f") &&
+      __builtin_cpu_supports("avx512bf16"))
+    kernels.push_back({"avx512bf16", 32, dotBf16Avx512, /*f32=*/false});
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     kernels.push_back({"avx2", 8, fmaAvx2});
   kernels.push_back({"sse2", 4, mulAddSse2});
@@ -93,7 +117,7 @@ double measurePeakFlops(unsigned threads, const char *isa) {
   using Clock = std::chrono::steady_clock;
   double best = 0;
   for (const FmaKernel &kernel : supportedFmaKernels()) {
-    if (isa && std::strcmp(isa, kernel.isa) != 0)
+    if (isa ? std::strcmp(isa, kernel.isa) != 0 : !kernel.f32)
       continue;
     // Grow the run until it takes 50 ms, then keep the best of five.
     int64_t steps = 1 << 16;

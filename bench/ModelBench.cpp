@@ -5,6 +5,8 @@
 //                             (one fused attention node), keys ?k. GB/s =
 //                             the K and V bytes read per step / time;
 //                             bw_frac = that over the measured triad.
+//   decode/mha_f16, _bf16     the same with q, k and v in f16 or bf16: half
+//                             the bytes per step.
 //   block/prefill             a decoder block (hidden 1024, 16 heads, ffn
 //                             4096, f32) over 512 tokens ?s: GFLOP/s from
 //                             the graph's contractions, tokens/s.
@@ -175,15 +177,19 @@ constexpr int64_t kHeads = 16, kHeadDim = 64, kDecodeKeys = 4096;
 struct DecodeRow {
   const char *name;
   int64_t kvHeads;
+  DType dtype = DType::F32;
 };
-const DecodeRow kDecodeRows[] = {{"mha", 16}, {"gqa4", 4}};
+const DecodeRow kDecodeRows[] = {{"mha", 16},
+                                 {"mha_f16", 16, DType::F16},
+                                 {"mha_bf16", 16, DType::BF16},
+                                 {"gqa4", 4}};
 
 /// One query over ?k keys, causal ALiBi, at -O3.
-llvm::Expected<Graph> decodeGraph(int64_t kvHeads) {
+llvm::Expected<Graph> decodeGraph(int64_t kvHeads, DType dtype) {
   Graph g("decode");
   Builder b(g);
-  TensorId q = b.input("q", TensorType::f32({1, kHeads, 1, kHeadDim}));
-  TensorType kv = TensorType::f32({1, kvHeads, symbolSize("k"), kHeadDim});
+  TensorId q = b.input("q", TensorType(dtype, {1, kHeads, 1, kHeadDim}));
+  TensorType kv(dtype, {1, kvHeads, symbolSize("k"), kHeadDim});
   TensorId k = b.input("k", kv), v = b.input("v", kv);
   if (llvm::Error err = b.takeError())
     return err;
@@ -203,7 +209,7 @@ llvm::Expected<Graph> decodeGraph(int64_t kvHeads) {
 
 void benchDecode(benchmark::State &state, const DecodeRow *row) {
   int64_t keys = state.range(0);
-  llvm::Expected<Graph> g = decodeGraph(row->kvHeads);
+  llvm::Expected<Graph> g = decodeGraph(row->kvHeads, row->dtype);
   std::mt19937 rng(7);
   auto input = [&](const std::string &, const TensorType &t) {
     return randomTensor(t, 1.0, rng);
@@ -219,7 +225,8 @@ void benchDecode(benchmark::State &state, const DecodeRow *row) {
   }
   if (!timeRuns(state, **c))
     return;
-  double bytes = 2.0 * double(row->kvHeads * keys * kHeadDim) * 4.0;
+  double bytes = 2.0 * double(row->kvHeads * keys * kHeadDim) *
+                 double(dtypeSize(row->dtype));
   using benchmark::Counter;
   state.counters["GB/s"] = Counter(bytes * 1e-9, Counter::kIsIterationInvariantRate);
   state.counters["bw_frac"] =

@@ -1,8 +1,6 @@
 //===- KernelBuilder.cpp - Vector loop nests for the hot kernels ----------===//
 #include "backends/cpu/KernelBuilder.h"
 
-#include "mlir/IR/TypeUtilities.h"
-
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -104,18 +102,8 @@ static Type elementOf(Value memref) {
   return cast<MemRefType>(memref.getType()).getElementType();
 }
 
-/// Between the kernel's type and a memref's: f16 and bf16 buffers are
-/// read widened (exact) and written rounded to nearest even.
 Value KernelBuilder::convert(Value x, Type to) {
-  Type from = getElementTypeOrSelf(x.getType());
-  if (from == to)
-    return x;
-  Type type = to;
-  if (auto v = dyn_cast<VectorType>(x.getType()))
-    type = VectorType::get(v.getShape(), to);
-  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
-    return b.create<arith::ExtFOp>(loc, type, x);
-  return b.create<arith::TruncFOp>(loc, type, x);
+  return castFloat(b, loc, x, to);
 }
 
 Value KernelBuilder::loadScalar(Value memref, ValueRange at) {

@@ -18,7 +18,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 
@@ -190,31 +189,11 @@ LogicalResult lowerBinary(NodeLowering &n) {
   return success();
 }
 
-/// `x` (a scalar or a vector of floats) converted to `to` elements:
-/// extf widens exactly, truncf rounds to nearest even.
-static Value convertFloat(OpBuilder &b, Location loc, Value x, Type to) {
-  Type from = x.getType();
-  Type toType = to;
-  if (auto vec = dyn_cast<VectorType>(from))
-    toType = VectorType::get(vec.getShape(), to);
-  unsigned fromWidth = getElementTypeOrSelf(from).getIntOrFloatBitWidth();
-  if (from == toType)
-    return x;
-  // f16 and bf16 have equal widths but neither holds the other: through
-  // f32, which holds both, so the one rounding is the last.
-  if (fromWidth == to.getIntOrFloatBitWidth())
-    return convertFloat(
-        b, loc, convertFloat(b, loc, x, b.getF32Type()), to);
-  if (fromWidth < to.getIntOrFloatBitWidth())
-    return b.create<arith::ExtFOp>(loc, toType, x);
-  return b.create<arith::TruncFOp>(loc, toType, x);
-}
-
 LogicalResult lowerCast(NodeLowering &n) {
   Type to = n.elementType();
   if (inVectors(n)) {
     emitVectors(n, [&](OpBuilder &b, Location loc, ValueRange args) {
-      return convertFloat(b, loc, args[0], to);
+      return castFloat(b, loc, args[0], to);
     });
     return success();
   }
@@ -222,7 +201,7 @@ LogicalResult lowerCast(NodeLowering &n) {
   buildParallelGeneric(n.b, n.loc, n.inputs[0], map, n.dest,
                        [&](OpBuilder &b, Location loc, ValueRange args) {
                          b.create<linalg::YieldOp>(
-                             loc, convertFloat(b, loc, args[0], to));
+                             loc, castFloat(b, loc, args[0], to));
                        });
   return success();
 }

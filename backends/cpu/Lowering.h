@@ -216,7 +216,9 @@ mlir::Value indexConstant(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
 /// An index value as a float of `type` (exact below 2^24 in f32).
 mlir::Value indexToFloat(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value index, mlir::Type type);
-/// A float converted to `type` by extension or rounding.
+/// A float, or a vector of floats, converted to the element type of `type`
+/// by extension (exact) or rounding to nearest even (once, from any type to
+/// any other).
 mlir::Value castFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                       mlir::Type type);
 /// The loop indices of the enclosing linalg.generic, one per loop.

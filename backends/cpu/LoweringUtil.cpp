@@ -3,9 +3,11 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 
@@ -83,14 +85,59 @@ Value indexToFloat(OpBuilder &b, Location loc, Value index, Type type) {
   return b.create<arith::SIToFPOp>(loc, type, i64);
 }
 
+/// `type`, or a vector of it shaped like `like`.
+static Type shapedLike(Value like, Type type) {
+  if (auto v = dyn_cast<VectorType>(like.getType()))
+    return VectorType::get(v.getShape(), type);
+  return type;
+}
+
+/// f64 to f32 rounded to odd: toward zero, with the last bit set if
+/// anything was lost. Rounding that to a type with at least two bits fewer
+/// (f16, bf16) rounds once, as from the f64 itself.
+static Value roundToOddF32(OpBuilder &b, Location loc, Value x) {
+  Value nearest =
+      b.create<arith::TruncFOp>(loc, shapedLike(x, b.getF32Type()), x);
+  Value back = b.create<arith::ExtFOp>(loc, x.getType(), nearest);
+  Value lost =
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ONE, back, x);
+  Value away = b.create<arith::CmpFOp>(
+      loc, arith::CmpFPredicate::OGT, b.create<math::AbsFOp>(loc, back),
+      b.create<math::AbsFOp>(loc, x));
+  Type i32 = shapedLike(x, b.getI32Type());
+  auto intConstant = [&](int64_t v) -> Value {
+    mlir::Attribute a = b.getI32IntegerAttr(int32_t(v));
+    if (auto vec = dyn_cast<VectorType>(i32))
+      a = DenseElementsAttr::get(vec, llvm::ArrayRef<mlir::Attribute>{a});
+    return b.create<arith::ConstantOp>(loc, cast<TypedAttr>(a));
+  };
+  Value bits = b.create<arith::BitcastOp>(loc, i32, nearest);
+  // The magnitude is the bits below the sign: one less is toward zero.
+  bits = b.create<arith::SelectOp>(
+      loc, away, b.create<arith::SubIOp>(loc, bits, intConstant(1)), bits);
+  bits = b.create<arith::SelectOp>(
+      loc, lost, b.create<arith::OrIOp>(loc, bits, intConstant(1)), bits);
+  return b.create<arith::BitcastOp>(loc, nearest.getType(), bits);
+}
+
 Value castFloat(OpBuilder &b, Location loc, Value v, Type type) {
-  unsigned from = v.getType().getIntOrFloatBitWidth();
-  unsigned to = type.getIntOrFloatBitWidth();
+  Type fromType = getElementTypeOrSelf(v.getType());
+  Type toType = getElementTypeOrSelf(type);
+  unsigned from = fromType.getIntOrFloatBitWidth();
+  unsigned to = toType.getIntOrFloatBitWidth();
+  if (fromType == toType)
+    return v;
+  Type f32 = b.getF32Type();
+  // f16 and bf16 have equal widths but neither holds the other: through
+  // f32, which holds both.
+  if (from == to)
+    return castFloat(b, loc, castFloat(b, loc, v, f32), toType);
+  // No instruction or runtime function here rounds f64 to 16 bits.
+  if (from == 64 && to == 16)
+    return castFloat(b, loc, roundToOddF32(b, loc, v), toType);
   if (from < to)
-    return b.create<arith::ExtFOp>(loc, type, v);
-  if (from > to)
-    return b.create<arith::TruncFOp>(loc, type, v);
-  return v;
+    return b.create<arith::ExtFOp>(loc, shapedLike(v, toType), v);
+  return b.create<arith::TruncFOp>(loc, shapedLike(v, toType), v);
 }
 
 llvm::SmallVector<Value, 4> loopIndices(OpBuilder &b, Location loc,

@@ -52,6 +52,6 @@ try:
                       if l.startswith("flags")), [])
 except OSError:
     flags = []
-for flag in ("avx2", "fma", "avx512f"):
+for flag in ("avx2", "fma", "avx512f", "avx512_bf16"):
     if flag in flags:
         config.available_features.add("host-" + flag)
