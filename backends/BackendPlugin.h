@@ -31,7 +31,7 @@
 namespace einsum {
 
 /// The plugin interface version of this build.
-inline constexpr uint32_t kBackendPluginAbiVersion = 4;
+inline constexpr uint32_t kBackendPluginAbiVersion = 5;
 
 /// Where a plugin registers its backends. Virtual, so that a plugin calls it
 /// through the loader's object and needs no symbol for it.

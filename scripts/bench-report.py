@@ -295,7 +295,9 @@ def fma_section(r):
         "Independent chains of vector FMAs in registers (12 per thread), "
         "per instruction set, picked at run time. The \"% of peak\" figures "
         "below divide by the all-thread peak the binary measured once at "
-        f"start-up (best of five 50 ms runs over the supported ISAs): "
+        f"start-up (best of five 50 ms runs over the supported f32 ISAs; "
+        f"`avx512bf16` is vdpbf16ps, bf16 products summed in f32, the peak "
+        f"of the bf16 rows only): "
         f"**{peak if peak else 'not recorded'} GFLOP/s**.")
     return out
 
@@ -391,6 +393,8 @@ HOST_ROWS = [
     ("O3_1thread", "-O3, one thread"),
     ("O3_avx2", "-O3 shaped for AVX2 (this CPU without AVX-512)"),
     ("O3_avx2_1thread", "the same, one thread"),
+    ("O3_bf16", "-O3 over bf16 q, k, v (vdpbf16ps peak where used)"),
+    ("O3_f16", "-O3 over f16 q, k, v"),
 ]
 GEMM_ROWS = [
     ("ours", "cpu backend (einsum ij,jk->ik)"),
@@ -421,8 +425,10 @@ def host_section(r):
             rows.append(f"| {label} | " + " | ".join(cells) + " |")
     if rows:
         out += [f"### Attention at S = {seq}, by kernel shape", "",
-                "GFLOP/s (share of the FMA peak of the row's threads and "
-                "instruction set: the AVX2 rows divide by the AVX2 peak).",
+                "GFLOP/s (share of the peak of the row's threads and "
+                "instruction set: the AVX2 rows divide by the AVX2 FMA peak, "
+                "the bf16 row by the vdpbf16ps peak on a CPU with "
+                "AVX512-BF16, where its products run on that instruction).",
                 "", "| kernels | non-causal | causal |",
                 "| --- | --- | --- |"] + rows + [""]
     rows = []
@@ -478,6 +484,8 @@ def model_section(r):
 
     for prefix, what in [
             ("decode/mha", "decode: 1 query over 4096 keys, 16 heads"),
+            ("decode/mha_f16", "the same, f16 q, k, v"),
+            ("decode/mha_bf16", "the same, bf16 q, k, v"),
             ("decode/gqa4", "decode: the same over 4 kv heads"),
             ("block/prefill", "decoder block, prefill of 512 tokens"),
             ("block/decode", "decoder block, one token after 512")]:
@@ -487,7 +495,8 @@ def model_section(r):
     if not rows:
         return []
     return (["## Decode and a decoder block", "",
-             "Causal ALiBi, f32, `-O3`, lengths known only at run time (one "
+             "Causal ALiBi, f32 unless the row says f16 or bf16, `-O3`, "
+             "lengths known only at run time (one "
              "compile for every length). The decoder block: hidden 1024, 16 "
              "heads, ffn 4096, tanh GELU, two LayerNorms. Bandwidth shares "
              "divide by the STREAM triad the binary measured at start-up: "
