@@ -21,6 +21,17 @@ namespace einsum::bench {
 
 static constexpr int kChains = 12;
 
+/// A value that depends on every chain, so that none is optimized away.
+__attribute__((target("avx512f"))) static float
+keepChains512(const __m512 *acc) {
+  __m512 sum = acc[0];
+  for (int c = 1; c < kChains; ++c)
+    sum = _mm512_add_ps(sum, acc[c]);
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sum);
+  return lanes[0] + lanes[15];
+}
+
 __attribute__((target("avx512f"))) static float fmaAvx512(int64_t steps) {
   __m512 acc[kChains];
   for (int c = 0; c < kChains; ++c)
@@ -29,12 +40,7 @@ __attribute__((target("avx512f"))) static float fmaAvx512(int64_t steps) {
   for (int64_t i = 0; i < steps; ++i)
     for (int c = 0; c < kChains; ++c)
       acc[c] = _mm512_fmadd_ps(acc[c], a, b);
-  __m512 sum = acc[0];
-  for (int c = 1; c < kChains; ++c)
-    sum = _mm512_add_ps(sum, acc[c]);
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, sum);
-  return lanes[0] + lanes[15];
+  return keepChains512(acc);
 }
 
 __attribute__((target("avx2,fma"))) static float fmaAvx2(int64_t steps) {
@@ -66,12 +72,7 @@ dotBf16Avx512(int64_t steps) {
   for (int64_t i = 0; i < steps; ++i)
     for (int c = 0; c < kChains; ++c)
       acc[c] = _mm512_dpbf16_ps(acc[c], a, b);
-  __m512 sum = acc[0];
-  for (int c = 1; c < kChains; ++c)
-    sum = _mm512_add_ps(sum, acc[c]);
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, sum);
-  return lanes[0] + lanes[15];
+  return keepChains512(acc);
 }
 
 static float mulAddSse2(int64_t steps) {

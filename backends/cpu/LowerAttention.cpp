@@ -402,37 +402,68 @@ private:
   }
 
   /// One row's q . k for the tile's keys, read in place: per key, a
-  /// vector of partial sums over d (16-bit keys widened as they load),
-  /// reduced to the key's lane. Keys past the last read the last (their
-  /// scores are masked).
+  /// vector of partial sums over d (16-bit keys widened as they load, or
+  /// bf16 pairs multiplied by vdpbf16ps as they are stored), then each
+  /// vector summed into its key's lane. Keys past the last read the last
+  /// (their scores are masked).
   llvm::SmallVector<Value> inPlaceTileSum(Value tile) {
-    int64_t dVecs = ceilDiv(dim, lanes);
+    bool pairs = n.options->bf16Dot && lanes == 16 &&
+                 n.inputType(0).elementType() == DType::BF16 && dim % 32 == 0;
+    int64_t step = pairs ? 32 : lanes, dVecs = ceilDiv(dim, step);
     auto dLanes = [&](int64_t e) { return std::min(lanes, dim - e * lanes); };
+    auto at = [&](Value head, Value row, int64_t e) {
+      return llvm::SmallVector<Value, 4>{bi, head, row, idx(e * step)};
+    };
     llvm::SmallVector<Value> qv;
     for (int64_t e = 0; e < dVecs; ++e)
-      qv.push_back(loadFirst(dLanes(e), n.inputs[0],
-                             ValueRange{bi, h, rowIndex[0], idx(e * lanes)}));
+      qv.push_back(pairs ? loadPairs(*this, n.inputs[0], at(h, rowIndex[0], e))
+                         : loadFirst(dLanes(e), n.inputs[0],
+                                     at(h, rowIndex[0], e)));
     Value lastKey = sub(keys, idx(1)), keyBase = mul(tile, idx(tileKeys));
     llvm::SmallVector<Value> sums;
     for (int64_t c = 0; c < cols; ++c) {
-      Value s = splat(0);
+      llvm::SmallVector<Value> parts;
       for (int64_t l = 0; l < lanes; ++l) {
         Value key = minIdx(add(keyBase, idx(c * lanes + l)), lastKey);
-        Value acc;
+        Value acc = splat(0);
         for (int64_t e = 0; e < dVecs; ++e) {
-          Value kv = loadFirst(dLanes(e), n.inputs[1],
-                               ValueRange{bi, kvh, key, idx(e * lanes)});
-          acc = acc ? b.create<vector::FMAOp>(loc, qv[e], kv, acc).getResult()
-                    : b.create<arith::MulFOp>(loc, qv[e], kv).getResult();
+          if (pairs) {
+            acc = dotBF16(*this, acc, qv[e],
+                          loadPairs(*this, n.inputs[1], at(kvh, key, e)));
+            continue;
+          }
+          Value kv = loadFirst(dLanes(e), n.inputs[1], at(kvh, key, e));
+          acc = b.create<vector::FMAOp>(loc, qv[e], kv, acc);
         }
-        Value dot = b.create<vector::ReductionOp>(
-            loc, vector::CombiningKind::ADD, acc);
-        s = b.create<vector::InsertOp>(loc, dot, s,
-                                       llvm::ArrayRef<int64_t>{l});
+        parts.push_back(acc);
       }
-      sums.push_back(s);
+      sums.push_back(sumEachToLane(std::move(parts)));
     }
     return sums;
+  }
+
+  /// One vector whose lane l is the sum of the lanes of parts[l], for
+  /// `lanes` parts: level by level, the halves of each block of lanes
+  /// added across pairs of vectors with two-source shuffles (2 lanes - 1
+  /// shuffle pairs, where a reduction and an insert per part would take
+  /// several times as many instructions).
+  Value sumEachToLane(llvm::SmallVector<Value> parts) {
+    assert(int64_t(parts.size()) == lanes && "one part per lane");
+    for (int64_t block = lanes; block > 1; block /= 2) {
+      llvm::SmallVector<int64_t> low, high;
+      for (int64_t start = 0; start < 2 * lanes; start += block)
+        for (int64_t i = 0; i < block / 2; ++i) {
+          low.push_back(start + i);
+          high.push_back(start + block / 2 + i);
+        }
+      llvm::SmallVector<Value> next;
+      for (size_t k = 0; k < parts.size(); k += 2)
+        next.push_back(b.create<arith::AddFOp>(
+            loc, b.create<vector::ShuffleOp>(loc, parts[k], parts[k + 1], low),
+            b.create<vector::ShuffleOp>(loc, parts[k], parts[k + 1], high)));
+      parts = std::move(next);
+    }
+    return parts.front();
   }
 
   /// The rows x cols tile of q k^T sums with vdpbf16ps over d pairs.
@@ -613,57 +644,16 @@ private:
 
   /// out[r, :] += sum over the step's keys of p[r, j] v[j, :].
   void emitValueProduct(Value keyBase, Value stepKeys) {
-    if (pairDot)
-      return emitPairValueProduct(keyBase, stepKeys);
-    Value v = n.inputs[2];
-    for (int64_t e0 = 0; e0 < valueVecs; e0 += valueCols) {
-      int64_t width = std::min(valueCols, valueVecs - e0);
-      llvm::SmallVector<Value> init;
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < width; ++c)
-          init.push_back(
-              load(out, {add(stateBase, idx(r)), idx((e0 + c) * lanes)}));
-      ValueRange acc =
-          loop(idx(0), stepKeys, init, [&](Value j, ValueRange acc) {
-            llvm::SmallVector<Value> next(acc.begin(), acc.end()), row;
-            Value key = add(keyBase, j);
-            for (int64_t c = 0; c < width; ++c) {
-              int64_t e = e0 + c;
-              llvm::SmallVector<Value, 4> index = {bi, kvh, key,
-                                                   idx(e * lanes)};
-              row.push_back(loadFirst(validLanes(e), v, index));
-            }
-            for (int64_t r = 0; r < rows; ++r) {
-              Value p = broadcast(
-                  b.create<memref::LoadOp>(loc, scores, ValueRange{idx(r), j}));
-              for (int64_t c = 0; c < width; ++c)
-                next[r * width + c] = b.create<vector::FMAOp>(
-                    loc, p, row[c], next[r * width + c]);
-            }
-            return next;
-          });
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < width; ++c)
-          store(acc[r * width + c], out,
-                {add(stateBase, idx(r)), idx((e0 + c) * lanes)});
-    }
-  }
-
-  /// The same with vdpbf16ps over key pairs: the packed V and the step's
-  /// bf16 weights (zero past the last key, as their scores are -inf; an
-  /// odd step's last pair reads one such key).
-  void emitPairValueProduct(Value keyBase, Value stepKeys) {
-    Value firstPair = div(keyBase, 2);
-    for (int64_t e0 = 0; e0 < valueVecs; e0 += valueCols) {
-      int64_t width = std::min(valueCols, valueVecs - e0);
-      llvm::SmallVector<Value> init;
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < width; ++c)
-          init.push_back(
-              load(out, {add(stateBase, idx(r)), idx((e0 + c) * lanes)}));
-      ValueRange acc = loop(
-          idx(0), ceilDivIdx(stepKeys, 2), init, [&](Value p, ValueRange acc) {
-            llvm::SmallVector<Value> next(acc.begin(), acc.end()), right;
+    if (pairDot) {
+      // vdpbf16ps over key pairs: the packed V and the step's bf16 weights
+      // (zero past the last key, as their scores are -inf; an odd step's
+      // last pair reads one such key).
+      Value firstPair = div(keyBase, 2);
+      return emitValueTiles(
+          ceilDivIdx(stepKeys, 2),
+          [&](Value p, int64_t e0, int64_t width,
+              llvm::SmallVector<Value> &acc) {
+            llvm::SmallVector<Value> right;
             for (int64_t c = 0; c < width; ++c)
               right.push_back(loadPairs(*this, vPairs,
                                         {add(firstPair, p),
@@ -672,15 +662,57 @@ private:
               Value pair =
                   broadcastPair(*this, weights, {idx(r), mul(p, idx(2))});
               for (int64_t c = 0; c < width; ++c)
-                next[r * width + c] =
-                    dotBF16(*this, next[r * width + c], pair, right[c]);
+                acc[r * width + c] =
+                    dotBF16(*this, acc[r * width + c], pair, right[c]);
             }
+          });
+    }
+    emitValueTiles(stepKeys, [&](Value j, int64_t e0, int64_t width,
+                                 llvm::SmallVector<Value> &acc) {
+      llvm::SmallVector<Value> row;
+      Value key = add(keyBase, j);
+      for (int64_t c = 0; c < width; ++c) {
+        int64_t e = e0 + c;
+        llvm::SmallVector<Value, 4> index = {bi, kvh, key, idx(e * lanes)};
+        row.push_back(loadFirst(validLanes(e), n.inputs[2], index));
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        Value p = broadcast(
+            b.create<memref::LoadOp>(loc, scores, ValueRange{idx(r), j}));
+        for (int64_t c = 0; c < width; ++c)
+          acc[r * width + c] =
+              b.create<vector::FMAOp>(loc, p, row[c], acc[r * width + c]);
+      }
+    });
+  }
+
+  /// The block's output rows in register tiles of rows x `width` value
+  /// vectors from e0, each loaded, updated by `step` for each of `count`
+  /// steps, and stored back.
+  void emitValueTiles(
+      Value count,
+      llvm::function_ref<void(Value, int64_t, int64_t,
+                              llvm::SmallVector<Value> &)>
+          step) {
+    for (int64_t e0 = 0; e0 < valueVecs; e0 += valueCols) {
+      int64_t width = std::min(valueCols, valueVecs - e0);
+      auto at = [&](int64_t r, int64_t c) {
+        return llvm::SmallVector<Value, 2>{add(stateBase, idx(r)),
+                                           idx((e0 + c) * lanes)};
+      };
+      llvm::SmallVector<Value> init;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < width; ++c)
+          init.push_back(load(out, at(r, c)));
+      ValueRange acc =
+          loop(idx(0), count, init, [&](Value i, ValueRange acc) {
+            llvm::SmallVector<Value> next(acc.begin(), acc.end());
+            step(i, e0, width, next);
             return next;
           });
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < width; ++c)
-          store(acc[r * width + c], out,
-                {add(stateBase, idx(r)), idx((e0 + c) * lanes)});
+          store(acc[r * width + c], out, at(r, c));
     }
   }
 
