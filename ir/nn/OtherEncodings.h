@@ -80,7 +80,8 @@ public:
   /// The two halves of apply, so that tensors at the same positions (q and
   /// k in self-attention) share one rotation: R [seq, 2, 2, d/2] for
   /// positions positionOffset .. positionOffset + seq - 1, and x rotated
-  /// by it.
+  /// by it. For f16 and bf16, R is f32 and x is rotated in f32, then
+  /// rounded back to its type.
   llvm::Expected<TensorId> buildRotation(Graph &g, int64_t seq,
                                          int64_t positionOffset,
                                          DType dtype) const;

@@ -16,6 +16,7 @@
 #include "ir/nn/OtherEncodings.h"
 
 #include "ir/Builder.h"
+#include "ir/TypeInference.h"
 #include "ir/nn/NnSupport.h"
 
 #include <fmt/format.h>
@@ -46,8 +47,11 @@ llvm::Expected<TensorId> RotaryPositionEncoding::buildRotation(
                                  "least 0",
                                  ctx.str(), positionOffset));
   if (!isFloat(dtype))
-    return makeError(fmt::format("{}: element type {} is not f32 or f64",
+    return makeError(fmt::format("{}: element type {} is not a float type",
                                  ctx.str(), dtypeName(dtype).str()));
+  // Angles of thousands of positions need more than 16 bits: a rotation
+  // for f16 or bf16 tensors is made and applied in f32.
+  dtype = accumulatorType(dtype);
   int64_t d = cfg.dModel, half = d / 2;
   Builder b(g);
   TensorId pos = b.iota(TensorType(dtype, {seq}), 0, uniqueName(g, "rope_pos"),
@@ -103,15 +107,21 @@ RotaryPositionEncoding::applyRotation(Graph &g, TensorId x,
   llvm::Expected<TensorType> rt = detail::typeOf(g, rotation, ctx, "rotation");
   if (!rt)
     return rt.takeError();
-  TensorType expected(xt->elementType(), {seq, 2, 2, half});
+  DType stored = xt->elementType(), acc = accumulatorType(stored);
+  TensorType expected(acc, {seq, 2, 2, half});
   if (*rt != expected)
     return makeError(fmt::format("{}: rotation is {}; expected {} for x {}",
                                  ctx.str(), rt->str(), expected.str(),
                                  xt->str()));
   Builder b(g);
-  TensorId halves = b.reshape(x, {batch, heads, seq, 2, half});
-  TensorId rotated = b.einsum("bhsfe,scfe->bhsce", {halves, rotation});
-  return detail::finish(b, b.reshape(rotated, {batch, heads, seq, d}), ctx);
+  // f16 and bf16 are rotated in f32 and rounded back once: what attention
+  // then reads is in the type it was given.
+  TensorId wide = acc == stored ? x : b.cast(x, acc);
+  TensorId halves = b.reshape(wide, {batch, heads, seq, 2, half});
+  TensorId rotated = b.reshape(
+      b.einsum("bhsfe,scfe->bhsce", {halves, rotation}), {batch, heads, seq, d});
+  return detail::finish(b, acc == stored ? rotated : b.cast(rotated, stored),
+                        ctx);
 }
 
 llvm::Expected<TensorId>

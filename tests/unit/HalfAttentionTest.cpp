@@ -161,6 +161,29 @@ INSTANTIATE_TEST_SUITE_P(Cases, HalfAttention, ::testing::ValuesIn(cases()),
                                   std::to_string(c.level);
                          });
 
+/// Rotary: q and k are rotated in f32 and rounded back to their type
+/// before the product, on both backends; a rotated element may round to
+/// the neighbouring 16-bit value on one backend and not the other (f32 and
+/// double sums of the rotation), which moves a score by about one ulp of
+/// one product term: the bound is a few ulps of the type times max|v|.
+TEST(HalfAttentionRotary, BothBackendsRoundTheRotationAlike) {
+  for (DType t : {DType::BF16, DType::F16}) {
+    SCOPED_TRACE(dtypeName(t).str());
+    AttnCase c = attnCase("rotary", 4, 2, 21, 21, 64, true,
+                          nn::PositionBias::Rotary);
+    c.dtype = t;
+    Graph g = buildGraph(c);
+    registerAllPasses();
+    PassManager pm;
+    pm.addPasses(llvm::cantFail(parsePipeline(optLevelPipeline(3))));
+    llvm::Error err = pm.run(g);
+    ASSERT_FALSE(bool(err)) << firstMessage(std::move(err));
+    std::vector<TensorData> in = randomInputs(g, 5, -1, 1);
+    double ulp = t == DType::BF16 ? 0x1p-8 : 0x1p-11;
+    expectCpuMatches(g, in, 0, 4 * ulp);
+  }
+}
+
 /// A bf16 result: the attention rounds its f32 sums once when it stores
 /// them; both backends agree within half a bf16 ulp of the result plus the
 /// f32 arithmetic.
