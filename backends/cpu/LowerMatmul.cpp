@@ -91,6 +91,8 @@ public:
   MatmulKernel(NodeLowering &n, const EinsumSpec &spec, MatmulShape shape,
                const Epilogue *epilogue, ValueRange operands,
                llvm::ArrayRef<TensorType> operandTypes)
+      // f16 and bf16 terms are widened as they are packed or read; the
+      // sums are the result's type, f32 for them.
       : KernelBuilder(n.b, n.loc, n.elementType(), *n.options), n(n),
         spec(spec), shape(std::move(shape)), epilogue(epilogue),
         operands(operands.begin(), operands.end()),
@@ -249,8 +251,8 @@ private:
                        colsTotal, [&](Value j, Value k) {
                          value[shape.n] = j;
                          value[shape.k] = add(depthBegin, k);
-                         return b.create<memref::LoadOp>(
-                             loc, n.inputs[1], indices(spec.inputs[1]));
+                         return loadScalar(n.inputs[1],
+                                           indices(spec.inputs[1]));
                        });
     forEach(idx(0), blockDepth, [&](Value k) {
       value[shape.k] = add(depthBegin, k);
@@ -302,8 +304,7 @@ private:
       if (!leftContiguous) {
         forEach(idx(0), blockDepth, [&](Value k) {
           value[shape.k] = add(depthBegin, k);
-          Value x = b.create<memref::LoadOp>(loc, n.inputs[0],
-                                             indices(spec.inputs[0]));
+          Value x = loadScalar(n.inputs[0], indices(spec.inputs[0]));
           b.create<memref::StoreOp>(loc, x, left, ValueRange{idx(r), k});
         });
         continue;
@@ -486,6 +487,10 @@ private:
 };
 
 } // namespace
+
+bool isMatrixProduct(const EinsumSpec &spec) {
+  return classify(spec).has_value();
+}
 
 std::optional<LogicalResult>
 lowerMatmul(NodeLowering &n, const EinsumSpec &spec, const Epilogue *epilogue,

@@ -20,6 +20,10 @@ std::optional<mlir::LogicalResult>
 lowerMatmul(NodeLowering &n, const EinsumSpec &spec, const Epilogue *epilogue,
             mlir::ValueRange operands, llvm::ArrayRef<TensorType> operandTypes);
 
+/// Whether lowerMatmul lowers `spec` (which f16 and bf16 terms it then
+/// reads as they are: WidenHalfFloats.h).
+bool isMatrixProduct(const EinsumSpec &spec);
+
 } // namespace einsum::cpu
 
 #endif // EINSUM_BACKENDS_CPU_LOWERMATMUL_H

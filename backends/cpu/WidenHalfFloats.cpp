@@ -1,7 +1,9 @@
 //===- WidenHalfFloats.cpp ------------------------------------------------===//
 #include "backends/cpu/WidenHalfFloats.h"
 
+#include "backends/cpu/LowerMatmul.h"
 #include "ir/Diagnostic.h"
+#include "ir/FusedNode.h"
 #include "ir/Verifier.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -33,6 +35,23 @@ static bool isHalf(const Graph &g, TensorId t) {
   return isHalfFloat(g.type(t).elementType());
 }
 
+/// A matrix product of 16-bit terms into f32 widens its terms as it packs
+/// them. (A 16-bit result would hold the partial sums of its depth
+/// blocks: it goes through f32 and a cast.)
+static bool isWideningProduct(const Graph &g, const Node &node) {
+  if ((node.op != OpKind::Einsum && node.op != OpKind::Contraction) ||
+      g.type(node.result()).elementType() != DType::F32)
+    return false;
+  size_t terms = contractionTerms(node).size();
+  llvm::Expected<EinsumSpec> spec =
+      EinsumSpec::parse(node.attr("spec").getString(), terms);
+  if (!spec) {
+    llvm::consumeError(spec.takeError());
+    return false;
+  }
+  return isMatrixProduct(*spec);
+}
+
 llvm::Expected<Graph> widenHalfFloats(const Graph &source) {
   Graph g = source;
   // One f32 copy per 16-bit tensor, however many nodes read it.
@@ -59,7 +78,7 @@ llvm::Expected<Graph> widenHalfFloats(const Graph &source) {
   for (NodeId id : source.liveNodes()) {
     // A copy: adding nodes moves the graph's node storage.
     Node node = g.node(id);
-    if (lowersHalfFloats(node.op) ||
+    if (lowersHalfFloats(node.op) || isWideningProduct(g, node) ||
         (llvm::none_of(node.inputs,
                        [&](TensorId t) { return isHalf(g, t); }) &&
          llvm::none_of(node.outputs,

@@ -2,8 +2,8 @@
 //
 // The cpu backend computes in f32 what the graph holds in f16 or bf16. Ops
 // that only move or convert data (cast, the shape ops, constants, ALiBi
-// slopes) and the flash attention kernel read and write 16-bit buffers
-// themselves; every other node that
+// slopes), the flash attention kernel and matrix products into f32 read
+// and write 16-bit buffers themselves; every other node that
 // reads or makes a 16-bit tensor is rewritten to read casts of its inputs
 // to f32 and, when its result is 16-bit, to make an f32 result that a cast
 // rounds back, once, to nearest even. Arguments and results keep their
