@@ -25,8 +25,7 @@ CompileCache::CompileCache(size_t capacity) : maxEntries(capacity) {}
 bool CompileCache::Key::operator==(const Key &other) const {
   return hash == other.hash && threads == other.threads &&
          maxMemoryBytes == other.maxMemoryBytes && backend == other.backend &&
-         target == other.target && tuning == other.tuning &&
-         text == other.text;
+         target == other.target && tuning == other.tuning && text == other.text;
 }
 
 /// Appends `name` so that no two name lists read alike: its length, then
@@ -54,18 +53,20 @@ static std::string bindingName(const Graph &g, TensorId id) {
 
 CompileCache::Key CompileCache::makeKey(llvm::StringRef backend, const Graph &g,
                                         const CompileOptions &options) {
-  Key key{backend.str(), options.threads,  options.maxMemoryBytes,
-          options.target,  options.tuning,   printGraph(g),
+  Key key{backend.str(),
+          options.threads,
+          options.maxMemoryBytes,
+          options.target,
+          options.tuning,
+          printGraph(g),
           0};
   for (TensorId id : g.arguments())
     appendName(key.text, "argument", bindingName(g, id));
   for (TensorId id : g.outputs())
     appendName(key.text, "result", bindingName(g, id));
-  key.hash = size_t(llvm::hash_combine(llvm::xxh3_64bits(key.text), key.backend,
-                                       key.threads, key.maxMemoryBytes,
-                                       key.target.triple, key.target.cpu,
-                                       key.target.features,
-                                       int(key.tuning)));
+  key.hash = size_t(llvm::hash_combine(
+      llvm::xxh3_64bits(key.text), key.backend, key.threads, key.maxMemoryBytes,
+      key.target.triple, key.target.cpu, key.target.features, int(key.tuning)));
   return key;
 }
 

@@ -14,8 +14,9 @@
 // What the key does not see: inputs a backend reads besides the graph and
 // the options (the target machine is an option). The cpu backend shapes its
 // kernels for the target's vector width, which EG_CPU_VECTOR_BITS overrides
-// at each compile; call `clear` after changing it. Diagnostics of a run name nodes and anonymous tensors
-// as the graph compiled first did, since that graph is the one kept.
+// at each compile; call `clear` after changing it. Diagnostics of a run name
+// nodes and anonymous tensors as the graph compiled first did, since that graph
+// is the one kept.
 //
 //===----------------------------------------------------------------------===//
 #ifndef EINSUM_BACKENDS_COMPILECACHE_H

@@ -149,13 +149,39 @@ const Variant kVariants[] = {
     // (its 16 registers, measured against the AVX2 FMA peak).
     {"O3_1thread", Kind::Graph, 3, true, {}, false, nullptr, nullptr, 1, true},
     {"O3_avx2", Kind::Graph, 3, true, {}, false, "-avx512f", "avx2", 0, true},
-    {"O3_avx2_1thread", Kind::Graph, 3, true, {}, false, "-avx512f", "avx2", 1,
+    {"O3_avx2_1thread",
+     Kind::Graph,
+     3,
+     true,
+     {},
+     false,
+     "-avx512f",
+     "avx2",
+     1,
      true},
     // 16-bit q, k and v: bf16 runs on vdpbf16ps where the host has
     // AVX512-BF16, and is then a share of that instruction's peak.
-    {"O3_bf16", Kind::Graph, 3, true, {}, false, nullptr, nullptr, 0, true,
+    {"O3_bf16",
+     Kind::Graph,
+     3,
+     true,
+     {},
+     false,
+     nullptr,
+     nullptr,
+     0,
+     true,
      DType::BF16},
-    {"O3_f16", Kind::Graph, 3, true, {}, false, nullptr, nullptr, 0, true,
+    {"O3_f16",
+     Kind::Graph,
+     3,
+     true,
+     {},
+     false,
+     nullptr,
+     nullptr,
+     0,
+     true,
      DType::F16},
 };
 
@@ -714,8 +740,7 @@ void benchCompile(benchmark::State &state, bool firstUse) {
     Graph g = *built;
     if (firstUse)
       setenv("EG_CPU_TUNING_CACHE",
-             fmt::format("{}/{}.tsv", cacheDir.str(), iteration++).c_str(),
-             1);
+             fmt::format("{}/{}.tsv", cacheDir.str(), iteration++).c_str(), 1);
     state.ResumeTiming();
     auto start = Clock::now();
     if (llvm::Error err = optimize(g, variant)) {
@@ -1127,7 +1152,7 @@ int main(int argc, char **argv) {
   registerModelBenchmarks({compileOptions(), peakFlops, bandwidth});
   registerGemmBenchmarks({compileOptions(), peakFlops, bandwidth},
                          hostRuns(variantNamed("O3_avx2")) ? avx2Peak
-                                                            : nullptr);
+                                                           : nullptr);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

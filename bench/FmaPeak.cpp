@@ -65,10 +65,10 @@ dotBf16Avx512(int64_t steps) {
   __m512 acc[kChains];
   for (int c = 0; c < kChains; ++c)
     acc[c] = _mm512_set1_ps(float(c));
-  const __m512bh a = _mm512_cvtne2ps_pbh(_mm512_set1_ps(0.5f),
-                                         _mm512_set1_ps(0.25f));
-  const __m512bh b = _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-3f),
-                                         _mm512_set1_ps(-1e-3f));
+  const __m512bh a =
+      _mm512_cvtne2ps_pbh(_mm512_set1_ps(0.5f), _mm512_set1_ps(0.25f));
+  const __m512bh b =
+      _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-3f), _mm512_set1_ps(-1e-3f));
   for (int64_t i = 0; i < steps; ++i)
     for (int c = 0; c < kChains; ++c)
       acc[c] = _mm512_dpbf16_ps(acc[c], a, b);
@@ -96,8 +96,7 @@ std::vector<FmaKernel> supportedFmaKernels() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f"))
     kernels.push_back({"avx512", 16, fmaAvx512});
-  if (__builtin_cpu_supports("avx512f") &&
-      __builtin_cpu_supports("avx512bf16"))
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16"))
     kernels.push_back({"avx512bf16", 32, dotBf16Avx512, /*f32=*/false});
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     kernels.push_back({"avx2", 8, fmaAvx2});

@@ -113,9 +113,7 @@ void benchOurs(benchmark::State &state, bool avx2) {
   if (!exe)
     return state.SkipWithError(firstMessage(exe.takeError()).c_str());
   TensorData c(type);
-  auto run = [&] {
-    return (*exe)->run({&operands().a, &operands().b}, {&c});
-  };
+  auto run = [&] { return (*exe)->run({&operands().a, &operands().b}, {&c}); };
   if (llvm::Error err = run())
     return state.SkipWithError(firstMessage(std::move(err)).c_str());
   llvm::Expected<double> error = check(c.data<float>());
@@ -134,10 +132,9 @@ void benchOurs(benchmark::State &state, bool avx2) {
 void benchLibrary(benchmark::State &state, GemmLibrary lib) {
   TensorData c(TensorType::f32({kSize, kSize}));
   auto run = [&] {
-    return librarySgemm(lib, false, kSize, kSize, kSize, 1.0f,
-                        operands().a.data<float>(), kSize,
-                        operands().b.data<float>(), kSize, c.data<float>(),
-                        kSize);
+    return librarySgemm(
+        lib, false, kSize, kSize, kSize, 1.0f, operands().a.data<float>(),
+        kSize, operands().b.data<float>(), kSize, c.data<float>(), kSize);
   };
   if (!run())
     return state.SkipWithError("the library's sgemm failed");

@@ -129,7 +129,8 @@ llvm::Error checkGraph(
     llvm::function_ref<TensorData(const std::string &, const TensorType &)>
         makeInput,
     llvm::StringRef what) {
-  llvm::Expected<std::unique_ptr<Case>> cpu = prepare(g, "cpu", sizes, makeInput);
+  llvm::Expected<std::unique_ptr<Case>> cpu =
+      prepare(g, "cpu", sizes, makeInput);
   if (!cpu)
     return cpu.takeError();
   // The same inputs for both.
@@ -145,8 +146,8 @@ llvm::Error checkGraph(
   if (llvm::Error err = (*ref)->run())
     return err;
   for (size_t k = 0; k < (*cpu)->outputs.size(); ++k) {
-    Comparison c = compareTensors((*cpu)->outputs[k], (*ref)->outputs[k],
-                                  1e-4, 1e-4);
+    Comparison c =
+        compareTensors((*cpu)->outputs[k], (*ref)->outputs[k], 1e-4, 1e-4);
     if (!c.allClose)
       return errorOf(fmt::format("{}: output {} differs from the reference "
                                  "backend by {:.3g} at element {}",
@@ -228,7 +229,8 @@ void benchDecode(benchmark::State &state, const DecodeRow *row) {
   double bytes = 2.0 * double(row->kvHeads * keys * kHeadDim) *
                  double(dtypeSize(row->dtype));
   using benchmark::Counter;
-  state.counters["GB/s"] = Counter(bytes * 1e-9, Counter::kIsIterationInvariantRate);
+  state.counters["GB/s"] =
+      Counter(bytes * 1e-9, Counter::kIsIterationInvariantRate);
   state.counters["bw_frac"] =
       Counter(bytes / suite().bandwidth(), Counter::kIsIterationInvariantRate);
   state.counters["tokens/s"] = Counter(1, Counter::kIsIterationInvariantRate);
@@ -260,8 +262,8 @@ llvm::Expected<Graph> blockGraph(const BlockShape &s, bool cached) {
   if (cached) {
     TensorType cache =
         TensorType::f32({1, s.kvHeads, symbolSize("p"), o.headDim()});
-    past = nn::KvCache{b.input("past_keys", cache),
-                       b.input("past_values", cache)};
+    past =
+        nn::KvCache{b.input("past_keys", cache), b.input("past_values", cache)};
   }
   if (llvm::Error err = b.takeError())
     return err;
@@ -311,7 +313,8 @@ void benchBlock(benchmark::State &state, bool cached) {
   llvm::Expected<Graph> check = blockGraph(small, cached);
   llvm::Error err =
       check ? checkGraph(
-                  *check, cached ? SizeBindings{{"p", 37}} : SizeBindings{{"s", 37}},
+                  *check,
+                  cached ? SizeBindings{{"p", 37}} : SizeBindings{{"s", 37}},
                   [&](const std::string &n, const TensorType &t) {
                     return blockInput(n, t, small, rng);
                   },
@@ -319,8 +322,8 @@ void benchBlock(benchmark::State &state, bool cached) {
             : check.takeError();
   llvm::Expected<Graph> g =
       err ? llvm::Expected<Graph>(std::move(err)) : blockGraph(kBlock, cached);
-  SizeBindings sizes = cached ? SizeBindings{{"p", length}}
-                              : SizeBindings{{"s", length}};
+  SizeBindings sizes =
+      cached ? SizeBindings{{"p", length}} : SizeBindings{{"s", length}};
   llvm::Expected<std::unique_ptr<Case>> c =
       g ? prepare(*g, "cpu", sizes,
                   [&](const std::string &n, const TensorType &t) {

@@ -87,9 +87,9 @@ std::string libraryVersion(GemmLibrary lib) {
   return "not found";
 }
 
-bool librarySgemm(GemmLibrary lib, bool transB, int64_t m, int64_t n,
-                  int64_t k, float alpha, const float *a, int64_t lda,
-                  const float *b, int64_t ldb, float *c, int64_t ldc) {
+bool librarySgemm(GemmLibrary lib, bool transB, int64_t m, int64_t n, int64_t k,
+                  float alpha, const float *a, int64_t lda, const float *b,
+                  int64_t ldb, float *c, int64_t ldc) {
   switch (lib) {
   case GemmLibrary::OpenBlas:
 #ifdef EG_HAVE_OPENBLAS
@@ -237,8 +237,8 @@ bool SgemmAttention::runBlock(int64_t bh, int64_t block, float *p, float *inv,
   const int64_t keys = shape.causal ? i0 + rows : s;
   const float *qh = q + bh * s * d, *kh = k + bh * s * d, *vh = v + bh * s * d;
   float *oh = out + bh * s * d;
-  if (!librarySgemm(lib, /*transB=*/true, rows, keys, d, scale, qh + i0 * d, d, kh, d,
-             p, keys))
+  if (!librarySgemm(lib, /*transB=*/true, rows, keys, d, scale, qh + i0 * d, d,
+                    kh, d, p, keys))
     return false;
   const float slope = slopes[bh % shape.heads];
   for (int64_t r = 0; r < rows; ++r) {
@@ -251,7 +251,7 @@ bool SgemmAttention::runBlock(int64_t bh, int64_t block, float *p, float *inv,
     std::fill(row + visible, row + keys, 0.0f);
   }
   if (!librarySgemm(lib, /*transB=*/false, rows, d, keys, 1.0f, p, keys, vh, d,
-             oh + i0 * d, d))
+                    oh + i0 * d, d))
     return false;
   for (int64_t r = 0; r < rows; ++r)
     scaleRow(oh + (i0 + r) * d, d, inv[r]);

@@ -33,9 +33,9 @@ std::string libraryVersion(GemmLibrary lib);
 
 /// Row-major C[M,N] = alpha * A[M,K] B[K,N] (B given as [N,K] if transB)
 /// with `lib`'s sgemm; false if the library is missing or refuses.
-bool librarySgemm(GemmLibrary lib, bool transB, int64_t m, int64_t n,
-                  int64_t k, float alpha, const float *a, int64_t lda,
-                  const float *b, int64_t ldb, float *c, int64_t ldc);
+bool librarySgemm(GemmLibrary lib, bool transB, int64_t m, int64_t n, int64_t k,
+                  float alpha, const float *a, int64_t lda, const float *b,
+                  int64_t ldb, float *c, int64_t ldc);
 
 struct SgemmAttentionShape {
   int64_t batch = 1, heads = 16, seq = 1024, headDim = 64;

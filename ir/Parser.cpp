@@ -318,8 +318,7 @@ llvm::Expected<int64_t> Parser::parseSize(llvm::StringRef what) {
         consume();
       }
     } else {
-      return expected(any ? "a number or a size symbol such as ?s"
-                          : what);
+      return expected(any ? "a number or a size symbol such as ?s" : what);
     }
     any = true;
     if (negate)
@@ -355,7 +354,8 @@ llvm::Expected<int64_t> Parser::parseSize(llvm::StringRef what) {
 }
 
 llvm::Expected<std::vector<int64_t>> Parser::parseSizeList() {
-  if (llvm::Error err = expect(TokenKind::LSquare, "'[' before a list of sizes"))
+  if (llvm::Error err =
+          expect(TokenKind::LSquare, "'[' before a list of sizes"))
     return std::move(err);
   std::vector<int64_t> sizes;
   while (!tok.is(TokenKind::RSquare)) {
@@ -627,9 +627,8 @@ llvm::Error Parser::parseAttributes(OpKind op, const Token &opTok,
       const AttrSpec &spec = info.attrs[*index];
       std::optional<Attribute> value;
       if (spec.kind == AttrKind::Size) {
-        llvm::Expected<int64_t> size =
-            parseSize(fmt::format("a size such as 4 or ?s for '{}'",
-                                  spec.name));
+        llvm::Expected<int64_t> size = parseSize(
+            fmt::format("a size such as 4 or ?s for '{}'", spec.name));
         if (!size)
           return size.takeError();
         value = Attribute::ofInt(*size);

@@ -217,8 +217,8 @@ contractionElementType(llvm::ArrayRef<TensorType> terms,
           "operands must be {} (a 'cast' converts)",
           i, operands[i].str(), dtypeName(acc).str(),
           acc != terms[0].elementType()
-              ? " (the accumulator of " + dtypeName(terms[0].elementType()).str() +
-                    " operands)"
+              ? " (the accumulator of " +
+                    dtypeName(terms[0].elementType()).str() + " operands)"
               : "",
           dtypeName(acc).str()));
   if (!declared || declared->elementType() == acc ||
@@ -432,13 +432,12 @@ static llvm::Expected<TensorType> inferReshape(const TensorType &in,
     int64_t elements = total.factor;
     if (inferred >= 0) {
       if (!known.symbolic.empty() || elements % known.factor != 0)
-        return makeError(fmt::format("cannot reshape {} ({} elements) to {}: "
-                                     "{} is not a multiple of {}",
-                                     in.str(), elements, shapeStr(req),
-                                     elements,
-                                     known.symbolic.empty()
-                                         ? std::to_string(known.factor)
-                                         : "a size known only at run time"));
+        return makeError(fmt::format(
+            "cannot reshape {} ({} elements) to {}: "
+            "{} is not a multiple of {}",
+            in.str(), elements, shapeStr(req), elements,
+            known.symbolic.empty() ? std::to_string(known.factor)
+                                   : "a size known only at run time"));
       shape[inferred] = elements / known.factor;
     } else if (!known.symbolic.empty() || known.factor != elements) {
       return makeError(fmt::format("cannot reshape {} ({} elements) to {} ({} "
@@ -470,9 +469,9 @@ static llvm::Expected<TensorType> inferReshape(const TensorType &in,
     if (left.size() > 1 || total.factor % known.factor != 0)
       return unprovable();
     int64_t factor = total.factor / known.factor;
-    std::optional<int64_t> size =
-        left.empty() ? std::optional<int64_t>(factor)
-                     : scaleSize(*left.begin(), factor);
+    std::optional<int64_t> size = left.empty()
+                                      ? std::optional<int64_t>(factor)
+                                      : scaleSize(*left.begin(), factor);
     if (!size)
       return unprovable();
     shape[inferred] = *size;

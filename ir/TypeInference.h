@@ -42,8 +42,8 @@ DType accumulatorType(DType operands);
 
 /// numpy broadcasting of two shapes, or an error naming the first pair of
 /// dimensions that do not match.
-llvm::Expected<std::vector<int64_t>>
-broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
+llvm::Expected<std::vector<int64_t>> broadcastShapes(llvm::ArrayRef<int64_t> a,
+                                                     llvm::ArrayRef<int64_t> b);
 
 /// Normalizes `axis` (negative counts from the end) for a tensor of `rank`,
 /// or fails with a message naming the axis and the rank.

@@ -277,11 +277,11 @@ llvm::Expected<Epilogue> BiasExpressionBuilder::express(TensorId t,
     return Epilogue::call(EpilogueOp::Abs, {row - col});
   }
   case OpKind::Iota: {
-    Epilogue p = position(t, labelsOf,
-                          unsigned(n.attr("axis").getInt() < 0
-                                       ? n.attr("axis").getInt() +
-                                             g.type(t).rank()
-                                       : n.attr("axis").getInt()));
+    Epilogue p =
+        position(t, labelsOf,
+                 unsigned(n.attr("axis").getInt() < 0
+                              ? n.attr("axis").getInt() + g.type(t).rank()
+                              : n.attr("axis").getInt()));
     if (int64_t offset = n.attr("offset").getInt())
       p = p + Epilogue::size(offset);
     return p;

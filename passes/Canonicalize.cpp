@@ -66,11 +66,9 @@ bool foldCast(Graph &g, TensorId result) {
   if (!inner || g.node(inner).op != OpKind::Cast)
     return false;
   TensorId source = g.node(inner).inputs[0];
-  if (!holdsEveryValue(g.type(x).elementType(),
-                       g.type(source).elementType()))
+  if (!holdsEveryValue(g.type(x).elementType(), g.type(source).elementType()))
     return false;
-  if (g.type(source) == g.type(result) &&
-      replaceIfInternal(g, result, source))
+  if (g.type(source) == g.type(result) && replaceIfInternal(g, result, source))
     return true;
   return !llvm::errorToBool(redefine(g, result, OpKind::Cast, {source}));
 }

@@ -55,8 +55,8 @@ objectTargetMachine(const llvm::orc::JITTargetMachineBuilder &spec) {
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
-    return makeError(fmt::format("cpu backend: no target for {}: {}", triple,
-                                 error));
+    return makeError(
+        fmt::format("cpu backend: no target for {}: {}", triple, error));
   llvm::TargetOptions options = spec.getOptions();
   // The JIT builder turns emulated TLS on for its own loader; objects for
   // the system linker use the platform's TLS, as a C compiler's do.
@@ -97,9 +97,8 @@ llvm::Expected<AotResult> compileAheadOfTime(const Graph &source,
   AotResult result;
   if (options.header || artifact == AotArtifact::CHeader) {
     auto entry = (*module)->lookupSymbol<mlir::func::FuncOp>(options.entryName);
-    llvm::Expected<std::string> header =
-        emitCHeader(entry, g, signature,
-                    describeTarget(*target, options.target));
+    llvm::Expected<std::string> header = emitCHeader(
+        entry, g, signature, describeTarget(*target, options.target));
     if (!header)
       return header.takeError();
     (artifact == AotArtifact::CHeader ? result.output : result.header) =
@@ -119,8 +118,7 @@ llvm::Expected<AotResult> compileAheadOfTime(const Graph &source,
   }
 
   // 2.
-  if (llvm::Error err =
-          session.lowerToLLVMDialect(**module, Allocation::Libc))
+  if (llvm::Error err = session.lowerToLLVMDialect(**module, Allocation::Libc))
     return err;
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =

@@ -1,4 +1,5 @@
-//===- BFloat16Dot.h - AVX512-BF16 products for the flash kernel -*- C++ -*-===//
+//===- BFloat16Dot.h - AVX512-BF16 products for the flash kernel -*- C++
+//-*-===//
 //
 // vdpbf16ps adds to each f32 lane i the two products a[2i] b[2i] +
 // a[2i+1] b[2i+1] of bf16 pairs: 32 multiply-adds per instruction where an

@@ -197,9 +197,7 @@ struct CArgument {
   std::string param;
 };
 
-std::string shapeText(llvm::ArrayRef<int64_t> shape) {
-  return shapeStr(shape);
-}
+std::string shapeText(llvm::ArrayRef<int64_t> shape) { return shapeStr(shape); }
 
 /// A size as a C expression over the wrapper's size parameters (`params`
 /// maps a symbol to its parameter's name): `64`, `s`, `(p + 1)`,
@@ -567,7 +565,8 @@ llvm::Expected<std::string> emitCHeader(mlir::func::FuncOp entry,
   for (const CArgument &a : args)
     for (int64_t d : a.shape ? *a.shape : llvm::SmallVector<int64_t>{})
       if (isSymbolicSize(d) && checked.insert(cSize(d, sizeParams)).second)
-        line(fmt::format("  if ({} < 1)\n    return -1;", cSize(d, sizeParams)));
+        line(
+            fmt::format("  if ({} < 1)\n    return -1;", cSize(d, sizeParams)));
   for (const auto &[symbol, param] : sizeParams)
     if (checked.insert(param).second)
       line(fmt::format("  if ({} < 1)\n    return -1;", param));

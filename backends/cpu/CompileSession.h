@@ -39,8 +39,7 @@ public:
 
   /// The pass pipeline down to the LLVM dialect (Jit.h); a failure is an
   /// internal error.
-  llvm::Error lowerToLLVMDialect(mlir::ModuleOp module,
-                                 Allocation allocation);
+  llvm::Error lowerToLLVMDialect(mlir::ModuleOp module, Allocation allocation);
 
   /// "cpu backend: internal error: <stage>", then the first error
   /// diagnostic since the last stage began, if any: for failures that are

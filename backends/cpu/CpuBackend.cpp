@@ -133,9 +133,9 @@ protected:
       if (!table || !indices) {
         llvm::consumeError(table.takeError());
         llvm::consumeError(indices.takeError());
-        return makeError(fmt::format(
-            "{}: index {} is out of range", graph.describeNode(signature.gathers[k]),
-            status[2 * k + 1]));
+        return makeError(fmt::format("{}: index {} is out of range",
+                                     graph.describeNode(signature.gathers[k]),
+                                     status[2 * k + 1]));
       }
       int64_t axis = node.attr("axis").getInt();
       if (axis < 0)

@@ -139,10 +139,10 @@ Value KernelBuilder::firstLanes(Value count) {
 
 Value KernelBuilder::maskedLoad(Value mask, Value memref, ValueRange at) {
   VectorType type = vectorOf(memref);
-  return convert(b.create<vector::MaskedLoadOp>(
-                     loc, type, memref, at, mask,
-                     splatConstant(b, loc, type, 0.0)),
-                 t);
+  return convert(
+      b.create<vector::MaskedLoadOp>(loc, type, memref, at, mask,
+                                     splatConstant(b, loc, type, 0.0)),
+      t);
 }
 
 Value KernelBuilder::loadFirst(Value count, Value memref, ValueRange at) {
@@ -186,9 +186,9 @@ Value KernelBuilder::alloc(llvm::ArrayRef<Value> shape, Type element) {
     if (!c)
       dynamic.push_back(size);
   }
-  return b.create<memref::AllocOp>(
-      loc, MemRefType::get(dims, element ? element : t), dynamic,
-      b.getI64IntegerAttr(64));
+  return b.create<memref::AllocOp>(loc,
+                                   MemRefType::get(dims, element ? element : t),
+                                   dynamic, b.getI64IntegerAttr(64));
 }
 
 Value KernelBuilder::softmaxExp(Value x) {
@@ -266,9 +266,7 @@ ValueRange KernelBuilder::select(
   auto op = b.create<scf::IfOp>(
       loc, cond,
       [&](OpBuilder &, Location) { b.create<scf::YieldOp>(loc, then()); },
-      [&](OpBuilder &, Location) {
-        b.create<scf::YieldOp>(loc, otherwise());
-      });
+      [&](OpBuilder &, Location) { b.create<scf::YieldOp>(loc, otherwise()); });
   return op.getResults();
 }
 
@@ -300,11 +298,9 @@ void KernelBuilder::packTiles(Value packed, Value begin, Value end,
   });
 }
 
-llvm::SmallVector<Value>
-KernelBuilder::tileSum(int64_t rows, int64_t cols, Value depth, Value packed,
-                       Value tile,
-                       llvm::function_ref<Value(int64_t, Value)> left,
-                       ValueRange init) {
+llvm::SmallVector<Value> KernelBuilder::tileSum(
+    int64_t rows, int64_t cols, Value depth, Value packed, Value tile,
+    llvm::function_ref<Value(int64_t, Value)> left, ValueRange init) {
   return tileSum(
       rows, cols, depth,
       [&](Value k, int64_t c) {

@@ -84,8 +84,7 @@ public:
   mlir::Value alloc(llvm::ArrayRef<int64_t> shape);
   /// The same with sizes that may be known only at run time, and of
   /// another element type if given.
-  mlir::Value alloc(llvm::ArrayRef<mlir::Value> shape,
-                    mlir::Type element = {});
+  mlir::Value alloc(llvm::ArrayRef<mlir::Value> shape, mlir::Type element = {});
 
   /// exp(x) of a softmax weight, x = score - running max <= 0 (or NaN):
   /// for f32, range reduction to [-ln 2 / 2, ln 2 / 2], a degree-6

@@ -36,8 +36,8 @@ void modelShapes(KernelOptions &options) {
 }
 
 std::string describe(const FlashShape &shape) {
-  return fmt::format("{}x{} step {} group {}", shape.tile.rows,
-                     shape.tile.cols, shape.stepTiles, shape.groupBlocks);
+  return fmt::format("{}x{} step {} group {}", shape.tile.rows, shape.tile.cols,
+                     shape.stepTiles, shape.groupBlocks);
 }
 
 std::string describe(const GemmShape &shape) {

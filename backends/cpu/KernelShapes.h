@@ -1,4 +1,5 @@
-//===- KernelShapes.h - Kernel shapes from a model of the registers -*- C++ -*-===//
+//===- KernelShapes.h - Kernel shapes from a model of the registers -*- C++
+//-*-===//
 //
 // The shapes every target gets without measuring: register tiles sized so
 // that the accumulators, the vectors loaded per step and the broadcast

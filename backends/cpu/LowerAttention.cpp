@@ -89,8 +89,8 @@ public:
                       toMlirType(n.b.getContext(),
                                  accumulatorType(n.inputType(0).elementType())),
                       *n.options),
-        n(n),
-        epilogue(epilogue), diagonal(diagonal), required(std::move(required)) {
+        n(n), epilogue(epilogue), diagonal(diagonal),
+        required(std::move(required)) {
     const TensorType &qt = n.inputType(0), &kt = n.inputType(1),
                      &vt = n.inputType(2);
     // Batch and lengths may be known only at run time; heads and head
@@ -127,8 +127,8 @@ public:
     if (inPlaceKeys)
       cols = std::min<int64_t>(cols, 4);
     tileKeys = cols * lanes;
-    pairDot = !inPlaceKeys && o.bf16Dot && lanes == 16 && qt.elementType() == DType::BF16 &&
-              dim % 2 == 0;
+    pairDot = !inPlaceKeys && o.bf16Dot && lanes == 16 &&
+              qt.elementType() == DType::BF16 && dim % 2 == 0;
     paddedKeys = mul(ceilDivIdx(keys, tileKeys), idx(tileKeys));
     valueVecs = ceilDiv(valueDim, lanes);
     valueCols = std::max<int64_t>(1, std::min(valueVecs, accumulators / rows));
@@ -144,7 +144,8 @@ public:
     int64_t groupHeads = heads / kvHeads;
     headsPerItem = 1;
     for (int64_t g = groupHeads; g > 1 && headsPerItem == 1; --g)
-      if (groupHeads % g == 0 && batchCount * kvHeads * (groupHeads / g) >= wanted)
+      if (groupHeads % g == 0 &&
+          batchCount * kvHeads * (groupHeads / g) >= wanted)
         headsPerItem = g;
     headItems = heads / headsPerItem;
     int64_t perHead = ceilDiv(wanted, batchCount * headItems);
@@ -174,8 +175,7 @@ public:
     for (unsigned k = 3; k < n.inputs.size(); ++k)
       operandTypes.push_back(n.inputType(k));
     Value items = mul(mul(batch, idx(headItems)), chunks);
-    workItems(n, items, scratchElements(),
-              [&](Value item) { emitItem(item); });
+    workItems(n, items, scratchElements(), [&](Value item) { emitItem(item); });
     return result;
   }
 
@@ -202,8 +202,8 @@ private:
       table = addSizes(*table, rows);
     if (table)
       table = scaleSize(*table, terms);
-    std::optional<int64_t> total = pack && table ? addSizes(*pack, *table)
-                                                 : std::nullopt;
+    std::optional<int64_t> total =
+        pack && table ? addSizes(*pack, *table) : std::nullopt;
     if (total)
       total = addSizes(*total, fixed);
     return total ? *total : 0;
@@ -231,30 +231,30 @@ private:
     Value ok = b.create<arith::ConstantIntOp>(loc, 1, 1);
     for (auto [k, fact] : required) {
       llvm::SmallVector<Value, 4> at;
-      std::function<Value(unsigned, Value)> scan = [&, k = k, fact = fact](
-                                                       unsigned d,
-                                                       Value okSoFar) {
-        if (d == operandTypes[k].rank()) {
-          Value x = b.create<memref::LoadOp>(loc, operands[k], at);
-          // |x| < inf is false for NaN too.
-          Value holds = b.create<arith::CmpFOp>(
-              loc, arith::CmpFPredicate::OLT, b.create<math::AbsFOp>(loc, x),
-              scalar(std::numeric_limits<double>::infinity()));
-          if (fact == OperandFact::PositiveFinite)
-            holds = b.create<arith::AndIOp>(
-                loc, holds,
-                b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x,
-                                        scalar(0)));
-          return b.create<arith::AndIOp>(loc, okSoFar, holds).getResult();
-        }
-        return loop(idx(0), n.dim(operandTypes[k], d), {okSoFar},
-                    [&](Value i, ValueRange s) {
-                      at.push_back(i);
-                      Value next = scan(d + 1, s[0]);
-                      at.pop_back();
-                      return llvm::SmallVector<Value>{next};
-                    })[0];
-      };
+      std::function<Value(unsigned, Value)> scan =
+          [&, k = k, fact = fact](unsigned d, Value okSoFar) {
+            if (d == operandTypes[k].rank()) {
+              Value x = b.create<memref::LoadOp>(loc, operands[k], at);
+              // |x| < inf is false for NaN too.
+              Value holds = b.create<arith::CmpFOp>(
+                  loc, arith::CmpFPredicate::OLT,
+                  b.create<math::AbsFOp>(loc, x),
+                  scalar(std::numeric_limits<double>::infinity()));
+              if (fact == OperandFact::PositiveFinite)
+                holds = b.create<arith::AndIOp>(
+                    loc, holds,
+                    b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x,
+                                            scalar(0)));
+              return b.create<arith::AndIOp>(loc, okSoFar, holds).getResult();
+            }
+            return loop(idx(0), n.dim(operandTypes[k], d), {okSoFar},
+                        [&](Value i, ValueRange s) {
+                          at.push_back(i);
+                          Value next = scan(d + 1, s[0]);
+                          at.pop_back();
+                          return llvm::SmallVector<Value>{next};
+                        })[0];
+          };
       ok = scan(0, ok);
     }
     return ok;
@@ -367,8 +367,8 @@ private:
 
   /// `memref[at]` (bf16) where `inside`, else 0.
   Value bf16OrZero(Value inside, Value memref, ValueRange at) {
-    Value zero = b.create<arith::ConstantOp>(
-        loc, b.getFloatAttr(b.getBF16Type(), 0.0));
+    Value zero =
+        b.create<arith::ConstantOp>(loc, b.getFloatAttr(b.getBF16Type(), 0.0));
     return b.create<arith::SelectOp>(
         loc, inside, b.create<memref::LoadOp>(loc, memref, at), zero);
   }
@@ -393,9 +393,9 @@ private:
         itemKeys, valueVecs * lanes, [&](Value j, Value clamped, Value e) {
           Value inside = b.create<arith::AndIOp>(loc, lessThan(j, keys),
                                                  lessThan(e, idx(valueDim)));
-          Value x = bf16OrZero(inside, n.inputs[2],
-                               ValueRange{bi, kvh, clamped,
-                                          minIdx(e, idx(valueDim - 1))});
+          Value x = bf16OrZero(
+              inside, n.inputs[2],
+              ValueRange{bi, kvh, clamped, minIdx(e, idx(valueDim - 1))});
           Value at[] = {div(j, 2), add(mul(e, idx(2)), rem(j, 2))};
           b.create<memref::StoreOp>(loc, x, vPairs, at);
         });
@@ -416,9 +416,9 @@ private:
     };
     llvm::SmallVector<Value> qv;
     for (int64_t e = 0; e < dVecs; ++e)
-      qv.push_back(pairs ? loadPairs(*this, n.inputs[0], at(h, rowIndex[0], e))
-                         : loadFirst(dLanes(e), n.inputs[0],
-                                     at(h, rowIndex[0], e)));
+      qv.push_back(
+          pairs ? loadPairs(*this, n.inputs[0], at(h, rowIndex[0], e))
+                : loadFirst(dLanes(e), n.inputs[0], at(h, rowIndex[0], e)));
     Value lastKey = sub(keys, idx(1)), keyBase = mul(tile, idx(tileKeys));
     llvm::SmallVector<Value> sums;
     for (int64_t c = 0; c < cols; ++c) {
@@ -475,8 +475,8 @@ private:
           for (int64_t c = 0; c < cols; ++c)
             right.push_back(loadPairs(*this, kt, {tile, p, idx(c * 32)}));
           for (int64_t r = 0; r < rows; ++r) {
-            Value pair = broadcastPair(
-                *this, n.inputs[0], {bi, h, rowIndex[r], mul(p, idx(2))});
+            Value pair = broadcastPair(*this, n.inputs[0],
+                                       {bi, h, rowIndex[r], mul(p, idx(2))});
             for (int64_t c = 0; c < cols; ++c)
               next[r * cols + c] =
                   dotBF16(*this, next[r * cols + c], pair, right[c]);
@@ -545,12 +545,11 @@ private:
     Value q = n.inputs[0];
     llvm::SmallVector<Value> sums =
         inPlaceKeys ? inPlaceTileSum(tile)
-        : pairDot   ? pairTileSum(tile)
-                    : tileSum(rows, cols, idx(dim), kt, tile,
-                              [&](int64_t r, Value d) {
-                                return loadScalar(
-                                    q, ValueRange{bi, h, rowIndex[r], d});
-                              });
+        : pairDot
+            ? pairTileSum(tile)
+            : tileSum(rows, cols, idx(dim), kt, tile, [&](int64_t r, Value d) {
+                return loadScalar(q, ValueRange{bi, h, rowIndex[r], d});
+              });
     for (int64_t c = 0; c < cols; ++c) {
       Value j = add(keyBase, idx(c * lanes));
       Value outside;
@@ -649,23 +648,21 @@ private:
       // (zero past the last key, as their scores are -inf; an odd step's
       // last pair reads one such key).
       Value firstPair = div(keyBase, 2);
-      return emitValueTiles(
-          ceilDivIdx(stepKeys, 2),
-          [&](Value p, int64_t e0, int64_t width,
-              llvm::SmallVector<Value> &acc) {
-            llvm::SmallVector<Value> right;
-            for (int64_t c = 0; c < width; ++c)
-              right.push_back(loadPairs(*this, vPairs,
-                                        {add(firstPair, p),
-                                         idx((e0 + c) * 2 * lanes)}));
-            for (int64_t r = 0; r < rows; ++r) {
-              Value pair =
-                  broadcastPair(*this, weights, {idx(r), mul(p, idx(2))});
-              for (int64_t c = 0; c < width; ++c)
-                acc[r * width + c] =
-                    dotBF16(*this, acc[r * width + c], pair, right[c]);
-            }
-          });
+      return emitValueTiles(ceilDivIdx(stepKeys, 2), [&](Value p, int64_t e0,
+                                                         int64_t width,
+                                                         llvm::SmallVector<
+                                                             Value> &acc) {
+        llvm::SmallVector<Value> right;
+        for (int64_t c = 0; c < width; ++c)
+          right.push_back(loadPairs(
+              *this, vPairs, {add(firstPair, p), idx((e0 + c) * 2 * lanes)}));
+        for (int64_t r = 0; r < rows; ++r) {
+          Value pair = broadcastPair(*this, weights, {idx(r), mul(p, idx(2))});
+          for (int64_t c = 0; c < width; ++c)
+            acc[r * width + c] =
+                dotBF16(*this, acc[r * width + c], pair, right[c]);
+        }
+      });
     }
     emitValueTiles(stepKeys, [&](Value j, int64_t e0, int64_t width,
                                  llvm::SmallVector<Value> &acc) {
@@ -689,11 +686,10 @@ private:
   /// The block's output rows in register tiles of rows x `width` value
   /// vectors from e0, each loaded, updated by `step` for each of `count`
   /// steps, and stored back.
-  void emitValueTiles(
-      Value count,
-      llvm::function_ref<void(Value, int64_t, int64_t,
-                              llvm::SmallVector<Value> &)>
-          step) {
+  void emitValueTiles(Value count,
+                      llvm::function_ref<void(Value, int64_t, int64_t,
+                                              llvm::SmallVector<Value> &)>
+                          step) {
     for (int64_t e0 = 0; e0 < valueVecs; e0 += valueCols) {
       int64_t width = std::min(valueCols, valueVecs - e0);
       auto at = [&](int64_t r, int64_t c) {
@@ -704,12 +700,11 @@ private:
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < width; ++c)
           init.push_back(load(out, at(r, c)));
-      ValueRange acc =
-          loop(idx(0), count, init, [&](Value i, ValueRange acc) {
-            llvm::SmallVector<Value> next(acc.begin(), acc.end());
-            step(i, e0, width, next);
-            return next;
-          });
+      ValueRange acc = loop(idx(0), count, init, [&](Value i, ValueRange acc) {
+        llvm::SmallVector<Value> next(acc.begin(), acc.end());
+        step(i, e0, width, next);
+        return next;
+      });
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < width; ++c)
           store(acc[r * width + c], out, at(r, c));

@@ -132,9 +132,8 @@ static void emitVectors(
              [&](llvm::ArrayRef<Value> outer, Value col, Value count) {
                llvm::SmallVector<Value, 2> args;
                for (unsigned k = 0; k < n.inputs.size(); ++k)
-                 args.push_back(loops.loadOperand(n.inputs[k],
-                                                  n.inputType(k), result,
-                                                  outer, col, count));
+                 args.push_back(loops.loadOperand(n.inputs[k], n.inputType(k),
+                                                  result, outer, col, count));
                llvm::SmallVector<Value, 4> at(outer.begin(), outer.end());
                at.push_back(col);
                loops.storeFirst(count, apply(n.b, n.loc, args), n.dest, at);

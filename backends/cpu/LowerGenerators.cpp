@@ -9,9 +9,9 @@
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/LowerEpilogue.h"
 #include "backends/cpu/Lowering.h"
-#include "ir/HalfFloat.h"
 
 #include "ir/Diagnostic.h"
+#include "ir/HalfFloat.h"
 #include "ir/TensorSemantics.h"
 #include "ir/TypeInference.h"
 
@@ -58,8 +58,7 @@ static LogicalResult emitData(NodeLowering &n, llvm::ArrayRef<double> values) {
     bool half = type.elementType() == DType::F16;
     llvm::SmallVector<llvm::APFloat> v;
     for (double x : values)
-      v.emplace_back(half ? llvm::APFloat::IEEEhalf()
-                          : llvm::APFloat::BFloat(),
+      v.emplace_back(half ? llvm::APFloat::IEEEhalf() : llvm::APFloat::BFloat(),
                      llvm::APInt(16, half ? toHalfBits(x) : toBFloat16Bits(x)));
     data = DenseElementsAttr::get(tensorType, v);
     break;

@@ -170,8 +170,7 @@ static Value bufferAs(OpBuilder &b, Location loc, Value buffer,
 }
 
 /// Row `slot` of the gather status [G, 2], as a [1, 2] view.
-static Value statusRow(OpBuilder &b, Location loc, Value status,
-                       int64_t slot) {
+static Value statusRow(OpBuilder &b, Location loc, Value status, int64_t slot) {
   llvm::SmallVector<OpFoldResult> offsets = {
       OpFoldResult(indexConstant(b, loc, slot)), b.getIndexAttr(0)};
   llvm::SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
@@ -204,9 +203,8 @@ checkRanks(const Graph &g, const std::vector<NodeId> &order,
   for (size_t t = 0; t < g.numTensors(); ++t) {
     const std::optional<TensorType> &type = g.tensor(TensorId(t)).type;
     if (type && type->rank() > kMaxRank && !type->isStatic())
-      return emitError(loc)
-             << tooHigh(TensorId(t), type->rank())
-             << ", with sizes known only at run time";
+      return emitError(loc) << tooHigh(TensorId(t), type->rank())
+                            << ", with sizes known only at run time";
   }
   for (NodeId id : order) {
     const Node &node = g.node(id);
@@ -290,8 +288,8 @@ FailureOr<OwningOpRef<ModuleOp>> lowerGraph(MLIRContext &ctx, const Graph &g,
   std::vector<std::string> symbols;
   llvm::SmallVector<Value> symbolValues;
   for (const SymbolSource &s : symbolSources(argumentTypes)) {
-    Value v = b.create<memref::DimOp>(unknown, entry->getArgument(s.argument),
-                                      s.dim);
+    Value v =
+        b.create<memref::DimOp>(unknown, entry->getArgument(s.argument), s.dim);
     sizes.bind(s.symbol, v);
     symbols.push_back(s.symbol);
     symbolValues.push_back(v);

@@ -124,8 +124,7 @@ public:
 
   LogicalResult emit() {
     Value items = mul(mul(batchCount, chunks), colParts);
-    workItems(n, items, scratchElements(),
-              [&](Value item) { emitItem(item); });
+    workItems(n, items, scratchElements(), [&](Value item) { emitItem(item); });
     return result;
   }
 
@@ -175,8 +174,8 @@ private:
     Value blocks = ceilDivIdx(rowsTotal, rows);
     Value perBatch = mul(batchCount, parts);
     Value chunkCount = maxIdx(
-        idx(1), minIdx(blocks, ceilDivIdx(idx(wanted), maxIdx(perBatch,
-                                                              idx(1)))));
+        idx(1),
+        minIdx(blocks, ceilDivIdx(idx(wanted), maxIdx(perBatch, idx(1)))));
     chunkRows = mul(ceilDivIdx(blocks, chunkCount), idx(rows));
     chunks = ceilDivIdx(rowsTotal, chunkRows);
     Value rowItems = maxIdx(mul(batchCount, chunks), idx(1));
@@ -313,8 +312,7 @@ private:
           idx(0), blockDepth,
           [&](Value k) {
             value[shape.k] = add(depthBegin, k);
-            Value inside =
-                minIdx(sub(blockDepth, k), idx(lanes));
+            Value inside = minIdx(sub(blockDepth, k), idx(lanes));
             Value v = loadFirst(inside, n.inputs[0], indices(spec.inputs[0]));
             storeFirst(inside, v, left, {idx(r), k});
           },
@@ -332,8 +330,8 @@ private:
       int64_t inside = std::min(lanes, *v - c * lanes);
       return inside <= 0 ? splat(0) : loadFirst(inside, n.inputs[1], at);
     }
-    Value inside = maxIdx(minIdx(sub(valid, idx(c * lanes)), idx(lanes)),
-                          idx(0));
+    Value inside =
+        maxIdx(minIdx(sub(valid, idx(c * lanes)), idx(lanes)), idx(0));
     return loadFirst(inside, n.inputs[1], at);
   }
 
@@ -360,12 +358,12 @@ private:
         atOutput(r, tile, c);
         std::variant<int64_t, Value> inside = lanesInside(valid, c);
         if (auto *count = std::get_if<int64_t>(&inside))
-          sums.push_back(*count == 0 ? splat(0)
-                                     : loadFirst(*count, n.dest,
-                                                 indices(spec.output)));
+          sums.push_back(*count == 0
+                             ? splat(0)
+                             : loadFirst(*count, n.dest, indices(spec.output)));
         else
-          sums.push_back(loadFirst(std::get<Value>(inside), n.dest,
-                                   indices(spec.output)));
+          sums.push_back(
+              loadFirst(std::get<Value>(inside), n.dest, indices(spec.output)));
       }
     return sums;
   }
@@ -390,9 +388,8 @@ private:
       return storeTile(block, tile, valid, sum({}), true);
     Value isFirst = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
                                             depthIndex, idx(0));
-    Value isLast = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
-                                           depthIndex,
-                                           sub(depthBlocks, idx(1)));
+    Value isLast = b.create<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::eq, depthIndex, sub(depthBlocks, idx(1)));
     ValueRange init = select(
         isFirst,
         [&] { return llvm::SmallVector<Value>(rows * cols, splat(0)); },

@@ -99,11 +99,10 @@ static Value roundToOddF32(OpBuilder &b, Location loc, Value x) {
   Value nearest =
       b.create<arith::TruncFOp>(loc, shapedLike(x, b.getF32Type()), x);
   Value back = b.create<arith::ExtFOp>(loc, x.getType(), nearest);
-  Value lost =
-      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ONE, back, x);
-  Value away = b.create<arith::CmpFOp>(
-      loc, arith::CmpFPredicate::OGT, b.create<math::AbsFOp>(loc, back),
-      b.create<math::AbsFOp>(loc, x));
+  Value lost = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ONE, back, x);
+  Value away = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT,
+                                       b.create<math::AbsFOp>(loc, back),
+                                       b.create<math::AbsFOp>(loc, x));
   Type i32 = shapedLike(x, b.getI32Type());
   auto intConstant = [&](int64_t v) -> Value {
     mlir::Attribute a = b.getI32IntegerAttr(int32_t(v));

@@ -128,37 +128,37 @@ private:
     Value perItem = ceilDivIdx(rows, items);
     items = ceilDivIdx(rows, maxIdx(perItem, idx(1)));
     Value whole = div(length, lanes), tail = rem(length, lanes);
-    buildWorkLoop(b, loc, items, *n.options, [&](OpBuilder &, Location,
-                                                 Value item) {
-      Value first = mul(item, perItem);
-      Value last = minIdx(add(first, perItem), rows);
-      forEach(first, last, [&](Value row) {
-        llvm::SmallVector<Value, 4> at(shape.size());
-        Value rest = row;
-        for (size_t d = shape.size() - 1; d-- > 0;) {
-          at[d] = d == 0 ? rest : rem(rest, shape[d]);
-          rest = d == 0 ? rest : div(rest, shape[d]);
-        }
-        Value acc =
-            loop(idx(0), whole, {splat(identity())}, [&](Value v, ValueRange a) {
-              at.back() = mul(v, idx(lanes));
-              return llvm::SmallVector<Value>{
-                  combine(a[0], load(n.inputs[0], at))};
-            })[0];
-        std::optional<int64_t> t = known(tail);
-        if (!t || *t > 0) {
-          at.back() = mul(whole, idx(lanes));
-          // Lanes past the row hold the identity.
-          Value x = loadFirst(tail, n.inputs[0], at);
-          x = b.create<arith::SelectOp>(loc, firstLanes(tail), x,
-                                        splat(identity()));
-          acc = combine(acc, x);
-        }
-        Value r = b.create<vector::ReductionOp>(loc, combining(), acc);
-        at.pop_back();
-        b.create<memref::StoreOp>(loc, finish(r), n.dest, destIndices(at));
-      });
-    });
+    buildWorkLoop(
+        b, loc, items, *n.options, [&](OpBuilder &, Location, Value item) {
+          Value first = mul(item, perItem);
+          Value last = minIdx(add(first, perItem), rows);
+          forEach(first, last, [&](Value row) {
+            llvm::SmallVector<Value, 4> at(shape.size());
+            Value rest = row;
+            for (size_t d = shape.size() - 1; d-- > 0;) {
+              at[d] = d == 0 ? rest : rem(rest, shape[d]);
+              rest = d == 0 ? rest : div(rest, shape[d]);
+            }
+            Value acc = loop(idx(0), whole, {splat(identity())},
+                             [&](Value v, ValueRange a) {
+                               at.back() = mul(v, idx(lanes));
+                               return llvm::SmallVector<Value>{
+                                   combine(a[0], load(n.inputs[0], at))};
+                             })[0];
+            std::optional<int64_t> t = known(tail);
+            if (!t || *t > 0) {
+              at.back() = mul(whole, idx(lanes));
+              // Lanes past the row hold the identity.
+              Value x = loadFirst(tail, n.inputs[0], at);
+              x = b.create<arith::SelectOp>(loc, firstLanes(tail), x,
+                                            splat(identity()));
+              acc = combine(acc, x);
+            }
+            Value r = b.create<vector::ReductionOp>(loc, combining(), acc);
+            at.pop_back();
+            b.create<memref::StoreOp>(loc, finish(r), n.dest, destIndices(at));
+          });
+        });
   }
 
   /// The last axis kept: vectors along it, each lane its own sum.
@@ -169,31 +169,32 @@ private:
     Value work = idx(1);
     for (Value s : reducedSizes)
       work = mul(work, s);
-    RowVectors::emit(kept, work, [&](llvm::ArrayRef<Value> outer, Value col,
-                                     Value lanesInside) {
-      llvm::SmallVector<Value, 4> keptAt(outer.begin(), outer.end());
-      keptAt.push_back(col);
-      // Nested loops over the reduced axes, innermost last.
-      llvm::SmallVector<Value, 4> at(shape.size());
-      std::function<Value(size_t, Value)> over = [&](size_t d,
-                                                     Value acc) -> Value {
-        if (d == shape.size()) {
-          size_t k = 0;
-          for (size_t e = 0; e < shape.size(); ++e)
-            if (!reduced[e])
-              at[e] = keptAt[k++];
-          return combine(acc, loadFirst(lanesInside, n.inputs[0], at));
-        }
-        if (!reduced[d])
-          return over(d + 1, acc);
-        return loop(idx(0), shape[d], {acc}, [&](Value i, ValueRange a) {
-          at[d] = i;
-          return llvm::SmallVector<Value>{over(d + 1, a[0])};
-        })[0];
-      };
-      Value acc = over(0, splat(identity()));
-      storeFirst(lanesInside, finish(acc), n.dest, destIndices(keptAt));
-    });
+    RowVectors::emit(
+        kept, work,
+        [&](llvm::ArrayRef<Value> outer, Value col, Value lanesInside) {
+          llvm::SmallVector<Value, 4> keptAt(outer.begin(), outer.end());
+          keptAt.push_back(col);
+          // Nested loops over the reduced axes, innermost last.
+          llvm::SmallVector<Value, 4> at(shape.size());
+          std::function<Value(size_t, Value)> over = [&](size_t d,
+                                                         Value acc) -> Value {
+            if (d == shape.size()) {
+              size_t k = 0;
+              for (size_t e = 0; e < shape.size(); ++e)
+                if (!reduced[e])
+                  at[e] = keptAt[k++];
+              return combine(acc, loadFirst(lanesInside, n.inputs[0], at));
+            }
+            if (!reduced[d])
+              return over(d + 1, acc);
+            return loop(idx(0), shape[d], {acc}, [&](Value i, ValueRange a) {
+              at[d] = i;
+              return llvm::SmallVector<Value>{over(d + 1, a[0])};
+            })[0];
+          };
+          Value acc = over(0, splat(identity()));
+          storeFirst(lanesInside, finish(acc), n.dest, destIndices(keptAt));
+        });
   }
 
   NodeLowering &n;
@@ -241,20 +242,19 @@ private:
       return b.create<arith::MaximumFOp>(loc, m, loadFirst(c, x, at));
     });
     // A lane of -inf subtracts 0: exp(-inf) = 0, no NaN.
-    Value masked = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ,
-                                           max, splat(-kInf));
+    Value masked = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, max,
+                                           splat(-kInf));
     Value shift = b.create<arith::SelectOp>(loc, masked, splat(0), max);
     Value sum = pass(splat(0), [&](Value s) -> Value {
-      Value e = softmaxExp(
-          b.create<arith::SubFOp>(loc, loadFirst(c, x, at), shift));
+      Value e =
+          softmaxExp(b.create<arith::SubFOp>(loc, loadFirst(c, x, at), shift));
       storeFirst(c, e, y, at);
       return b.create<arith::AddFOp>(loc, s, e);
     });
     forEach(idx(0), length, [&](Value a) {
       at[axis] = a;
       Value p = b.create<arith::DivFOp>(loc, loadFirst(c, y, at), sum);
-      storeFirst(c, b.create<arith::SelectOp>(loc, masked, splat(0), p), y,
-                 at);
+      storeFirst(c, b.create<arith::SelectOp>(loc, masked, splat(0), p), y, at);
     });
   }
 
@@ -273,8 +273,7 @@ bool lowerReduceVectors(NodeLowering &n, const std::vector<bool> &reduced,
 
 bool lowerSoftmaxColumns(NodeLowering &n, unsigned axis) {
   const TensorType &type = n.inputType(0);
-  if (!n.options || !isa<FloatType>(n.elementType()) ||
-      axis + 1 >= type.rank())
+  if (!n.options || !isa<FloatType>(n.elementType()) || axis + 1 >= type.rank())
     return false;
   SoftmaxColumns(n, axis).emit();
   return true;

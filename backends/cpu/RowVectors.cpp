@@ -22,52 +22,52 @@ void RowVectors::emit(
   // Items: as many as the elements allow, up to four per thread.
   int64_t threads = n.options->threads;
   Value elements = mul(mul(rows, cols), work);
-  Value wanted = threads > 1 ? minIdx(idx(4 * threads),
-                                      maxIdx(idx(1), div(elements,
-                                                         kMinItemElements)))
-                             : idx(1);
+  Value wanted = threads > 1
+                     ? minIdx(idx(4 * threads),
+                              maxIdx(idx(1), div(elements, kMinItemElements)))
+                     : idx(1);
   // Parts of a row only when rows are fewer than the items wanted.
-  Value parts =
-      maxIdx(idx(1), minIdx(ceilDivIdx(wanted, rows), colVecs));
+  Value parts = maxIdx(idx(1), minIdx(ceilDivIdx(wanted, rows), colVecs));
   Value partVecs = ceilDivIdx(colVecs, parts);
   parts = ceilDivIdx(colVecs, maxIdx(partVecs, idx(1)));
   Value chunks = maxIdx(idx(1), minIdx(rows, ceilDivIdx(wanted, parts)));
   Value chunkRows = ceilDivIdx(rows, chunks);
   chunks = ceilDivIdx(rows, maxIdx(chunkRows, idx(1)));
   Value items = mul(chunks, parts);
-  buildWorkLoop(b, loc, items, *n.options, [&](OpBuilder &, Location, Value item) {
-    Value part = rem(item, parts), chunk = div(item, parts);
-    Value colBegin = mul(mul(part, partVecs), idx(lanes));
-    Value colEnd = minIdx(add(colBegin, mul(partVecs, idx(lanes))), cols);
-    Value span = sub(colEnd, colBegin);
-    Value wholeEnd = add(colBegin, mul(div(span, lanes), idx(lanes)));
-    Value tail = sub(colEnd, wholeEnd);
-    Value rowBegin = mul(chunk, chunkRows);
-    Value rowEnd = minIdx(add(rowBegin, chunkRows), rows);
-    forEach(rowBegin, rowEnd, [&](Value row) {
-      llvm::SmallVector<Value> outer(shape.size() - 1);
-      Value rest = row;
-      for (size_t d = outer.size(); d-- > 0;) {
-        outer[d] = d == 0 ? rest : rem(rest, shape[d]);
-        rest = d == 0 ? rest : div(rest, shape[d]);
-      }
-      forEach(
-          colBegin, wholeEnd,
-          [&](Value col) { body(outer, col, idx(lanes)); }, lanes);
-      std::optional<int64_t> t = known(tail);
-      if (t && *t == 0)
-        return;
-      if (t)
-        return body(outer, wholeEnd, tail);
-      ifThen(lessThan(idx(0), tail), [&] { body(outer, wholeEnd, tail); });
-    });
-  });
+  buildWorkLoop(
+      b, loc, items, *n.options, [&](OpBuilder &, Location, Value item) {
+        Value part = rem(item, parts), chunk = div(item, parts);
+        Value colBegin = mul(mul(part, partVecs), idx(lanes));
+        Value colEnd = minIdx(add(colBegin, mul(partVecs, idx(lanes))), cols);
+        Value span = sub(colEnd, colBegin);
+        Value wholeEnd = add(colBegin, mul(div(span, lanes), idx(lanes)));
+        Value tail = sub(colEnd, wholeEnd);
+        Value rowBegin = mul(chunk, chunkRows);
+        Value rowEnd = minIdx(add(rowBegin, chunkRows), rows);
+        forEach(rowBegin, rowEnd, [&](Value row) {
+          llvm::SmallVector<Value> outer(shape.size() - 1);
+          Value rest = row;
+          for (size_t d = outer.size(); d-- > 0;) {
+            outer[d] = d == 0 ? rest : rem(rest, shape[d]);
+            rest = d == 0 ? rest : div(rest, shape[d]);
+          }
+          forEach(
+              colBegin, wholeEnd,
+              [&](Value col) { body(outer, col, idx(lanes)); }, lanes);
+          std::optional<int64_t> t = known(tail);
+          if (t && *t == 0)
+            return;
+          if (t)
+            return body(outer, wholeEnd, tail);
+          ifThen(lessThan(idx(0), tail), [&] { body(outer, wholeEnd, tail); });
+        });
+      });
 }
 
-llvm::SmallVector<Value, 4> RowVectors::operandIndices(
-    const TensorType &operand, const TensorType &result,
-    llvm::ArrayRef<Value> outer, Value column, Value zero,
-    bool &broadcastLast) {
+llvm::SmallVector<Value, 4>
+RowVectors::operandIndices(const TensorType &operand, const TensorType &result,
+                           llvm::ArrayRef<Value> outer, Value column,
+                           Value zero, bool &broadcastLast) {
   unsigned rank = operand.rank(), lead = result.rank() - rank;
   llvm::SmallVector<Value, 4> at;
   broadcastLast = true;

@@ -1,4 +1,5 @@
-//===- RowVectors.h - Loops over a tensor in vectors along its last dim -*- C++ -*-===//
+//===- RowVectors.h - Loops over a tensor in vectors along its last dim -*- C++
+//-*-===//
 //
 // The loop structure of the cpu backend's memory-bound kernels (elementwise
 // ops, reductions, softmax along an inner axis): the dimensions but the
@@ -48,8 +49,8 @@ public:
   /// operand's last dimension (or the operand, rank 0) is broadcast.
   mlir::Value loadOperand(mlir::Value operand, const TensorType &operandType,
                           const TensorType &result,
-                          llvm::ArrayRef<mlir::Value> outer,
-                          mlir::Value column, mlir::Value count);
+                          llvm::ArrayRef<mlir::Value> outer, mlir::Value column,
+                          mlir::Value count);
 
 private:
   NodeLowering &n;

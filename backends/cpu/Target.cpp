@@ -102,8 +102,8 @@ bool generatedCodeMayUse(const llvm::Triple &triple, llvm::StringRef feature) {
   if (!triple.isX86())
     return true;
   static const char *const computational[] = {
-      "sse",  "ssse3", "avx", "fma",  "f16c", "bmi",  "lzcnt",  "popcnt",
-      "movbe", "cmov", "cx16", "gfni", "xop", "tbm", "sahf", "evex512"};
+      "sse",   "ssse3", "avx",  "fma",  "f16c", "bmi", "lzcnt", "popcnt",
+      "movbe", "cmov",  "cx16", "gfni", "xop",  "tbm", "sahf",  "evex512"};
   for (const char *prefix : computational)
     if (feature.starts_with(prefix))
       return true;
@@ -143,9 +143,9 @@ targetBuilder(const TargetOptions &spec) {
                                  "not for {}",
                                  triple));
   bool sameMachine = spec.triple.empty() && spec.cpu.empty();
-  std::string cpu = !spec.cpu.empty()          ? spec.cpu
-                    : spec.triple.empty()      ? llvm::sys::getHostCPUName().str()
-                                               : "generic";
+  std::string cpu = !spec.cpu.empty()     ? spec.cpu
+                    : spec.triple.empty() ? llvm::sys::getHostCPUName().str()
+                                          : "generic";
   std::unique_ptr<llvm::MCSubtargetInfo> sti = subtarget(*target, triple);
   if (!sti || !sti->isCPUStringValid(cpu))
     return makeError(fmt::format("unknown CPU '{}' for target {} (`llc-19 "
@@ -286,9 +286,8 @@ llvm::Expected<ResolvedTarget> resolveTarget(const TargetOptions &spec,
 std::string describeTarget(const ResolvedTarget &target,
                            const TargetOptions &spec) {
   const llvm::TargetMachine &tm = *target.machine;
-  std::string text =
-      fmt::format("{}, CPU {}", tm.getTargetTriple().str(),
-                  tm.getTargetCPU().str());
+  std::string text = fmt::format("{}, CPU {}", tm.getTargetTriple().str(),
+                                 tm.getTargetCPU().str());
   if (!spec.features.empty())
     text += ", features " + spec.features;
   return text + fmt::format(", {}-bit vectors x {}{}",

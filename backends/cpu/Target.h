@@ -1,4 +1,5 @@
-//===- Target.h - The machine the cpu backend generates code for -*- C++ -*-===//
+//===- Target.h - The machine the cpu backend generates code for -*- C++
+//-*-===//
 //
 // By default the host: its triple, its CPU and every feature it has. A
 // caller may name another: a triple, a CPU and feature changes, as clang's
@@ -46,8 +47,7 @@ createTargetMachine(llvm::orc::JITTargetMachineBuilder &builder);
 /// has AVX-512, 256 and 16 with AVX2 and FMA, 128 and 32 on AArch64 (NEON),
 /// 128 and 16 otherwise; with `threads` (0: one per core of the host).
 /// EG_CPU_VECTOR_BITS overrides the vector width, for tests.
-KernelOptions kernelOptionsFor(const llvm::TargetMachine &tm,
-                               unsigned threads);
+KernelOptions kernelOptionsFor(const llvm::TargetMachine &tm, unsigned threads);
 
 /// Everything a compile needs of its target.
 struct ResolvedTarget {

@@ -91,12 +91,10 @@ std::string processorName() {
 }
 
 /// The tab- and newline-free key of a target measured on this machine.
-std::string targetKey(const ResolvedTarget &target,
-                      const TargetOptions &spec) {
+std::string targetKey(const ResolvedTarget &target, const TargetOptions &spec) {
   std::string key = fmt::format(
-      "{}|{}|{}|{}x{}", processorName(),
-      target.machine->getTargetCPU().str(), spec.features,
-      target.kernels.vectorBits, target.kernels.vectorRegisters);
+      "{}|{}|{}|{}x{}", processorName(), target.machine->getTargetCPU().str(),
+      spec.features, target.kernels.vectorBits, target.kernels.vectorRegisters);
   std::replace_if(
       key.begin(), key.end(), [](char c) { return c == '\t' || c == '\n'; },
       ' ');
@@ -114,9 +112,9 @@ std::string formatShape(const GemmShape &s) {
 
 /// "a=1 b=2" into the named fields; false unless every field is there
 /// once, a number in [1, 2^30].
-bool parseFields(llvm::StringRef text,
-                 std::initializer_list<std::pair<const char *, int64_t *>>
-                     fields) {
+bool parseFields(
+    llvm::StringRef text,
+    std::initializer_list<std::pair<const char *, int64_t *>> fields) {
   std::map<std::string, int64_t> values;
   llvm::SmallVector<llvm::StringRef> words;
   text.split(words, ' ', -1, false);
@@ -207,8 +205,8 @@ private:
   /// ours to write: something other than a regular file (a FIFO would
   /// block, a device is not a cache), or a file that does not start with
   /// our header (someone else's, which is left alone).
-  static bool read(std::map<std::string, std::pair<std::string, std::string>>
-                       &into) {
+  static bool
+  read(std::map<std::string, std::pair<std::string, std::string>> &into) {
     std::string path = tuningCachePath();
     if (path.empty())
       return false;
@@ -234,11 +232,10 @@ private:
       line.split(fields, '\t');
       if (fields.size() < 4)
         continue;
-      std::string key =
-          (fields[0] + "\t" + fields[1] + "\t" + fields[2]).str();
-      into.emplace(key, std::make_pair(fields[3].str(),
-                                       fields.size() > 4 ? fields[4].str()
-                                                         : std::string()));
+      std::string key = (fields[0] + "\t" + fields[1] + "\t" + fields[2]).str();
+      into.emplace(key, std::make_pair(fields[3].str(), fields.size() > 4
+                                                            ? fields[4].str()
+                                                            : std::string()));
     }
     return true;
   }
@@ -294,7 +291,8 @@ Graph flashProbe() {
   TensorType qkv = TensorType::f32({1, 4, 512, 64});
   TensorId q = b.input("q", qkv), k = b.input("k", qkv), v = b.input("v", qkv);
   TensorId slopes = b.input("slopes", TensorType::f32({4}));
-  Epilogue e = llvm::cantFail(parseEpilogue("acc * 0.125 - $0[h] * abs(i - j)"));
+  Epilogue e =
+      llvm::cantFail(parseEpilogue("acc * 0.125 - $0[h] * abs(i - j)"));
   b.output(b.op(OpKind::Attention, {q, k, v, slopes},
                 {{"score_epilogue", Attribute::ofEpilogue(std::move(e))}},
                 "out"));
@@ -339,7 +337,8 @@ timeCandidates(const Graph &g, const TargetOptions &spec, size_t count,
       llvm::consumeError(exe.takeError());
   };
   // Compiles are independent and most of the time; they share the cores.
-  unsigned width = std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
+  unsigned width =
+      std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
   for (size_t first = 0; first < count; first += width) {
     std::vector<std::thread> workers;
     for (size_t i = first; i < std::min(count, first + width); ++i)
@@ -444,9 +443,9 @@ std::optional<Shape> recordedOrMeasured(
   std::string text = store().lookup(key);
   if (!text.empty() && parseShape(text, registers, shape))
     return shape;
-  std::vector<double> times =
-      timeCandidates(probe, spec, candidates.size(),
-                     [&](KernelOptions &o, size_t i) { set(o, candidates[i]); });
+  std::vector<double> times = timeCandidates(
+      probe, spec, candidates.size(),
+      [&](KernelOptions &o, size_t i) { set(o, candidates[i]); });
   if (times.empty() || !std::isfinite(times[0]))
     return std::nullopt;
   size_t winner = pick(times);
@@ -500,8 +499,7 @@ void applyTuning(const Graph &g, const TargetOptions &spec,
   if (flash) {
     std::vector<FlashShape> candidates = flashCandidates(o);
     if (std::optional<FlashShape> s = recordedOrMeasured<FlashShape>(
-            prepare("flash"), o.vectorRegisters, flashProbe(), spec,
-            candidates,
+            prepare("flash"), o.vectorRegisters, flashProbe(), spec, candidates,
             [](KernelOptions &k, const FlashShape &s) { k.flash = s; })) {
       o.flash = *s;
       o.flashMeasured = true;
@@ -510,8 +508,7 @@ void applyTuning(const Graph &g, const TargetOptions &spec,
   if (gemm) {
     std::vector<GemmShape> candidates = gemmCandidates(o);
     if (std::optional<GemmShape> s = recordedOrMeasured<GemmShape>(
-            prepare("gemm"), o.vectorRegisters, gemmProbe(), spec,
-            candidates,
+            prepare("gemm"), o.vectorRegisters, gemmProbe(), spec, candidates,
             [](KernelOptions &k, const GemmShape &s) { k.gemm = s; })) {
       o.gemm = *s;
       o.gemmMeasured = true;

@@ -48,13 +48,12 @@ Value expandF64Exp(OpBuilder &b, Location loc, Value x) {
             loc, DenseElementsAttr::get(intType, b.getI64IntegerAttr(52))));
     return b.create<arith::BitcastOp>(loc, type, bits).getResult();
   };
-  Value half = b.create<math::FloorOp>(
-      loc, b.create<arith::MulFOp>(loc, n, c(0.5)));
+  Value half =
+      b.create<math::FloorOp>(loc, b.create<arith::MulFOp>(loc, n, c(0.5)));
   Value rest = b.create<arith::SubFOp>(loc, n, half);
   Value result = b.create<arith::MulFOp>(
       loc, b.create<arith::MulFOp>(loc, p, power(half)), power(rest));
-  Value isNaN =
-      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
+  Value isNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
   return b.create<arith::SelectOp>(loc, isNaN, x, result);
 }
 
@@ -67,7 +66,8 @@ struct F64VectorExp : OpRewritePattern<math::ExpOp> {
     auto type = dyn_cast<VectorType>(op.getType());
     if (!type || !type.getElementType().isF64())
       return failure();
-    rewriter.replaceOp(op, expandF64Exp(rewriter, op.getLoc(), op.getOperand()));
+    rewriter.replaceOp(op,
+                       expandF64Exp(rewriter, op.getLoc(), op.getOperand()));
     return success();
   }
 };
@@ -78,8 +78,8 @@ LogicalResult approximateVectorMath(ModuleOp module) {
   llvm::SmallVector<Operation *> ops;
   module.walk([&](Operation *op) {
     if (op->getNumResults() != 1 ||
-        !isa<math::ExpOp, math::TanhOp, math::ErfOp, math::LogOp,
-             math::Log2Op, math::Log1pOp, math::ExpM1Op>(op))
+        !isa<math::ExpOp, math::TanhOp, math::ErfOp, math::LogOp, math::Log2Op,
+             math::Log1pOp, math::ExpM1Op>(op))
       return;
     auto type = dyn_cast<VectorType>(op->getResult(0).getType());
     if (!type)

@@ -19,8 +19,7 @@ namespace einsum::cpu {
 /// exp of an f64 vector, x = n ln 2 + r with |r| <= ln 2 / 2, a degree-12
 /// Taylor polynomial in r, and 2^n applied as two exact powers (so that
 /// results down to the smallest denormal come out right).
-mlir::Value expandF64Exp(mlir::OpBuilder &b, mlir::Location loc,
-                         mlir::Value x);
+mlir::Value expandF64Exp(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 
 /// Rewrites the vector math ops of `module` as above.
 mlir::LogicalResult approximateVectorMath(mlir::ModuleOp module);

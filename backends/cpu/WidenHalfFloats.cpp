@@ -79,10 +79,8 @@ llvm::Expected<Graph> widenHalfFloats(const Graph &source) {
     // A copy: adding nodes moves the graph's node storage.
     Node node = g.node(id);
     if (lowersHalfFloats(node.op) || isWideningProduct(g, node) ||
-        (llvm::none_of(node.inputs,
-                       [&](TensorId t) { return isHalf(g, t); }) &&
-         llvm::none_of(node.outputs,
-                       [&](TensorId t) { return isHalf(g, t); })))
+        (llvm::none_of(node.inputs, [&](TensorId t) { return isHalf(g, t); }) &&
+         llvm::none_of(node.outputs, [&](TensorId t) { return isHalf(g, t); })))
       continue;
     changed = true;
     g.eraseNode(id);
@@ -92,8 +90,7 @@ llvm::Expected<Graph> widenHalfFloats(const Graph &source) {
     for (TensorId &out : node.outputs) {
       if (!isHalf(g, out))
         continue;
-      TensorId wide =
-          g.addTensor("", g.type(out).withElementType(DType::F32));
+      TensorId wide = g.addTensor("", g.type(out).withElementType(DType::F32));
       narrowed.emplace_back(wide, out);
       out = wide;
     }

@@ -186,8 +186,7 @@ llvm::Expected<TensorId> buildLayerNorm(Graph &g, TensorId x, TensorId gamma,
                                  "number at least 0",
                                  ctx.str(), epsilon));
   Builder b(g);
-  TensorId eps =
-      b.scalar(epsilon, xt->elementType(), uniqueName(g, "ln_eps"));
+  TensorId eps = b.scalar(epsilon, xt->elementType(), uniqueName(g, "ln_eps"));
   return detail::finish(b, layerNorm(b, x, gamma, beta, eps, "ln"), ctx);
 }
 
@@ -229,12 +228,11 @@ static llvm::Error checkCache(const Graph &g, TensorId x, const KvCache &past,
     if (t->elementType() != xt.elementType() || t->rank() != 4 ||
         t->dim(0) != xt.dim(0) || t->dim(1) != o.kvHeadCount() ||
         t->dim(3) != o.headDim())
-      return makeError(fmt::format("{}: the cached {} are {}; expected {}"
-                                   "[{},{},P,{}] for x {}",
-                                   kCtx.str(), what, t->str(),
-                                   dtypeName(xt.elementType()).str(),
-                                   sizeStr(xt.dim(0)), o.kvHeadCount(),
-                                   o.headDim(), xt.str()));
+      return makeError(fmt::format(
+          "{}: the cached {} are {}; expected {}"
+          "[{},{},P,{}] for x {}",
+          kCtx.str(), what, t->str(), dtypeName(xt.elementType()).str(),
+          sizeStr(xt.dim(0)), o.kvHeadCount(), o.headDim(), xt.str()));
   }
   if (kt->dim(2) != vt->dim(2))
     return makeError(fmt::format("{}: the cached keys {} and values {} hold "
@@ -264,16 +262,13 @@ llvm::Expected<DecoderBlock> buildDecoderBlock(Graph &graph, TensorId x,
   // f32 (`acc`); a product's operands are rounded to storage first, as a
   // 16-bit model's matmuls read them, and its sums are f32.
   DType acc = accumulatorType(dtype);
-  auto wide = [&](TensorId t) {
-    return acc == dtype ? t : b.cast(t, acc);
-  };
+  auto wide = [&](TensorId t) { return acc == dtype ? t : b.cast(t, acc); };
   auto narrow = [&](TensorId t, std::string name = {}) {
     return acc == dtype ? t : b.cast(t, dtype, std::move(name));
   };
   TensorId eps = b.scalar(o.layerNormEpsilon, acc, uniqueName(g, "ln_eps"));
   TensorId x0 = wide(x);
-  TensorId h1 =
-      layerNorm(b, x0, wide(w.ln1Gamma), wide(w.ln1Beta), eps, "ln1");
+  TensorId h1 = layerNorm(b, x0, wide(w.ln1Gamma), wide(w.ln1Beta), eps, "ln1");
   TensorId proj = b.einsum("bsD,Dnd->bnsd", {narrow(h1), w.wqkv});
   // [N, head_dim] -> [N, 1, head_dim] to broadcast over positions.
   TensorId bias = b.expandDims(wide(w.bqkv), {1});
@@ -283,8 +278,8 @@ llvm::Expected<DecoderBlock> buildDecoderBlock(Graph &graph, TensorId x,
   TensorId k = narrow(b.gather(qkv, headRange(b, heads, kvHeads, "k_heads"), 1,
                                uniqueName(g, "k")));
   TensorId v =
-      narrow(b.gather(qkv, headRange(b, heads + kvHeads, kvHeads, "v_heads"),
-                      1, uniqueName(g, "v")));
+      narrow(b.gather(qkv, headRange(b, heads + kvHeads, kvHeads, "v_heads"), 1,
+                      uniqueName(g, "v")));
   if (past) {
     k = b.concat({past->keys, k}, 2, uniqueName(g, "keys"));
     v = b.concat({past->values, v}, 2, uniqueName(g, "values"));

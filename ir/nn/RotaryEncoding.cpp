@@ -118,8 +118,9 @@ RotaryPositionEncoding::applyRotation(Graph &g, TensorId x,
   // then reads is in the type it was given.
   TensorId wide = acc == stored ? x : b.cast(x, acc);
   TensorId halves = b.reshape(wide, {batch, heads, seq, 2, half});
-  TensorId rotated = b.reshape(
-      b.einsum("bhsfe,scfe->bhsce", {halves, rotation}), {batch, heads, seq, d});
+  TensorId rotated =
+      b.reshape(b.einsum("bhsfe,scfe->bhsce", {halves, rotation}),
+                {batch, heads, seq, d});
   return detail::finish(b, acc == stored ? rotated : b.cast(rotated, stored),
                         ctx);
 }

@@ -86,10 +86,11 @@ INSTANTIATE_TEST_SUITE_P(
                  },
                  "'add': input 1 is f64[2] but input 0 is f32[2]; element "
                  "types must match (a 'cast' converts)"},
-        TypeCase{"unary on i64",
-                 [](Builder &b) { return b.exp(in(b, {2}, DType::I64)); },
-                 "'exp': the input has type i64[2]; expected a float type (f32, "
-                 "f64, f16 or bf16)"},
+        TypeCase{
+            "unary on i64",
+            [](Builder &b) { return b.exp(in(b, {2}, DType::I64)); },
+            "'exp': the input has type i64[2]; expected a float type (f32, "
+            "f64, f16 or bf16)"},
         TypeCase{"reduce keepdims",
                  [](Builder &b) {
                    return b.reduce("max", in(b, {2, 3, 4}), {-1, 0}, true);
@@ -200,12 +201,13 @@ INSTANTIATE_TEST_SUITE_P(
                  [](Builder &b) { return b.distance(TensorType::f32({8})); },
                  "'distance': result type f32[8] must have rank 2 ([queries, "
                  "keys])"},
-        TypeCase{"causal mask i64",
-                 [](Builder &b) {
-                   return b.causalMask(TensorType::i64({4, 4}));
-                 },
-                 "'causal_mask': the result has type i64[4,4]; expected a float "
-                 "type (f32, f64, f16 or bf16)"},
+        TypeCase{
+            "causal mask i64",
+            [](Builder &b) {
+              return b.causalMask(TensorType::i64({4, 4}));
+            },
+            "'causal_mask': the result has type i64[4,4]; expected a float "
+            "type (f32, f64, f16 or bf16)"},
         TypeCase{"constant data count",
                  [](Builder &b) {
                    return b.constant({1, 2, 3}, TensorType::f32({2, 2}));

@@ -214,8 +214,8 @@ TEST(CpuEinsum, SymbolicProductAtEverySize) {
                   Sizes{3, 1, 1}, Sizes{13, 257, 64}, Sizes{1, 1000, 300}}) {
     SCOPED_TRACE(fmt::format("m={} k={} n={}", s.m, s.k, s.n));
     std::vector<TensorData> in;
-    for (auto shape : {std::vector<int64_t>{s.m, s.k},
-                       std::vector<int64_t>{s.k, s.n}}) {
+    for (auto shape :
+         {std::vector<int64_t>{s.m, s.k}, std::vector<int64_t>{s.k, s.n}}) {
       TensorData t(TensorType::f32(shape));
       std::mt19937 gen(++seed);
       std::uniform_real_distribution<double> dist(-1, 1);
@@ -229,8 +229,8 @@ TEST(CpuEinsum, SymbolicProductAtEverySize) {
     ASSERT_EQ(expected.size(), 1u);
     // Sums of up to 1000 products of O(1) terms in f32.
     Comparison c = compareTensors(actual[0], expected[0], 1e-4, 1e-4);
-    EXPECT_TRUE(c.allClose) << "max |error| " << c.maxAbsError << " at "
-                            << c.worstIndex;
+    EXPECT_TRUE(c.allClose)
+        << "max |error| " << c.maxAbsError << " at " << c.worstIndex;
   }
 }
 
@@ -368,13 +368,11 @@ TEST(CpuReduce, VectorFormsAcrossThreads) {
     bool keep;
   };
   for (DType dt : {DType::F32, DType::F64})
-    for (const Case &c : {Case{{301, 37, 129}, {2}, false},
-                          Case{{301, 37, 129}, {1}, true},
-                          Case{{301, 37, 129}, {0}, false},
-                          Case{{5, 301, 3, 129}, {0, 2}, false},
-                          Case{{3, 40000}, {0}, true},
-                          Case{{40000, 3}, {1}, false},
-                          Case{{17, 300, 11}, {0, 2}, true}})
+    for (const Case &c :
+         {Case{{301, 37, 129}, {2}, false}, Case{{301, 37, 129}, {1}, true},
+          Case{{301, 37, 129}, {0}, false},
+          Case{{5, 301, 3, 129}, {0, 2}, false}, Case{{3, 40000}, {0}, true},
+          Case{{40000, 3}, {1}, false}, Case{{17, 300, 11}, {0, 2}, true}})
       for (const char *kind : {"sum", "max", "mean"})
         for (unsigned threads : {1u, 3u}) {
           SCOPED_TRACE(fmt::format("{} {} axes {} threads {}", kind,

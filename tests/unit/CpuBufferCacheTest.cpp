@@ -49,8 +49,8 @@ TEST(CpuBufferCache, KeepsIntermediatesBetweenRunsAndGivesThemBack) {
       ASSERT_EQ(got.size(), 1u);
       ASSERT_EQ(want.size(), 1u);
       Comparison c = compareTensors(got[0], want[0], 1e-5, 1e-6);
-      EXPECT_TRUE(c.allClose) << "run " << seed << ": max |error| "
-                              << c.maxAbsError;
+      EXPECT_TRUE(c.allClose)
+          << "run " << seed << ": max |error| " << c.maxAbsError;
       // Both intermediates were freed into the cache.
       EXPECT_GE(cpu::bufferCacheHeldBytes(), size_t(2) << 20);
     }

@@ -31,12 +31,15 @@ std::vector<double> hardValues() {
       0.0, -0.0, 1.0, -1.0, inf, -inf, std::nan(""),
       // bf16 ties at 1, and just above them (a second rounding through f32
       // loses the 2^-30 and goes to even).
-      1.0 + std::ldexp(1.0, -8), 1.0 + std::ldexp(1.0, -8) + std::ldexp(1.0, -30),
+      1.0 + std::ldexp(1.0, -8),
+      1.0 + std::ldexp(1.0, -8) + std::ldexp(1.0, -30),
       1.0 + 3 * std::ldexp(1.0, -8),
       // f16 ties and just above.
-      1.0 + std::ldexp(1.0, -11), 1.0 + std::ldexp(1.0, -11) + std::ldexp(1.0, -40),
+      1.0 + std::ldexp(1.0, -11),
+      1.0 + std::ldexp(1.0, -11) + std::ldexp(1.0, -40),
       // f32 ties (for f64 -> f32).
-      1.0 + std::ldexp(1.0, -24), 1.0 + std::ldexp(1.0, -24) + std::ldexp(1.0, -50),
+      1.0 + std::ldexp(1.0, -24),
+      1.0 + std::ldexp(1.0, -24) + std::ldexp(1.0, -50),
       // Ranges: f16's largest, its overflow tie, bf16's and f32's largest.
       65504.0, 65519.0, 65520.0, 65536.0, 3.3895313892515355e38, 3.4e38, 3.5e38,
       3.4028234663852886e38, 1e300, -1e300,

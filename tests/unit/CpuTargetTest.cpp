@@ -35,20 +35,19 @@ Graph fusedAttention(Graph g) {
 
 /// A small fused ALiBi attention (2 heads of 8, d = 16).
 Graph smallAttention(bool causal) {
-  return fusedAttention(buildAttentionCase(
-      {"alibi", 2, 2, 8, 8, 16, nn::PositionBias::Alibi,
-       nn::AlibiForm::Symmetric, causal}));
+  return fusedAttention(
+      buildAttentionCase({"alibi", 2, 2, 8, 8, 16, nn::PositionBias::Alibi,
+                          nn::AlibiForm::Symmetric, causal}));
 }
 
-bool hostIsX86() {
-  return llvm::Triple(llvm::sys::getProcessTriple()).isX86();
-}
+bool hostIsX86() { return llvm::Triple(llvm::sys::getProcessTriple()).isX86(); }
 
 TEST(CpuTarget, NarrowerMachinesMatchTheReference) {
   if (!hostIsX86())
     GTEST_SKIP() << "the targets below are x86 CPUs";
-  AttentionCase c{"alibi_causal_gqa", 4, 2, 37, 37, 16,
-                  nn::PositionBias::Alibi, nn::AlibiForm::Symmetric, true};
+  AttentionCase c{
+      "alibi_causal_gqa",       4,   2, 37, 37, 16, nn::PositionBias::Alibi,
+      nn::AlibiForm::Symmetric, true};
   Graph original = buildAttentionCase(c);
   Graph fused = fusedAttention(original);
   llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
@@ -98,8 +97,8 @@ TEST(CpuTarget, ObjectsForAnotherArchitecture) {
     const char *triple;
     uint16_t machine; // ELF e_machine
   };
-  for (Expected e : {Expected{"aarch64-linux-gnu", 183},
-                     Expected{"x86_64-linux-gnu", 62}}) {
+  for (Expected e :
+       {Expected{"aarch64-linux-gnu", 183}, Expected{"x86_64-linux-gnu", 62}}) {
     SCOPED_TRACE(e.triple);
     EmitOptions options;
     options.target.triple = e.triple;

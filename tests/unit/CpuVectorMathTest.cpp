@@ -38,8 +38,7 @@ std::vector<double> runUnary(OpKind op, DType dt,
   std::unique_ptr<Backend> cpu = cpuBackend();
   Graph g;
   Builder b(g);
-  TensorId x =
-      b.input("x", TensorType(dt, {int64_t(values.size())}));
+  TensorId x = b.input("x", TensorType(dt, {int64_t(values.size())}));
   b.output(b.unary(op, x, "y"));
   EXPECT_FALSE(bool(b.takeError()));
   TensorData in(g.type(x));
@@ -68,9 +67,8 @@ TEST(CpuVectorMath, F64ExpWithinTwoUlpEverywhere) {
   double inf = std::numeric_limits<double>::infinity();
   std::vector<double> x = sweep(
       -760, 720, 20001,
-      {0.0, -0.0, 1e-300, -1e-300, 709.782712893384, 709.79, -708.3964,
-       -744.44, -745.13, -745.2, inf, -inf, std::nan(""), 0.34657359,
-       -0.34657359});
+      {0.0, -0.0, 1e-300, -1e-300, 709.782712893384, 709.79, -708.3964, -744.44,
+       -745.13, -745.2, inf, -inf, std::nan(""), 0.34657359, -0.34657359});
   std::vector<double> got = runUnary(OpKind::Exp, DType::F64, x);
   ASSERT_EQ(got.size(), x.size());
   double worst = 0;
@@ -78,14 +76,14 @@ TEST(CpuVectorMath, F64ExpWithinTwoUlpEverywhere) {
     double want = std::exp(x[i]);
     // The kernels run with denormals flushed to zero (CpuBackend.cpp).
     if (std::fabs(want) < std::numeric_limits<double>::min()) {
-      EXPECT_TRUE(got[i] == 0 || std::fabs(got[i] - want) <=
-                                     2 * std::numeric_limits<double>::denorm_min())
+      EXPECT_TRUE(got[i] == 0 ||
+                  std::fabs(got[i] - want) <=
+                      2 * std::numeric_limits<double>::denorm_min())
           << "exp(" << x[i] << ") = " << got[i] << ", libm " << want;
       continue;
     }
     double d = ulpDistance(got[i], want);
-    EXPECT_LE(d, 2) << "exp(" << x[i] << ") = " << got[i] << ", libm "
-                    << want;
+    EXPECT_LE(d, 2) << "exp(" << x[i] << ") = " << got[i] << ", libm " << want;
     worst = std::max(worst, d);
   }
   RecordProperty("worst_ulp", std::to_string(worst));

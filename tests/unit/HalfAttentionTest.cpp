@@ -39,12 +39,11 @@ struct HalfCase {
 };
 
 void PrintTo(const HalfCase &c, std::ostream *os) {
-  *os << c.attn.name << "_" << dtypeName(c.attn.dtype).str() << "_O"
-      << c.level;
+  *os << c.attn.name << "_" << dtypeName(c.attn.dtype).str() << "_O" << c.level;
 }
 
-AttnCase attnCase(const char *name, int64_t heads, int64_t kvHeads,
-                  int64_t sq, int64_t sk, int64_t d, bool causal,
+AttnCase attnCase(const char *name, int64_t heads, int64_t kvHeads, int64_t sq,
+                  int64_t sk, int64_t d, bool causal,
                   nn::PositionBias position = nn::PositionBias::Alibi) {
   AttnCase c;
   c.name = name;
@@ -169,8 +168,8 @@ INSTANTIATE_TEST_SUITE_P(Cases, HalfAttention, ::testing::ValuesIn(cases()),
 TEST(HalfAttentionRotary, BothBackendsRoundTheRotationAlike) {
   for (DType t : {DType::BF16, DType::F16}) {
     SCOPED_TRACE(dtypeName(t).str());
-    AttnCase c = attnCase("rotary", 4, 2, 21, 21, 64, true,
-                          nn::PositionBias::Rotary);
+    AttnCase c =
+        attnCase("rotary", 4, 2, 21, 21, 64, true, nn::PositionBias::Rotary);
     c.dtype = t;
     Graph g = buildGraph(c);
     registerAllPasses();
@@ -188,7 +187,8 @@ TEST(HalfAttentionRotary, BothBackendsRoundTheRotationAlike) {
 /// them; both backends agree within half a bf16 ulp of the result plus the
 /// f32 arithmetic.
 TEST(HalfAttentionResult, DeclaredBF16ResultIsRoundedOnce) {
-  const char *text = R"eg(graph @g(%q: bf16[1,2,9,64], %k: bf16[1,2,13,64], %v: bf16[1,2,13,64]) {
+  const char *text =
+      R"eg(graph @g(%q: bf16[1,2,9,64], %k: bf16[1,2,13,64], %v: bf16[1,2,13,64]) {
   %m = alibi_slopes : f32[2]
   %o = attention %q, %k, %v, %m {score_epilogue = "acc * 0.125 - $0[h] * abs(i + 4 - j)"} : bf16[1,2,9,64]
   return %o

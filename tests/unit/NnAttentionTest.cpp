@@ -22,7 +22,6 @@ using namespace einsum::testing;
 
 namespace {
 
-
 class NnAttention : public ::testing::TestWithParam<AttnCase> {};
 
 TEST_P(NnAttention, MatchesDirectLoops) {

@@ -166,15 +166,23 @@ template <typename T> static std::optional<T> given(const cl::opt<T> &option) {
 }
 
 BuildOptions buildOptions(const Options &opts) {
-  return BuildOptions{
-      opts.build,          given(opts.batch),    given(opts.heads),
-      given(opts.kvHeads), given(opts.seq),      given(opts.kvSeq),
-      given(opts.headDim), given(opts.position), given(opts.slopes),
-      given(opts.maxBias), given(opts.causal),   given(opts.dtype),
-      given(opts.hidden),  given(opts.ffn),
-      opts.dynamic.getNumOccurrences() ? opts.dynamic.getValue()
-                                       : DynamicLengths::None,
-      bool(opts.kvCache)};
+  return BuildOptions{opts.build,
+                      given(opts.batch),
+                      given(opts.heads),
+                      given(opts.kvHeads),
+                      given(opts.seq),
+                      given(opts.kvSeq),
+                      given(opts.headDim),
+                      given(opts.position),
+                      given(opts.slopes),
+                      given(opts.maxBias),
+                      given(opts.causal),
+                      given(opts.dtype),
+                      given(opts.hidden),
+                      given(opts.ffn),
+                      opts.dynamic.getNumOccurrences() ? opts.dynamic.getValue()
+                                                       : DynamicLengths::None,
+                      bool(opts.kvCache)};
 }
 
 /// The options of ahead-of-time compilation.
@@ -233,9 +241,9 @@ llvm::Error validate(const Options &opts) {
            &opts.kvCache})
     if (o->getNumOccurrences() && !opts.build.getNumOccurrences())
       return makeError(fmt::format("--{} needs --build", o->ArgStr.str()));
-  if (!opts.run && (!opts.inputs.empty() || !opts.outputDir.empty() ||
-                    opts.randomInputs || !opts.expectedDir.empty() ||
-                    !opts.dims.empty()))
+  if (!opts.run &&
+      (!opts.inputs.empty() || !opts.outputDir.empty() || opts.randomInputs ||
+       !opts.expectedDir.empty() || !opts.dims.empty()))
     return makeError("--input, --random-inputs, --dim, --output-dir and "
                      "--expected-dir need --run");
   if (llvm::Error err = dimValues(opts).takeError())
